@@ -1,0 +1,185 @@
+#include "kernels/gemm.h"
+
+#include <string.h>
+
+#include "simd/simd.h"
+
+size_t mrw_gemm_packed_b_floats(size_t k, size_t n) {
+  return (n + MRW_GEMM_NR - 1) / MRW_GEMM_NR * MRW_GEMM_NR * k;
+}
+
+// b: [k][ldb] row-major -> packed: [n/8 panels][k][8], the last panel zero-padded.
+void mrw_gemm_pack_b(const float *b, size_t ldb, size_t k, size_t n, float *packed) {
+  for (size_t j0 = 0; j0 < n; j0 += MRW_GEMM_NR) {
+    size_t cols = n - j0 < MRW_GEMM_NR ? n - j0 : MRW_GEMM_NR;
+    for (size_t p = 0; p < k; p++) {
+      for (size_t j = 0; j < MRW_GEMM_NR; j++)
+        packed[j] = j < cols ? b[p * ldb + j0 + j] : 0.0f;
+      packed += MRW_GEMM_NR;
+    }
+  }
+}
+
+size_t mrw_gemm_workspace_floats(int threads) {
+  return (size_t)threads * MRW_GEMM_MB * MRW_GEMM_KC;
+}
+
+// a: [rows of A][lda] row-major -> dst: [ceil(rows/4)][kc][4], missing rows zero.
+void mrw_pack_a_dense(const void *ctx, size_t row0, size_t rows, size_t k0, size_t kc,
+                      float *dst) {
+  const mrw_dense_a *a = ctx;
+  for (size_t r0 = 0; r0 < rows; r0 += MRW_GEMM_MR) {
+    const float *src[MRW_GEMM_MR];
+    for (size_t r = 0; r < MRW_GEMM_MR; r++)
+      src[r] = r0 + r < rows ? a->data + (row0 + r0 + r) * a->lda + k0 : NULL;
+    for (size_t p = 0; p < kc; p++)
+      for (size_t r = 0; r < MRW_GEMM_MR; r++) *dst++ = src[r] ? src[r][p] : 0.0f;
+  }
+}
+
+// Microkernel. a: [kc][4] (4 rows interleaved), b: [kc][8], c: 4 rows of 8 at stride ldc.
+// c = (init ? init row broadcast to 4 rows : c) + a * b, 8 f32x4 accumulators.
+static void gemm_micro_4x8(size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                           const float *init) {
+  v128_t c00, c01, c10, c11, c20, c21, c30, c31;
+  if (init) {
+    c00 = c10 = c20 = c30 = wasm_v128_load(init);
+    c01 = c11 = c21 = c31 = wasm_v128_load(init + 4);
+  } else {
+    c00 = wasm_v128_load(c + 0 * ldc), c01 = wasm_v128_load(c + 0 * ldc + 4);
+    c10 = wasm_v128_load(c + 1 * ldc), c11 = wasm_v128_load(c + 1 * ldc + 4);
+    c20 = wasm_v128_load(c + 2 * ldc), c21 = wasm_v128_load(c + 2 * ldc + 4);
+    c30 = wasm_v128_load(c + 3 * ldc), c31 = wasm_v128_load(c + 3 * ldc + 4);
+  }
+  for (size_t p = 0; p < kc; p++) {
+    v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+    v128_t a0 = wasm_v128_load32_splat(a + 0);
+    v128_t a1 = wasm_v128_load32_splat(a + 1);
+    v128_t a2 = wasm_v128_load32_splat(a + 2);
+    v128_t a3 = wasm_v128_load32_splat(a + 3);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0));
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0));
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+    a += MRW_GEMM_MR;
+    b += MRW_GEMM_NR;
+  }
+  wasm_v128_store(c + 0 * ldc, c00), wasm_v128_store(c + 0 * ldc + 4, c01);
+  wasm_v128_store(c + 1 * ldc, c10), wasm_v128_store(c + 1 * ldc + 4, c11);
+  wasm_v128_store(c + 2 * ldc, c20), wasm_v128_store(c + 2 * ldc + 4, c21);
+  wasm_v128_store(c + 3 * ldc, c30), wasm_v128_store(c + 3 * ldc + 4, c31);
+}
+
+typedef struct gemm_job {
+  size_t m, n, k;
+  mrw_gemm_a a;
+  const float *packed_b;
+  const mrw_epilogue *epilogue;
+  float *c;
+  size_t ldc;
+  float *workspace;
+  size_t n_block; /* columns per task, a multiple of 8 */
+  size_t n_tasks_per_row_block;
+} gemm_job;
+
+// One 4x8 tile whose rows or columns run past C's edge goes through a local 4x8 buffer.
+static void gemm_edge_tile(const gemm_job *job, size_t kc, const float *a, const float *b,
+                           size_t i, size_t j, size_t rows, size_t cols, const float *init) {
+  float tile[MRW_GEMM_MR * MRW_GEMM_NR] = {0};
+  if (!init)
+    for (size_t r = 0; r < rows; r++)
+      memcpy(tile + r * MRW_GEMM_NR, job->c + (i + r) * job->ldc + j, cols * sizeof(float));
+  gemm_micro_4x8(kc, a, b, tile, MRW_GEMM_NR, init);
+  for (size_t r = 0; r < rows; r++)
+    memcpy(job->c + (i + r) * job->ldc + j, tile + r * MRW_GEMM_NR, cols * sizeof(float));
+}
+
+static void gemm_apply_tail(const gemm_job *job, size_t i0, size_t rows, size_t j0, size_t cols) {
+  const mrw_epilogue *e = job->epilogue;
+  if (!e || (!e->residual && !e->relu)) return;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (size_t i = i0; i < i0 + rows; i++) {
+    float *c = job->c + i * job->ldc;
+    const float *res = e->residual ? e->residual + i * e->ldr : NULL;
+    size_t j = j0;
+    for (; j + 4 <= j0 + cols; j += 4) {
+      v128_t v = wasm_v128_load(c + j);
+      if (res) v = wasm_f32x4_add(v, wasm_v128_load(res + j));
+      if (e->relu) v = wasm_f32x4_max(v, zero);
+      wasm_v128_store(c + j, v);
+    }
+    for (; j < j0 + cols; j++) {
+      float v = c[j];
+      if (res) v += res[j];
+      if (e->relu && v < 0.0f) v = 0.0f;
+      c[j] = v;
+    }
+  }
+}
+
+// One task: rows [i0, i0 + 64) by columns [j0, j0 + n_block) of C, all of k in KC passes.
+static void gemm_task(void *ctx, size_t task, int thread) {
+  const gemm_job *job = ctx;
+  size_t i0 = task / job->n_tasks_per_row_block * MRW_GEMM_MB;
+  size_t j0 = task % job->n_tasks_per_row_block * job->n_block;
+  size_t rows = job->m - i0 < MRW_GEMM_MB ? job->m - i0 : MRW_GEMM_MB;
+  size_t cols = job->n - j0 < job->n_block ? job->n - j0 : job->n_block;
+  float *packed_a = job->workspace + (size_t)thread * MRW_GEMM_MB * MRW_GEMM_KC;
+  const float *bias = job->epilogue ? job->epilogue->bias : NULL;
+  float zero_init[MRW_GEMM_NR] = {0};
+  float bias_init[MRW_GEMM_NR];
+
+  for (size_t k0 = 0; k0 < job->k || k0 == 0; k0 += MRW_GEMM_KC) {
+    size_t kc = job->k - k0 < MRW_GEMM_KC ? job->k - k0 : MRW_GEMM_KC;
+    if (kc) job->a.pack(job->a.ctx, i0, rows, k0, kc, packed_a);
+    for (size_t j = j0; j < j0 + cols; j += MRW_GEMM_NR) {
+      size_t tile_cols = j0 + cols - j < MRW_GEMM_NR ? j0 + cols - j : MRW_GEMM_NR;
+      const float *b = job->packed_b + (j / MRW_GEMM_NR) * job->k * MRW_GEMM_NR + k0 * MRW_GEMM_NR;
+      const float *init = NULL;
+      if (k0 == 0) {
+        init = zero_init;
+        if (bias) {
+          for (size_t t = 0; t < MRW_GEMM_NR; t++) bias_init[t] = t < tile_cols ? bias[j + t] : 0.0f;
+          init = bias_init;
+        }
+      }
+      for (size_t i = 0; i < rows; i += MRW_GEMM_MR) {
+        size_t tile_rows = rows - i < MRW_GEMM_MR ? rows - i : MRW_GEMM_MR;
+        const float *a = packed_a + i * kc;
+        if (tile_rows == MRW_GEMM_MR && tile_cols == MRW_GEMM_NR)
+          gemm_micro_4x8(kc, a, b, job->c + (i0 + i) * job->ldc + j, job->ldc, init);
+        else
+          gemm_edge_tile(job, kc, a, b, i0 + i, j, tile_rows, tile_cols, init);
+      }
+    }
+    if (job->k == 0) break;
+  }
+  gemm_apply_tail(job, i0, rows, j0, cols);
+}
+
+void mrw_gemm(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
+              const mrw_epilogue *epilogue, float *c, size_t ldc, float *workspace,
+              mrw_thread_pool *pool) {
+  if (m == 0 || n == 0) return;
+  size_t row_blocks = (m + MRW_GEMM_MB - 1) / MRW_GEMM_MB;
+  size_t panels = (n + MRW_GEMM_NR - 1) / MRW_GEMM_NR;
+  /* Split columns too when there are too few row blocks to keep every thread busy. */
+  size_t wanted_tasks = 4 * (size_t)mrw_thread_pool_size(pool);
+  size_t col_blocks = 1;
+  if (row_blocks < wanted_tasks) {
+    col_blocks = (wanted_tasks + row_blocks - 1) / row_blocks;
+    if (col_blocks > panels) col_blocks = panels;
+  }
+  size_t panels_per_block = (panels + col_blocks - 1) / col_blocks;
+  gemm_job job = {
+      .m = m, .n = n, .k = k, .a = a, .packed_b = packed_b, .epilogue = epilogue,
+      .c = c, .ldc = ldc, .workspace = workspace,
+      .n_block = panels_per_block * MRW_GEMM_NR,
+      .n_tasks_per_row_block = (panels + panels_per_block - 1) / panels_per_block,
+  };
+  mrw_thread_pool_run(pool, row_blocks * job.n_tasks_per_row_block, gemm_task, &job);
+}

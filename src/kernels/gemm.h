@@ -1,0 +1,70 @@
+#ifndef MRW_KERNELS_GEMM_H
+#define MRW_KERNELS_GEMM_H
+
+#include <stddef.h>
+
+#include "base/thread_pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Register tile of the microkernel: 4 rows of A by 8 columns of B (8 SIMD128 accumulators). */
+#define MRW_GEMM_MR 4
+#define MRW_GEMM_NR 8
+/* Block sizes: rows of A per task and depth per pass, so that a 4xKC strip of A and a KCx8
+ * panel of B stay in L1 while a block's packed A stays in L2. */
+#define MRW_GEMM_MB 64
+#define MRW_GEMM_KC 256
+
+/* What happens to C = A*B before it is stored: add a per-column bias, then add a residual
+ * matrix of C's shape, then clamp at zero. Any part may be absent (NULL / 0). */
+typedef struct mrw_epilogue {
+  const float *bias;     /* [n] or NULL */
+  const float *residual; /* [m][ldr] or NULL */
+  size_t ldr;
+  int relu;
+} mrw_epilogue;
+
+/* Fills dst with the rows [row0, row0 + rows) and depth [k0, k0 + kc) of the left operand in
+ * packed layout [ceil(rows/4)][kc][4] (rows past the end are zero). This is how convolutions
+ * feed the GEMM without materialising im2col. */
+typedef void (*mrw_pack_a_fn)(const void *ctx, size_t row0, size_t rows, size_t k0, size_t kc,
+                              float *dst);
+
+typedef struct mrw_gemm_a {
+  mrw_pack_a_fn pack;
+  const void *ctx;
+} mrw_gemm_a;
+
+/* Packed right operand: b [k][n] row-major (ldb) -> [ceil(n/8)][k][8], zero-padded columns. */
+size_t mrw_gemm_packed_b_floats(size_t k, size_t n);
+void mrw_gemm_pack_b(const float *b, size_t ldb, size_t k, size_t n, float *packed);
+
+/* Scratch that mrw_gemm needs for a pool of `threads` threads, in floats. */
+size_t mrw_gemm_workspace_floats(int threads);
+
+/* C[m][n] (ldc) = epilogue(A[m][k] * B[k][n]) with A given by its packer and B packed by
+ * mrw_gemm_pack_b. workspace holds mrw_gemm_workspace_floats(pool size) floats. Each element
+ * of C is summed in the same order whatever the thread count. */
+void mrw_gemm(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
+              const mrw_epilogue *epilogue, float *c, size_t ldc, float *workspace,
+              mrw_thread_pool *pool);
+
+/* A row-major A[m][k] (lda) as a packer context. */
+typedef struct mrw_dense_a {
+  const float *data;
+  size_t lda;
+} mrw_dense_a;
+void mrw_pack_a_dense(const void *ctx, size_t row0, size_t rows, size_t k0, size_t kc,
+                      float *dst);
+
+/* Scalar reference: the same contract with plain loops over unpacked row-major B [k][ldb]. */
+void mrw_gemm_ref(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                  size_t ldb, const mrw_epilogue *epilogue, float *c, size_t ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

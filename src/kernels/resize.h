@@ -1,0 +1,33 @@
+#ifndef MRW_KERNELS_RESIZE_H
+#define MRW_KERNELS_RESIZE_H
+
+#include "base/thread_pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* torch.nn.functional.interpolate(mode="nearest", size=(out_h, out_w)) on a channels-last
+ * image: source index min(floor(dst * (float)in / out), in - 1).
+ * input: [in_h][in_w][c]; output: [out_h][out_w][c]. */
+void mrw_upsample_nearest(const float *input, int in_h, int in_w, int c, float *output,
+                          int out_h, int out_w, mrw_thread_pool *pool);
+void mrw_upsample_nearest_ref(const float *input, int in_h, int in_w, int c, float *output,
+                              int out_h, int out_w);
+
+/* torch's bilinear interpolate with align_corners=False where the scale is recomputed from
+ * the sizes (recompute_scale_factor=True): src = max((dst + 0.5) * in / out - 0.5, 0),
+ * all in float as torch computes it. input: [in_h][in_w][c]; output: [out_h][out_w][c]. */
+void mrw_resize_bilinear(const float *input, int in_h, int in_w, int c, float *output,
+                         int out_h, int out_w, mrw_thread_pool *pool);
+void mrw_resize_bilinear_ref(const float *input, int in_h, int in_w, int c, float *output,
+                             int out_h, int out_w);
+
+/* Output side of torchvision's resize: floor(in * scale) with the scale a double. */
+int mrw_scaled_size(int in, double scale);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

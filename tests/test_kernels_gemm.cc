@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+extern "C" {
+#include "kernels/gemm.h"
+}
+#include "support/compare.h"
+#include "support/pool.h"
+#include "support/random.h"
+#include "support/thread_counts.h"
+
+namespace {
+
+struct GemmCase {
+  size_t m, n, k;
+  bool bias, residual, relu;
+};
+
+// Runs the packed SIMD GEMM and the scalar reference on the same random operands.
+void check_gemm(const GemmCase &g, int threads, uint64_t seed) {
+  TestRandom rng(seed);
+  size_t lda = g.k + 3, ldc = g.n + 5;
+  std::vector<float> a = rng.floats(g.m * lda), b = rng.floats(g.k * g.n);
+  std::vector<float> bias = rng.floats(g.n), residual = rng.floats(g.m * g.n);
+  mrw_epilogue e{g.bias ? bias.data() : nullptr, g.residual ? residual.data() : nullptr, g.n,
+                 g.relu ? 1 : 0};
+  std::vector<float> packed(mrw_gemm_packed_b_floats(g.k, g.n));
+  mrw_gemm_pack_b(b.data(), g.n, g.k, g.n, packed.data());
+  ScopedPool pool(threads);
+  std::vector<float> workspace(mrw_gemm_workspace_floats(pool.size()));
+  std::vector<float> c(g.m * ldc, 7.0f), expected(g.m * ldc, 7.0f);
+  mrw_dense_a dense{a.data(), lda};
+  mrw_gemm(g.m, g.n, g.k, mrw_gemm_a{mrw_pack_a_dense, &dense}, packed.data(), &e, c.data(), ldc,
+           workspace.data(), pool.get());
+  mrw_gemm_ref(g.m, g.n, g.k, a.data(), lda, b.data(), g.n, &e, expected.data(), ldc);
+  // Same summation order: equal to the bit, including the untouched padding columns.
+  Difference d = compare_arrays(c.data(), expected.data(), c.size());
+  EXPECT_EQ(d.max_abs_diff, 0.0) << "m=" << g.m << " n=" << g.n << " k=" << g.k
+                                 << " threads=" << threads << " worst index " << d.worst_index;
+}
+
+TEST(Gemm, MatchesReferenceOnOddShapes) {
+  const size_t sizes[] = {1, 3, 7, 17, 64, 255};
+  uint64_t seed = 1;
+  for (int threads : kThreadCounts)
+    for (size_t m : sizes)
+      for (size_t n : {size_t{1}, size_t{3}, size_t{8}, size_t{17}, size_t{40}})
+        for (size_t k : {size_t{1}, size_t{7}, size_t{255}, size_t{300}})
+          check_gemm({m, n, k, (seed % 2) == 0, (seed % 3) == 0, (seed % 5) != 0}, threads, seed++);
+}
+
+TEST(Gemm, MatchesReferenceOnRandomShapesWithEveryEpilogue) {
+  TestRandom shapes(99);
+  for (int i = 0; i < 24; i++) {
+    GemmCase g{size_t(1 + shapes.below(300)), size_t(1 + shapes.below(70)),
+               size_t(1 + shapes.below(600)), (i & 1) != 0, (i & 2) != 0, (i & 4) != 0};
+    check_gemm(g, kThreadCounts[i % 3], 1000 + i);
+  }
+}
+
+TEST(Gemm, ZeroDepthGivesTheEpilogueOfZero) {
+  check_gemm({5, 9, 0, true, true, true}, 2, 5);
+}
+
+TEST(Gemm, KnownSmallProduct) {
+  // [1 2; 3 4] * [5 6; 7 8] = [19 22; 43 50], plus bias [1, -100] then ReLU.
+  const float a[] = {1, 2, 3, 4}, b[] = {5, 6, 7, 8}, bias[] = {1, -100};
+  std::vector<float> packed(mrw_gemm_packed_b_floats(2, 2)), ws(mrw_gemm_workspace_floats(1));
+  mrw_gemm_pack_b(b, 2, 2, 2, packed.data());
+  float c[4];
+  mrw_dense_a dense{a, 2};
+  mrw_epilogue e{bias, nullptr, 0, 1};
+  mrw_gemm(2, 2, 2, mrw_gemm_a{mrw_pack_a_dense, &dense}, packed.data(), &e, c, 2, ws.data(),
+           nullptr);
+  EXPECT_EQ(c[0], 20.0f);
+  EXPECT_EQ(c[1], 0.0f);
+  EXPECT_EQ(c[2], 44.0f);
+  EXPECT_EQ(c[3], 0.0f);
+}
+
+}  // namespace
