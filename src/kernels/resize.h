@@ -17,7 +17,7 @@ void mrw_upsample_nearest_ref(const float *input, int in_h, int in_w, int c, flo
 
 /* torch's bilinear interpolate with align_corners=False where the scale is recomputed from
  * the sizes (recompute_scale_factor=True): src = max((dst + 0.5) * in / out - 0.5, 0),
- * all in float as torch computes it. input: [in_h][in_w][c]; output: [out_h][out_w][c]. */
+ * rounded as torch's CPU kernel does it. input: [in_h][in_w][c]; output: [out_h][out_w][c]. */
 void mrw_resize_bilinear(const float *input, int in_h, int in_w, int c, float *output,
                          int out_h, int out_w, mrw_thread_pool *pool);
 void mrw_resize_bilinear_ref(const float *input, int in_h, int in_w, int c, float *output,

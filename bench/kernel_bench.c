@@ -1,0 +1,139 @@
+/* Kernel throughput: the WASM SIMD multiply-add ceiling, the packed GEMM, and a 3x3
+ * 256->256 convolution at 200x304 (FPN P2 size), each at the thread counts given on the
+ * command line. Prints GFLOP/s and each kernel's share of the ceiling at that thread count. */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/thread_pool.h"
+#include "kernels/conv2d.h"
+#include "kernels/gemm.h"
+#include "simd/simd.h"
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+#define CEILING_ITERATIONS 20000000
+
+typedef struct ceiling_job {
+  float sink[64][4];
+} ceiling_job;
+
+// Register-resident loop: 8 independent f32x4 multiply-add chains (the 4x8 tile's shape).
+static void ceiling_task(void *ctx, size_t index, int thread) {
+  (void)thread;
+  ceiling_job *job = ctx;
+  volatile float factor = 0.999f, addend = 1e-3f; /* opaque: no constant folding */
+  v128_t m = wasm_f32x4_splat(factor), a = wasm_f32x4_splat(addend);
+  v128_t c0 = wasm_f32x4_splat(1.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+  for (int i = 0; i < CEILING_ITERATIONS; i++) {
+    c0 = wasm_f32x4_add(wasm_f32x4_mul(c0, m), a);
+    c1 = wasm_f32x4_add(wasm_f32x4_mul(c1, m), a);
+    c2 = wasm_f32x4_add(wasm_f32x4_mul(c2, m), a);
+    c3 = wasm_f32x4_add(wasm_f32x4_mul(c3, m), a);
+    c4 = wasm_f32x4_add(wasm_f32x4_mul(c4, m), a);
+    c5 = wasm_f32x4_add(wasm_f32x4_mul(c5, m), a);
+    c6 = wasm_f32x4_add(wasm_f32x4_mul(c6, m), a);
+    c7 = wasm_f32x4_add(wasm_f32x4_mul(c7, m), a);
+  }
+  v128_t sum = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(c0, c1), wasm_f32x4_add(c2, c3)),
+                              wasm_f32x4_add(wasm_f32x4_add(c4, c5), wasm_f32x4_add(c6, c7)));
+  wasm_v128_store(job->sink[index % 64], sum);
+}
+
+/* The sink is read back after timing so the compiler cannot drop the loop. */
+static double measure_ceiling(mrw_thread_pool *pool, float *checksum) {
+  ceiling_job job = {{{0}}};
+  int threads = mrw_thread_pool_size(pool);
+  double t0 = now_seconds();
+  mrw_thread_pool_run(pool, (size_t)threads, ceiling_task, &job);
+  double seconds = now_seconds() - t0;
+  double flops = (double)threads * CEILING_ITERATIONS * 8 * 4 * 2;
+  for (int i = 0; i < threads; i++) *checksum += job.sink[i][0];
+  return flops / seconds * 1e-9;
+}
+
+static float *random_floats(size_t n, unsigned seed) {
+  float *v = malloc(n * sizeof *v);
+  if (!v) {
+    fprintf(stderr, "bench: out of memory\n");
+    exit(1);
+  }
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    v[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+  }
+  return v;
+}
+
+/* Best of `repeats` runs of a 3x3 conv, GFLOP/s. */
+static double measure_conv(int h, int w, int c, int repeats, mrw_thread_pool *pool) {
+  mrw_conv_shape s = {h, w, c, c, 3, 3, 1, 1};
+  float *in = random_floats((size_t)h * w * c, 1), *weights = random_floats((size_t)c * c * 9, 2);
+  float *bias = random_floats((size_t)c, 3), *out = malloc((size_t)h * w * c * sizeof(float));
+  float *packed = malloc(mrw_conv_packed_floats(&s) * sizeof(float));
+  float *ws = malloc(mrw_gemm_workspace_floats(mrw_thread_pool_size(pool)) * sizeof(float));
+  mrw_conv_pack_weights(&s, weights, packed);
+  mrw_epilogue e = {bias, NULL, 0, 1};
+  double best = 1e30;
+  for (int r = 0; r < repeats; r++) {
+    double t0 = now_seconds();
+    mrw_conv2d(&s, in, packed, &e, out, ws, pool);
+    double t = now_seconds() - t0;
+    if (t < best) best = t;
+  }
+  free(in), free(weights), free(bias), free(out), free(packed), free(ws);
+  return 2.0 * h * w * (double)c * c * 9 / best * 1e-9;
+}
+
+/* Best of `repeats` runs of a dense m x n x k GEMM, GFLOP/s. */
+static double measure_gemm(size_t m, size_t n, size_t k, int repeats, mrw_thread_pool *pool) {
+  float *a = random_floats(m * k, 4), *b = random_floats(k * n, 5), *c = malloc(m * n * sizeof(float));
+  float *packed = malloc(mrw_gemm_packed_b_floats(k, n) * sizeof(float));
+  float *ws = malloc(mrw_gemm_workspace_floats(mrw_thread_pool_size(pool)) * sizeof(float));
+  mrw_gemm_pack_b(b, n, k, n, packed);
+  mrw_dense_a dense = {a, k};
+  mrw_gemm_a op = {mrw_pack_a_dense, &dense};
+  double best = 1e30;
+  for (int r = 0; r < repeats; r++) {
+    double t0 = now_seconds();
+    mrw_gemm(m, n, k, op, packed, NULL, c, n, ws, pool);
+    double t = now_seconds() - t0;
+    if (t < best) best = t;
+  }
+  free(a), free(b), free(c), free(packed), free(ws);
+  return 2.0 * (double)m * n * k / best * 1e-9;
+}
+
+int main(int argc, char **argv) {
+  const char *build = argc > 1 ? argv[1] : "native";
+  int repeats = 3;
+  printf("%-10s %7s %12s %12s %12s %10s\n", "build", "threads", "ceiling", "gemm", "conv3x3",
+         "conv/ceil");
+  for (int i = 2; i < argc || i == 2; i++) {
+    int threads = argc > i ? atoi(argv[i]) : 1;
+    mrw_thread_pool *pool = NULL;
+    mrw_error err = {0};
+    if (mrw_thread_pool_create(threads, &pool, &err) != MRW_OK) {
+      fprintf(stderr, "bench: %s\n", err.message);
+      return 1;
+    }
+    int got = mrw_thread_pool_size(pool);
+    float checksum = 0.0f;
+    double ceiling = measure_ceiling(pool, &checksum);
+    double gemm = measure_gemm(4096, 256, 2304, repeats, pool);
+    double conv = measure_conv(200, 304, 256, repeats, pool);
+    printf("%-10s %7d %7.1f GF/s %7.1f GF/s %7.1f GF/s %9.0f%%\n", build, got, ceiling, gemm, conv,
+           100.0 * conv / ceiling);
+    if (checksum != checksum) printf("(ceiling checksum is NaN)\n");
+    fflush(stdout);
+    mrw_thread_pool_free(pool);
+  }
+  return 0;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the build, the tests and the tools need and is not there yet; safe to re-run.
+# Debian packages through apt, JavaScript packages through npm. Nothing else is downloaded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  cmake make g++ clang libclang-rt-14-dev   # native build, sanitizers, libFuzzer
+  libgtest-dev googletest                   # Google Test (googletest: sources for em++)
+  libsimde-dev                              # wasm_simd128.h intrinsics natively
+  zlib1g-dev                                # gzip-compressed model files
+  emscripten                                # WebAssembly build
+  python3-torchvision python3-numpy         # converter and reference fixtures
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: run as root (or install these packages yourself)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup: Debian packages installed"
+else
+  echo "setup: Debian packages present"
+fi
+
+if grep -q '"dependencies"\|"devDependencies"' package.json; then
+  if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
+    echo "setup: installing npm packages"
+    npm install --no-audit --no-fund --loglevel=error
+    touch node_modules
+  else
+    echo "setup: npm packages present"
+  fi
+fi

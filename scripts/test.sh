@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: setup, reference fixtures from torchvision, then the Google Test suite
+# natively, under ASan + UBSan, and compiled to WebAssembly (SIMD, then SIMD + pthreads) under
+# Node. Ends with one "N passed, N failed" line over all runs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+echo "test: making reference fixtures with torchvision (build/fixtures)"
+/usr/bin/python3 models/make_fixtures.py build/fixtures || exit 1
+
+passed=0
+failed=0
+for variant in native asan wasm wasm-mt; do
+  if ! bash scripts/build.sh "$variant"; then
+    failed=$((failed + 1))
+    continue
+  fi
+  echo "test: running the suite ($variant)"
+  log=build/$variant.ctest.log
+  ctest --test-dir "build/$variant" --output-on-failure --timeout 1500 >"$log" 2>&1
+  status=$?
+  grep -E 'Test +#|tests passed|tests failed|Total Test time' "$log"
+  [ $status -eq 0 ] || { grep -A40 'Failure\|FAILED\|Error' "$log" | head -80; }
+  p=$(grep -cE 'Test +#[0-9]+: .* Passed' "$log" || true)
+  f=$(grep -cE 'Test +#[0-9]+: .*(\*\*\*Failed|\*\*\*Exception|\*\*\*Timeout|Not Run)' "$log" || true)
+  [ $status -eq 0 ] || [ "$f" -gt 0 ] || f=1
+  passed=$((passed + p))
+  failed=$((failed + f))
+done
+
+echo "test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,55 @@
+#ifndef MRW_MODEL_CONFIG_H
+#define MRW_MODEL_CONFIG_H
+
+#include "base/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MRW_FPN_LEVELS 5    /* P2..P5 and the extra "pool" level */
+#define MRW_MAX_RATIOS 8
+
+/* The configuration a model file carries as JSON in __metadata__["config"]. */
+typedef struct mrw_model_config {
+  /* architecture */
+  int depth;              /* ResNet depth: 18, 34, 50 or 101 */
+  float bn_eps;           /* FrozenBatchNorm eps, folded into the convolutions at load */
+  int fpn_channels;
+  int anchor_sizes[MRW_FPN_LEVELS];
+  int aspect_ratio_count;
+  float aspect_ratios[MRW_MAX_RATIOS];
+  int box_head;           /* representation size of fc6/fc7 */
+  int mask_head_channels;
+  int mask_head_layers;
+  int num_classes;        /* including background */
+  int legacy_names;       /* weights use the pre-0.13 torchvision names */
+  /* preprocess */
+  int min_size, max_size;
+  float mean[3], std[3];
+  int size_divisible;
+  /* postprocess */
+  int rpn_pre_nms_top_n, rpn_post_nms_top_n;
+  float rpn_nms_thresh, rpn_score_thresh, rpn_min_size;
+  float box_score_thresh, box_nms_thresh, box_min_size;
+  int box_detections_per_img;
+  float mask_threshold;
+  /* class names, num_classes of them, owned */
+  char **labels;
+} mrw_model_config;
+
+/* Parses and validates the JSON text; every missing or out-of-range field is refused with a
+ * message that names it. On success the caller frees with mrw_model_config_free. */
+mrw_status mrw_model_config_parse(const char *json, size_t length, mrw_model_config *config,
+                                  mrw_error *err);
+void mrw_model_config_free(mrw_model_config *config);
+
+/* Blocks per ResNet stage for a depth, 0 when the depth is not supported. */
+int mrw_resnet_stage_blocks(int depth, int stage);
+int mrw_resnet_is_bottleneck(int depth);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,126 @@
+#include "model/conv_layer.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void format_shape(char *buf, size_t cap, int ndim, const int64_t *shape) {
+  size_t used = (size_t)snprintf(buf, cap, "[");
+  for (int i = 0; i < ndim && used < cap; i++)
+    used += (size_t)snprintf(buf + used, cap - used, "%s%" PRId64, i ? ", " : "", shape[i]);
+  if (used < cap) snprintf(buf + used, cap - used, "]");
+}
+
+mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int ndim,
+                               const int64_t *shape, float **out, mrw_error *err) {
+  *out = NULL;
+  const mrw_tensor_view *t = mrw_model_file_find(file, name);
+  if (!t) return mrw_error_set(err, MRW_ERR_BAD_MODEL, "model file: tensor '%s' is missing", name);
+  int same = t->ndim == ndim;
+  for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
+  if (!same) {
+    char want[128], have[128];
+    format_shape(want, sizeof want, ndim, shape);
+    format_shape(have, sizeof have, t->ndim, t->shape);
+    return mrw_error_set(err, MRW_ERR_BAD_MODEL,
+                         "model file: tensor '%s' has shape %s, expected %s", name, have, want);
+  }
+  if (t->dtype == MRW_DTYPE_U8)
+    return mrw_error_set(err, MRW_ERR_BAD_MODEL,
+                         "model file: tensor '%s' is U8, expected F32 or F16", name);
+  float *data = malloc((t->count ? t->count : 1) * sizeof(float));
+  if (!data)
+    return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory reading tensor '%s'", name);
+  mrw_status s = mrw_tensor_read_f32(t, data, t->count, err);
+  if (s != MRW_OK) {
+    free(data);
+    return s;
+  }
+  *out = data;
+  return MRW_OK;
+}
+
+/* Folds a FrozenBatchNorm into weights [out_c][rest] and a new bias [out_c], computing the
+ * scale in float as torchvision does: weight * rsqrt(running_var + eps). */
+static mrw_status fold_batch_norm(const mrw_model_file *file, const mrw_conv_spec *spec,
+                                  float *weights, float *bias, mrw_error *err) {
+  static const char *parts[4] = {"weight", "bias", "running_mean", "running_var"};
+  float *bn[4] = {0};
+  int64_t shape[1] = {spec->out_c};
+  mrw_status s = MRW_OK;
+  for (int i = 0; i < 4 && s == MRW_OK; i++) {
+    char name[256];
+    snprintf(name, sizeof name, "%s.%s", spec->bn, parts[i]);
+    s = mrw_read_tensor_f32(file, name, 1, shape, &bn[i], err);
+  }
+  if (s == MRW_OK) {
+    size_t per_out = (size_t)spec->in_c * spec->kernel * spec->kernel;
+    for (int co = 0; co < spec->out_c; co++) {
+      float scale = bn[0][co] * (1.0f / sqrtf(bn[3][co] + spec->bn_eps));
+      for (size_t i = 0; i < per_out; i++) weights[co * per_out + i] *= scale;
+      bias[co] = bn[1][co] - bn[2][co] * scale;
+    }
+  }
+  for (int i = 0; i < 4; i++) free(bn[i]);
+  return s;
+}
+
+mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_model_file *file,
+                               const mrw_conv_spec *spec, mrw_error *err) {
+  memset(layer, 0, sizeof *layer);
+  layer->shape = (mrw_conv_shape){0, 0, spec->in_c, spec->out_c, spec->kernel, spec->kernel,
+                                  spec->stride, spec->pad};
+  int64_t wshape[4] = {spec->out_c, spec->in_c, spec->kernel, spec->kernel};
+  int64_t bshape[1] = {spec->out_c};
+  float *weights = NULL;
+  mrw_status s = mrw_read_tensor_f32(file, spec->weight, 4, wshape, &weights, err);
+  if (s == MRW_OK) {
+    if (spec->bias) {
+      s = mrw_read_tensor_f32(file, spec->bias, 1, bshape, &layer->bias, err);
+    } else {
+      layer->bias = calloc((size_t)spec->out_c, sizeof(float));
+      if (!layer->bias) s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for a bias");
+    }
+  }
+  if (s == MRW_OK && spec->bn) s = fold_batch_norm(file, spec, weights, layer->bias, err);
+  if (s == MRW_OK) {
+    layer->packed = malloc(mrw_conv_packed_floats(&layer->shape) * sizeof(float));
+    if (!layer->packed)
+      s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory packing '%s'", spec->weight);
+    else
+      mrw_conv_pack_weights(&layer->shape, weights, layer->packed);
+  }
+  free(weights);
+  if (s != MRW_OK) mrw_conv_layer_free(layer);
+  return s;
+}
+
+void mrw_conv_layer_free(mrw_conv_layer *layer) {
+  if (!layer) return;
+  free(layer->packed);
+  free(layer->bias);
+  memset(layer, 0, sizeof *layer);
+}
+
+mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in,
+                              const mrw_feature *residual, int relu, mrw_feature *out,
+                              mrw_runtime *rt, mrw_error *err) {
+  mrw_conv_shape shape = layer->shape;
+  if (in->c != shape.in_c)
+    return mrw_error_set(err, MRW_ERR_INTERNAL, "convolution expects %d input channels, got %d",
+                         shape.in_c, in->c);
+  shape.in_h = in->h;
+  shape.in_w = in->w;
+  mrw_status s = mrw_feature_alloc(out, mrw_conv_out_h(&shape), mrw_conv_out_w(&shape),
+                                   shape.out_c, err);
+  if (s != MRW_OK) return s;
+  if (residual && (residual->h != out->h || residual->w != out->w || residual->c != out->c)) {
+    mrw_feature_free(out);
+    return mrw_error_set(err, MRW_ERR_INTERNAL, "residual shape does not match the convolution");
+  }
+  mrw_epilogue e = {layer->bias, residual ? residual->data : NULL, (size_t)shape.out_c, relu};
+  mrw_conv2d(&shape, in->data, layer->packed, &e, out->data, rt->gemm_workspace, rt->pool);
+  return MRW_OK;
+}

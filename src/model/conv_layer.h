@@ -1,0 +1,51 @@
+#ifndef MRW_MODEL_CONV_LAYER_H
+#define MRW_MODEL_CONV_LAYER_H
+
+#include "base/status.h"
+#include "io/model_file.h"
+#include "kernels/conv2d.h"
+#include "model/feature.h"
+#include "model/runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A convolution bound to its weights: packed for the GEMM at load, with either its own bias
+ * or a FrozenBatchNorm folded in (scale = gamma / sqrt(var + eps) into the weights,
+ * beta - mean * scale as the bias). */
+typedef struct mrw_conv_layer {
+  mrw_conv_shape shape; /* in_h, in_w are set per call */
+  float *packed;
+  float *bias;
+} mrw_conv_layer;
+
+/* What the caller expects of the tensors it names. */
+typedef struct mrw_conv_spec {
+  const char *weight;  /* name of the [out_c][in_c][k][k] weight */
+  const char *bias;    /* name of the [out_c] bias, or NULL */
+  const char *bn;      /* prefix of a FrozenBatchNorm (".weight", ".bias", ".running_mean",
+                          ".running_var"), or NULL */
+  float bn_eps;
+  int in_c, out_c, kernel, stride, pad;
+} mrw_conv_spec;
+
+/* Reads, checks (names and shapes; a message names the tensor), folds and packs. */
+mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_model_file *file,
+                               const mrw_conv_spec *spec, mrw_error *err);
+void mrw_conv_layer_free(mrw_conv_layer *layer); /* a zeroed layer is a no-op */
+
+/* out = relu?(conv(in) + bias + residual?); allocates out. */
+mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in,
+                              const mrw_feature *residual, int relu, mrw_feature *out,
+                              mrw_runtime *rt, mrw_error *err);
+
+/* Reads a float tensor of exactly the given shape (ndim entries) into a new buffer. */
+mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int ndim,
+                               const int64_t *shape, float **out, mrw_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,72 @@
+#include "model/fpn.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "kernels/pool.h"
+#include "kernels/resize.h"
+
+static mrw_status load_fpn_conv(mrw_conv_layer *layer, const mrw_model_file *file,
+                                const char *kind, int index, int legacy, int in_c, int out_c,
+                                int kernel, mrw_error *err) {
+  char weight[128], bias[128];
+  const char *wrap = legacy ? "" : ".0";
+  snprintf(weight, sizeof weight, "backbone.fpn.%s_blocks.%d%s.weight", kind, index, wrap);
+  snprintf(bias, sizeof bias, "backbone.fpn.%s_blocks.%d%s.bias", kind, index, wrap);
+  mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, out_c, kernel, 1, kernel / 2};
+  return mrw_conv_layer_load(layer, file, &spec, err);
+}
+
+mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_model_file *file, const mrw_model_config *config,
+                        const int in_channels[4], mrw_error *err) {
+  memset(fpn, 0, sizeof *fpn);
+  mrw_status s = MRW_OK;
+  int ch = config->fpn_channels;
+  for (int i = 0; i < 4 && s == MRW_OK; i++) {
+    s = load_fpn_conv(&fpn->inner[i], file, "inner", i, config->legacy_names, in_channels[i], ch, 1, err);
+    if (s == MRW_OK)
+      s = load_fpn_conv(&fpn->layer[i], file, "layer", i, config->legacy_names, ch, ch, 3, err);
+  }
+  if (s != MRW_OK) mrw_fpn_free(fpn);
+  return s;
+}
+
+void mrw_fpn_free(mrw_fpn *fpn) {
+  if (!fpn) return;
+  for (int i = 0; i < 4; i++) {
+    mrw_conv_layer_free(&fpn->inner[i]);
+    mrw_conv_layer_free(&fpn->layer[i]);
+  }
+}
+
+mrw_status mrw_fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4],
+                           mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
+  memset(levels, 0, MRW_FPN_LEVELS * sizeof *levels);
+  mrw_feature last_inner = {0};
+  mrw_status s = mrw_conv_layer_run(&fpn->inner[3], &stages[3], NULL, 0, &last_inner, rt, err);
+  if (s == MRW_OK) s = mrw_conv_layer_run(&fpn->layer[3], &last_inner, NULL, 0, &levels[3], rt, err);
+  for (int i = 2; i >= 0 && s == MRW_OK; i--) {
+    /* inner = lateral(C_i) + upsample(previous inner), the add fused as a residual. */
+    mrw_feature top_down = {0}, inner = {0};
+    s = mrw_feature_alloc(&top_down, stages[i].h, stages[i].w, last_inner.c, err);
+    if (s == MRW_OK) {
+      mrw_upsample_nearest(last_inner.data, last_inner.h, last_inner.w, last_inner.c,
+                           top_down.data, top_down.h, top_down.w, rt->pool);
+      s = mrw_conv_layer_run(&fpn->inner[i], &stages[i], &top_down, 0, &inner, rt, err);
+    }
+    mrw_feature_free(&top_down);
+    mrw_feature_free(&last_inner);
+    last_inner = inner;
+    if (s == MRW_OK) s = mrw_conv_layer_run(&fpn->layer[i], &last_inner, NULL, 0, &levels[i], rt, err);
+  }
+  mrw_feature_free(&last_inner);
+  if (s == MRW_OK) {
+    const mrw_feature *p5 = &levels[3];
+    s = mrw_feature_alloc(&levels[4], mrw_max_pool_out(p5->h, 1, 2, 0),
+                          mrw_max_pool_out(p5->w, 1, 2, 0), p5->c, err);
+    if (s == MRW_OK) mrw_max_pool(p5->data, p5->h, p5->w, p5->c, 1, 2, 0, levels[4].data, rt->pool);
+  }
+  if (s != MRW_OK)
+    for (int i = 0; i < MRW_FPN_LEVELS; i++) mrw_feature_free(&levels[i]);
+  return s;
+}

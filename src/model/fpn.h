@@ -1,0 +1,37 @@
+#ifndef MRW_MODEL_FPN_H
+#define MRW_MODEL_FPN_H
+
+#include "base/status.h"
+#include "io/model_file.h"
+#include "model/config.h"
+#include "model/conv_layer.h"
+#include "model/feature.h"
+#include "model/runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* torchvision's FeaturePyramidNetwork over layer1..layer4 with LastLevelMaxPool:
+ * 1x1 lateral ("inner") convs, nearest upsampling to the lateral's exact size, 3x3 output
+ * ("layer") convs, and "pool" = max_pool2d(P5, kernel 1, stride 2). */
+typedef struct mrw_fpn {
+  mrw_conv_layer inner[4];
+  mrw_conv_layer layer[4];
+} mrw_fpn;
+
+/* Binds backbone.fpn.{inner,layer}_blocks.N.0.{weight,bias} (torchvision >= 0.13) or
+ * backbone.fpn.{inner,layer}_blocks.N.{weight,bias} (the legacy names). */
+mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_model_file *file, const mrw_model_config *config,
+                        const int in_channels[4], mrw_error *err);
+void mrw_fpn_free(mrw_fpn *fpn);
+
+/* levels[0..3] = P2..P5, levels[4] = pool; owned by the caller. */
+mrw_status mrw_fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4],
+                           mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

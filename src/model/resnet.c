@@ -1,0 +1,152 @@
+#include "model/resnet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/pool.h"
+
+#define BODY "backbone.body."
+
+static mrw_status load_conv_bn(mrw_conv_layer *layer, const mrw_model_file *file,
+                               const char *conv_name, const char *bn_name, float eps, int in_c,
+                               int out_c, int kernel, int stride, mrw_error *err) {
+  char weight[256], bn[256];
+  snprintf(weight, sizeof weight, BODY "%s.weight", conv_name);
+  snprintf(bn, sizeof bn, BODY "%s", bn_name);
+  mrw_conv_spec spec = {weight, NULL, bn, eps, in_c, out_c, kernel, stride, kernel / 2};
+  return mrw_conv_layer_load(layer, file, &spec, err);
+}
+
+static mrw_status load_block(mrw_resnet_block *block, const mrw_model_file *file, int bottleneck,
+                             int stage, int index, int in_c, int planes, int stride, float eps,
+                             mrw_error *err) {
+  char conv[64], bn[64];
+  int out_c = bottleneck ? planes * 4 : planes;
+  /* conv kernels and channels: bottleneck 1x1 -> 3x3 (stride) -> 1x1, basic 3x3 (stride) -> 3x3 */
+  int kernels[3] = {bottleneck ? 1 : 3, 3, 1};
+  int strides[3] = {bottleneck ? 1 : stride, bottleneck ? stride : 1, 1};
+  int ins[3] = {in_c, planes, planes};
+  int outs[3] = {planes, bottleneck ? planes : out_c, out_c};
+  block->conv_count = bottleneck ? 3 : 2;
+  mrw_status s = MRW_OK;
+  for (int i = 0; i < block->conv_count && s == MRW_OK; i++) {
+    snprintf(conv, sizeof conv, "layer%d.%d.conv%d", stage + 1, index, i + 1);
+    snprintf(bn, sizeof bn, "layer%d.%d.bn%d", stage + 1, index, i + 1);
+    s = load_conv_bn(&block->conv[i], file, conv, bn, eps, ins[i], outs[i], kernels[i],
+                     strides[i], err);
+  }
+  block->has_downsample = index == 0 && (stride != 1 || in_c != out_c);
+  if (s == MRW_OK && block->has_downsample) {
+    snprintf(conv, sizeof conv, "layer%d.0.downsample.0", stage + 1);
+    snprintf(bn, sizeof bn, "layer%d.0.downsample.1", stage + 1);
+    s = load_conv_bn(&block->downsample, file, conv, bn, eps, in_c, out_c, 1, stride, err);
+  }
+  return s;
+}
+
+mrw_status mrw_resnet_load(mrw_resnet *net, const mrw_model_file *file,
+                           const mrw_model_config *config, mrw_error *err) {
+  memset(net, 0, sizeof *net);
+  int bottleneck = mrw_resnet_is_bottleneck(config->depth);
+  int total = 0;
+  for (int s = 0; s < 4; s++) {
+    net->stage_first_block[s] = total;
+    total += mrw_resnet_stage_blocks(config->depth, s);
+  }
+  net->stage_first_block[4] = total;
+  if (total == 0)
+    return mrw_error_set(err, MRW_ERR_UNSUPPORTED, "ResNet depth %d is not supported",
+                         config->depth);
+  net->blocks = calloc((size_t)total, sizeof *net->blocks);
+  if (!net->blocks) return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for ResNet");
+  mrw_status s = load_conv_bn(&net->stem, file, "conv1", "bn1", config->bn_eps, 3, 64, 7, 2, err);
+  int in_c = 64;
+  for (int stage = 0; stage < 4 && s == MRW_OK; stage++) {
+    int planes = 64 << stage;
+    for (int b = net->stage_first_block[stage]; b < net->stage_first_block[stage + 1] && s == MRW_OK; b++) {
+      int index = b - net->stage_first_block[stage];
+      int stride = (index == 0 && stage > 0) ? 2 : 1;
+      s = load_block(&net->blocks[b], file, bottleneck, stage, index, in_c, planes, stride,
+                     config->bn_eps, err);
+      in_c = bottleneck ? planes * 4 : planes;
+    }
+    net->stage_channels[stage] = in_c;
+  }
+  if (s != MRW_OK) mrw_resnet_free(net);
+  return s;
+}
+
+void mrw_resnet_free(mrw_resnet *net) {
+  if (!net) return;
+  mrw_conv_layer_free(&net->stem);
+  if (net->blocks) {
+    for (int b = 0; b < net->stage_first_block[4]; b++) {
+      for (int i = 0; i < 3; i++) mrw_conv_layer_free(&net->blocks[b].conv[i]);
+      mrw_conv_layer_free(&net->blocks[b].downsample);
+    }
+  }
+  free(net->blocks);
+  memset(net, 0, sizeof *net);
+}
+
+/* out = relu(convs(x) + shortcut(x)), the residual add and ReLU fused into the last conv. */
+static mrw_status run_block(const mrw_resnet_block *block, const mrw_feature *x,
+                            mrw_feature *out, mrw_runtime *rt, mrw_error *err) {
+  mrw_feature shortcut = {0}, a = {0}, b = {0};
+  mrw_status s = MRW_OK;
+  if (block->has_downsample) s = mrw_conv_layer_run(&block->downsample, x, NULL, 0, &shortcut, rt, err);
+  const mrw_feature *identity = block->has_downsample ? &shortcut : x;
+  const mrw_feature *current = x;
+  for (int i = 0; i < block->conv_count - 1 && s == MRW_OK; i++) {
+    mrw_feature *next = (i % 2 == 0) ? &a : &b;
+    s = mrw_conv_layer_run(&block->conv[i], current, NULL, 1, next, rt, err);
+    if (current != x) mrw_feature_free((mrw_feature *)current);
+    current = next;
+  }
+  if (s == MRW_OK)
+    s = mrw_conv_layer_run(&block->conv[block->conv_count - 1], current, identity, 1, out, rt, err);
+  mrw_feature_free(&a);
+  mrw_feature_free(&b);
+  mrw_feature_free(&shortcut);
+  return s;
+}
+
+static mrw_status run_stem(const mrw_resnet *net, const mrw_feature *image, mrw_feature *out,
+                           mrw_runtime *rt, mrw_error *err) {
+  mrw_feature conv = {0};
+  mrw_status s = mrw_conv_layer_run(&net->stem, image, NULL, 1, &conv, rt, err);
+  if (s == MRW_OK)
+    s = mrw_feature_alloc(out, mrw_max_pool_out(conv.h, 3, 2, 1), mrw_max_pool_out(conv.w, 3, 2, 1),
+                          conv.c, err);
+  if (s == MRW_OK) mrw_max_pool(conv.data, conv.h, conv.w, conv.c, 3, 2, 1, out->data, rt->pool);
+  mrw_feature_free(&conv);
+  return s;
+}
+
+mrw_status mrw_resnet_forward(const mrw_resnet *net, const mrw_feature *image,
+                              mrw_feature stages[4], mrw_feature *stem, mrw_runtime *rt,
+                              mrw_error *err) {
+  memset(stages, 0, 4 * sizeof *stages);
+  mrw_feature x = {0};
+  mrw_status s = run_stem(net, image, &x, rt, err);
+  if (s == MRW_OK && stem) {
+    s = mrw_feature_alloc(stem, x.h, x.w, x.c, err);
+    if (s == MRW_OK) memcpy(stem->data, x.data, mrw_feature_count(&x) * sizeof(float));
+  }
+  for (int stage = 0; stage < 4 && s == MRW_OK; stage++) {
+    for (int b = net->stage_first_block[stage]; b < net->stage_first_block[stage + 1] && s == MRW_OK; b++) {
+      mrw_feature y = {0};
+      s = run_block(&net->blocks[b], &x, &y, rt, err);
+      /* The previous stage's output belongs to the caller; anything else is ours to free. */
+      if (!(stage > 0 && b == net->stage_first_block[stage])) mrw_feature_free(&x);
+      x = y;
+    }
+    if (s == MRW_OK) stages[stage] = x;
+  }
+  if (s != MRW_OK) {
+    mrw_feature_free(&x);
+    for (int i = 0; i < 4; i++) mrw_feature_free(&stages[i]);
+  }
+  return s;
+}

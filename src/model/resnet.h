@@ -1,0 +1,46 @@
+#ifndef MRW_MODEL_RESNET_H
+#define MRW_MODEL_RESNET_H
+
+#include "base/status.h"
+#include "io/model_file.h"
+#include "model/config.h"
+#include "model/conv_layer.h"
+#include "model/feature.h"
+#include "model/runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* torchvision's ResNet "v1.5" body (stride in the 3x3 convolution) with FrozenBatchNorm
+ * folded: basic blocks for depth 18/34, bottlenecks for 50/101. */
+typedef struct mrw_resnet_block {
+  mrw_conv_layer conv[3]; /* conv1..conv2 (basic) or conv1..conv3 (bottleneck) */
+  int conv_count;
+  mrw_conv_layer downsample;
+  int has_downsample;
+} mrw_resnet_block;
+
+typedef struct mrw_resnet {
+  mrw_conv_layer stem; /* conv1 7x7 stride 2 + bn1 */
+  mrw_resnet_block *blocks;
+  int stage_first_block[5]; /* blocks of stage s are [first[s], first[s + 1]) */
+  int stage_channels[4];    /* output channels of layer1..layer4 */
+} mrw_resnet;
+
+/* Binds backbone.body.* (the same names in both torchvision namings). */
+mrw_status mrw_resnet_load(mrw_resnet *net, const mrw_model_file *file,
+                           const mrw_model_config *config, mrw_error *err);
+void mrw_resnet_free(mrw_resnet *net);
+
+/* image: [H][W][3] normalized and padded. stages[s] receives layer(s+1)'s output, owned by the
+ * caller. stem, if not NULL, receives the output of conv1 + bn1 + relu + maxpool. */
+mrw_status mrw_resnet_forward(const mrw_resnet *net, const mrw_feature *image,
+                              mrw_feature stages[4], mrw_feature *stem, mrw_runtime *rt,
+                              mrw_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
