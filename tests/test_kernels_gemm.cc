@@ -46,8 +46,10 @@ TEST(Gemm, MatchesReferenceOnOddShapes) {
   for (int threads : kThreadCounts)
     for (size_t m : sizes)
       for (size_t n : {size_t{1}, size_t{3}, size_t{8}, size_t{17}, size_t{40}})
-        for (size_t k : {size_t{1}, size_t{7}, size_t{255}, size_t{300}})
-          check_gemm({m, n, k, (seed % 2) == 0, (seed % 3) == 0, (seed % 5) != 0}, threads, seed++);
+        for (size_t k : {size_t{1}, size_t{7}, size_t{255}, size_t{300}}) {
+          check_gemm({m, n, k, (seed % 2) == 0, (seed % 3) == 0, (seed % 5) != 0}, threads, seed);
+          seed++;
+        }
 }
 
 TEST(Gemm, MatchesReferenceOnRandomShapesWithEveryEpilogue) {

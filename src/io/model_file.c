@@ -1,0 +1,617 @@
+#include "io/model_file.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/checked_math.h"
+#include "io/gzip.h"
+#include "io/half.h"
+#include "io/json.h"
+
+/* Safetensors layout:
+ *
+ *   [0, 8)           N: header length, unsigned 64-bit little-endian
+ *   [8, 8 + N)       header: a UTF-8 JSON object (may end with spaces)
+ *                      { "<tensor name>": { "dtype": "F32" | "F16" | "U8",
+ *                                           "shape": [d0, d1, ...],
+ *                                           "data_offsets": [begin, end] },
+ *                        ...,
+ *                        "__metadata__": { "<key>": "<string>", ... } }   (optional)
+ *   [8 + N, size)    data buffer: tensor t occupies [begin, end) of it, row-major,
+ *                    little-endian; the tensors tile the buffer with no gap or overlap
+ */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the model file reader copies little-endian tensor data as is: little-endian hosts only"
+#endif
+
+#define LENGTH_PREFIX_BYTES 8
+#define HEADER_MAX_BYTES 100000000u /* 100 MB, as the reference safetensors reader */
+#define DATA_ALIGNMENT 16
+#define DIM_MAX 1099511627776.0     /* 2^40 */
+#define OFFSET_MAX 9007199254740992.0 /* 2^53: every integer up to it is exact in a double */
+#define NAME_IN_MESSAGE "'%.200s'"  /* names are quoted and cut short in messages */
+
+/* Largest file, compressed or not: 4 GB, or what a 32-bit address space can hold. */
+#if SIZE_MAX > 0xFFFFFFFFu
+#define FILE_MAX_BYTES ((size_t)1 << 32)
+#else
+#define FILE_MAX_BYTES (SIZE_MAX - 4 * DATA_ALIGNMENT)
+#endif
+
+struct mrw_model_file {
+  unsigned char *storage;     /* owned copy of the file, shifted to align the data buffer */
+  mrw_json *header;           /* parsed header: owns the tensor names and metadata strings */
+  const mrw_json *metadata;   /* the "__metadata__" object, or NULL */
+  mrw_tensor_view *tensors;   /* in data-offset order */
+  size_t tensor_count;
+  const mrw_tensor_view **by_name; /* the same tensors in name order, for lookup */
+};
+
+/* Where the parts of a file lie in storage once its data buffer is aligned. */
+typedef struct file_layout {
+  const char *header;
+  size_t header_length;
+  const unsigned char *data;
+  size_t data_size;
+} file_layout;
+
+static const struct {
+  const char *name;
+  mrw_dtype dtype;
+  size_t size;
+} dtype_table[] = {
+    {"F32", MRW_DTYPE_F32, 4},
+    {"F16", MRW_DTYPE_F16, 2},
+    {"U8", MRW_DTYPE_U8, 1},
+};
+
+#define DTYPE_COUNT (sizeof dtype_table / sizeof dtype_table[0])
+
+const char *mrw_dtype_name(mrw_dtype dtype) {
+  for (size_t i = 0; i < DTYPE_COUNT; i++) {
+    if (dtype_table[i].dtype == dtype) return dtype_table[i].name;
+  }
+  return "unknown";
+}
+
+static mrw_status bad_model(mrw_error *err, const char *format, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static mrw_status bad_model(mrw_error *err, const char *format, ...) {
+  char message[MRW_ERROR_MESSAGE_CAPACITY];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(message, sizeof message, format, args);
+  va_end(args);
+  return mrw_error_set(err, MRW_ERR_BAD_MODEL, "%s", message);
+}
+
+static mrw_status out_of_memory(mrw_error *err) {
+  return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "model file: out of memory");
+}
+
+/* ---- the length prefix and data alignment ---- */
+
+static uint64_t read_u64_le(const unsigned char *b) {
+  uint64_t value = 0;
+  for (int i = 7; i >= 0; i--) value = value << 8 | b[i];
+  return value;
+}
+
+/* Checks the header length of the file in storage (length bytes, with room for
+ * DATA_ALIGNMENT - 1 more) and moves the bytes so that the data buffer is 16-byte aligned. */
+static mrw_status align_sections(unsigned char *storage, size_t length, file_layout *layout,
+                                 mrw_error *err) {
+  if (length == 0) return bad_model(err, "empty file");
+  if (length < LENGTH_PREFIX_BYTES) {
+    return bad_model(err, "truncated: %zu bytes, fewer than the 8-byte header length", length);
+  }
+  uint64_t header_length = read_u64_le(storage);
+  if (header_length > HEADER_MAX_BYTES) {
+    return bad_model(err, "header length %" PRIu64 " exceeds the limit of %u bytes",
+                     header_length, HEADER_MAX_BYTES);
+  }
+  if (header_length > length - LENGTH_PREFIX_BYTES) {
+    return bad_model(err, "truncated: header length %" PRIu64 " but only %zu bytes follow",
+                     header_length, length - LENGTH_PREFIX_BYTES);
+  }
+  size_t data_start = LENGTH_PREFIX_BYTES + (size_t)header_length;
+  size_t misalignment = (uintptr_t)(storage + data_start) % DATA_ALIGNMENT;
+  size_t shift = (DATA_ALIGNMENT - misalignment) % DATA_ALIGNMENT;
+  memmove(storage + shift, storage, length);
+  layout->header = (const char *)storage + shift + LENGTH_PREFIX_BYTES;
+  layout->header_length = (size_t)header_length;
+  layout->data = storage + shift + data_start;
+  layout->data_size = length - data_start;
+  return MRW_OK;
+}
+
+/* ---- one tensor entry ---- */
+
+static mrw_status tensor_error(mrw_error *err, mrw_status status, const char *name,
+                               const char *format, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static mrw_status tensor_error(mrw_error *err, mrw_status status, const char *name,
+                               const char *format, ...) {
+  char detail[MRW_ERROR_MESSAGE_CAPACITY];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(detail, sizeof detail, format, args);
+  va_end(args);
+  return mrw_error_set(err, status, "tensor " NAME_IN_MESSAGE ": %s", name, detail);
+}
+
+/* Reads v as an integer in [0, limit]; `what` names the value in messages. */
+static mrw_status read_integer(const mrw_json *v, double limit, const char *name,
+                               const char *what, uint64_t *out, mrw_error *err) {
+  if (mrw_json_type_of(v) != MRW_JSON_NUMBER) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name, "%s must be a number", what);
+  }
+  double x = mrw_json_number(v);
+  if (x < 0) return tensor_error(err, MRW_ERR_BAD_MODEL, name, "%s is negative (%g)", what, x);
+  if (x > limit) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name, "%s = %.17g exceeds the limit %.0f", what,
+                        x, limit);
+  }
+  if ((double)(uint64_t)x != x) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name, "%s is not an integer (%g)", what, x);
+  }
+  *out = (uint64_t)x;
+  return MRW_OK;
+}
+
+static mrw_status parse_dtype(const char *name, const mrw_json *v, mrw_tensor_view *view,
+                              size_t *element_size, mrw_error *err) {
+  const char *dtype = mrw_json_string(v);
+  if (!dtype) return tensor_error(err, MRW_ERR_BAD_MODEL, name, "dtype must be a string");
+  for (size_t i = 0; i < DTYPE_COUNT; i++) {
+    if (strcmp(dtype, dtype_table[i].name) == 0) {
+      view->dtype = dtype_table[i].dtype;
+      *element_size = dtype_table[i].size;
+      return MRW_OK;
+    }
+  }
+  return tensor_error(err, MRW_ERR_UNSUPPORTED, name, "unsupported dtype '%.32s'", dtype);
+}
+
+/* Fills the view's shape and returns the element count (overflow-checked). */
+static mrw_status parse_shape(const char *name, const mrw_json *v, mrw_tensor_view *view,
+                              uint64_t *elements, mrw_error *err) {
+  if (mrw_json_type_of(v) != MRW_JSON_ARRAY) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name, "shape must be an array");
+  }
+  size_t ndim = mrw_json_length(v);
+  if (ndim > MRW_MAX_DIMS) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name,
+                        "shape has %zu dimensions, more than the %d supported", ndim,
+                        MRW_MAX_DIMS);
+  }
+  uint64_t product = 1;
+  for (size_t i = 0; i < ndim; i++) {
+    char what[48];
+    snprintf(what, sizeof what, "shape[%zu]", i);
+    uint64_t dim = 0;
+    mrw_status status = read_integer(mrw_json_at(v, i), DIM_MAX, name, what, &dim, err);
+    if (status != MRW_OK) return status;
+    if (!mrw_u64_mul(product, dim, &product)) {
+      return tensor_error(err, MRW_ERR_BAD_MODEL, name, "shape has too many elements");
+    }
+    view->shape[i] = (int64_t)dim;
+  }
+  view->ndim = (int)ndim;
+  *elements = product;
+  return MRW_OK;
+}
+
+static mrw_status parse_offsets(const char *name, const mrw_json *v, size_t data_size,
+                                size_t *begin, size_t *end, mrw_error *err) {
+  if (mrw_json_type_of(v) != MRW_JSON_ARRAY || mrw_json_length(v) != 2) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name, "data_offsets must be [begin, end]");
+  }
+  uint64_t offsets[2] = {0, 0};
+  for (size_t i = 0; i < 2; i++) {
+    char what[48];
+    snprintf(what, sizeof what, "data_offsets[%zu]", i);
+    const mrw_json *offset = mrw_json_at(v, i);
+    mrw_status status = read_integer(offset, OFFSET_MAX, name, what, &offsets[i], err);
+    if (status != MRW_OK) return status;
+  }
+  if (offsets[0] > offsets[1]) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name,
+                        "data_offsets begin %" PRIu64 " is after end %" PRIu64, offsets[0],
+                        offsets[1]);
+  }
+  if (offsets[1] > data_size) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name,
+                        "data_offsets end %" PRIu64
+                        " is past the end of the data buffer (%zu bytes; truncated file?)",
+                        offsets[1], data_size);
+  }
+  *begin = (size_t)offsets[0];
+  *end = (size_t)offsets[1];
+  return MRW_OK;
+}
+
+/* The entry must have exactly the keys dtype, shape and data_offsets (JSON already refused
+ * duplicates, so no unexpected key and none missing means exactly these three). */
+static mrw_status check_entry_keys(const char *name, const mrw_json *entry, mrw_error *err) {
+  static const char *const expected[] = {"dtype", "shape", "data_offsets"};
+  for (size_t i = 0; i < mrw_json_length(entry); i++) {
+    const char *key = mrw_json_key_at(entry, i);
+    if (strcmp(key, "dtype") != 0 && strcmp(key, "shape") != 0 &&
+        strcmp(key, "data_offsets") != 0) {
+      return tensor_error(err, MRW_ERR_BAD_MODEL, name,
+                          "unexpected key '%.64s' (expected dtype, shape, data_offsets)", key);
+    }
+  }
+  for (size_t i = 0; i < 3; i++) {
+    if (!mrw_json_get(entry, expected[i])) {
+      return tensor_error(err, MRW_ERR_BAD_MODEL, name, "missing '%s'", expected[i]);
+    }
+  }
+  return MRW_OK;
+}
+
+static mrw_status parse_tensor(const char *name, const mrw_json *entry,
+                               const file_layout *layout, mrw_tensor_view *view, mrw_error *err) {
+  if (name[0] == '\0') return bad_model(err, "a tensor has an empty name");
+  if (mrw_json_type_of(entry) != MRW_JSON_OBJECT) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name, "entry must be an object");
+  }
+  mrw_status status = check_entry_keys(name, entry, err);
+  size_t element_size = 0, begin = 0, end = 0;
+  uint64_t elements = 0, nbytes = 0;
+  const mrw_json *dtype = mrw_json_get(entry, "dtype");
+  const mrw_json *shape = mrw_json_get(entry, "shape");
+  const mrw_json *offsets = mrw_json_get(entry, "data_offsets");
+  if (status == MRW_OK) status = parse_dtype(name, dtype, view, &element_size, err);
+  if (status == MRW_OK) status = parse_shape(name, shape, view, &elements, err);
+  if (status == MRW_OK) {
+    status = parse_offsets(name, offsets, layout->data_size, &begin, &end, err);
+  }
+  if (status != MRW_OK) return status;
+  if (!mrw_u64_mul(elements, element_size, &nbytes) || nbytes != end - begin) {
+    return tensor_error(err, MRW_ERR_BAD_MODEL, name,
+                        "size mismatch: %" PRIu64 " %s elements but data_offsets span %zu bytes",
+                        elements, mrw_dtype_name(view->dtype), end - begin);
+  }
+  view->name = name;
+  view->count = (size_t)elements; /* fits: elements * size == end - begin, a size_t */
+  view->data = layout->data + begin;
+  view->nbytes = end - begin;
+  return MRW_OK;
+}
+
+/* ---- the whole header ---- */
+
+static mrw_status check_metadata(const mrw_json *metadata, mrw_error *err) {
+  if (mrw_json_type_of(metadata) != MRW_JSON_OBJECT) {
+    return bad_model(err, "__metadata__ must be an object of strings");
+  }
+  for (size_t i = 0; i < mrw_json_length(metadata); i++) {
+    if (mrw_json_type_of(mrw_json_at(metadata, i)) != MRW_JSON_STRING) {
+      return bad_model(err, "__metadata__ value of " NAME_IN_MESSAGE " must be a string",
+                       mrw_json_key_at(metadata, i));
+    }
+  }
+  return MRW_OK;
+}
+
+static mrw_status parse_header_json(const file_layout *layout, mrw_json **header,
+                                    mrw_error *err) {
+  mrw_error json_err = {0};
+  mrw_status status = mrw_json_parse(layout->header, layout->header_length, header, &json_err);
+  if (status == MRW_ERR_INVALID_ARGUMENT) status = MRW_ERR_BAD_MODEL;
+  if (status != MRW_OK) return mrw_error_set(err, status, "header: %s", json_err.message);
+  if (mrw_json_type_of(*header) != MRW_JSON_OBJECT) {
+    return bad_model(err, "header: expected a JSON object");
+  }
+  return MRW_OK;
+}
+
+/* Parses the header into file->tensors (in header order) and file->metadata. */
+static mrw_status read_header(mrw_model_file *file, const file_layout *layout, mrw_error *err) {
+  mrw_status status = parse_header_json(layout, &file->header, err);
+  if (status != MRW_OK) return status;
+  const mrw_json *header = file->header;
+  file->metadata = mrw_json_get(header, "__metadata__");
+  size_t count = mrw_json_length(header) - (file->metadata ? 1 : 0);
+  file->tensors = calloc(count ? count : 1, sizeof *file->tensors);
+  if (!file->tensors) return out_of_memory(err);
+  if (file->metadata) {
+    status = check_metadata(file->metadata, err);
+    if (status != MRW_OK) return status;
+  }
+  for (size_t i = 0; i < mrw_json_length(header); i++) {
+    const char *name = mrw_json_key_at(header, i);
+    if (strcmp(name, "__metadata__") == 0) continue;
+    mrw_tensor_view *view = &file->tensors[file->tensor_count];
+    status = parse_tensor(name, mrw_json_at(header, i), layout, view, err);
+    if (status != MRW_OK) return status;
+    file->tensor_count++;
+  }
+  return MRW_OK;
+}
+
+/* ---- tiling of the data buffer ---- */
+
+static int compare_by_offset(const void *a, const void *b) {
+  const mrw_tensor_view *x = a, *y = b;
+  const unsigned char *xd = x->data, *yd = y->data;
+  if (xd != yd) return xd < yd ? -1 : 1;
+  if (x->nbytes != y->nbytes) return x->nbytes < y->nbytes ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+/* With the tensors sorted by offset, each must begin where the previous one ended. */
+static mrw_status check_tiling(const mrw_model_file *file, const file_layout *layout,
+                               mrw_error *err) {
+  size_t covered = 0;
+  const char *previous = NULL;
+  for (size_t i = 0; i < file->tensor_count; i++) {
+    const mrw_tensor_view *t = &file->tensors[i];
+    size_t begin = (size_t)((const unsigned char *)t->data - layout->data);
+    if (begin < covered) {
+      return bad_model(err, "tensors " NAME_IN_MESSAGE " and " NAME_IN_MESSAGE
+                       " overlap: data_offsets begin %zu is before the end %zu of the first",
+                       previous, t->name, begin, covered);
+    }
+    if (begin > covered) {
+      return bad_model(err, "gap in the data buffer: bytes [%zu, %zu) before tensor "
+                       NAME_IN_MESSAGE " belong to no tensor", covered, begin, t->name);
+    }
+    covered = begin + t->nbytes;
+    previous = t->name;
+  }
+  if (covered != layout->data_size) {
+    return bad_model(err, "gap in the data buffer: bytes [%zu, %zu) at its end belong to no "
+                     "tensor", covered, layout->data_size);
+  }
+  return MRW_OK;
+}
+
+static int compare_by_name(const void *a, const void *b) {
+  const mrw_tensor_view *const *x = a, *const *y = b;
+  return strcmp((*x)->name, (*y)->name);
+}
+
+static mrw_status index_names(mrw_model_file *file, mrw_error *err) {
+  file->by_name = malloc((file->tensor_count ? file->tensor_count : 1) * sizeof *file->by_name);
+  if (!file->by_name) return out_of_memory(err);
+  for (size_t i = 0; i < file->tensor_count; i++) file->by_name[i] = &file->tensors[i];
+  qsort(file->by_name, file->tensor_count, sizeof *file->by_name, compare_by_name);
+  return MRW_OK;
+}
+
+/* ---- opening ---- */
+
+/* Takes ownership of storage: length bytes of an uncompressed file with room for
+ * DATA_ALIGNMENT - 1 more. */
+static mrw_status load_storage(unsigned char *storage, size_t length, mrw_model_file **out,
+                               mrw_error *err) {
+  mrw_model_file *file = calloc(1, sizeof *file);
+  if (!file) {
+    free(storage);
+    return out_of_memory(err);
+  }
+  file->storage = storage;
+  file_layout layout = {0};
+  mrw_status status = align_sections(storage, length, &layout, err);
+  if (status == MRW_OK) status = read_header(file, &layout, err);
+  if (status == MRW_OK) {
+    qsort(file->tensors, file->tensor_count, sizeof *file->tensors, compare_by_offset);
+    status = check_tiling(file, &layout, err);
+  }
+  if (status == MRW_OK) status = index_names(file, err);
+  if (status != MRW_OK) {
+    mrw_model_file_free(file);
+    return status;
+  }
+  *out = file;
+  return MRW_OK;
+}
+
+/* Inflates gzip bytes into a new buffer with room to align the data buffer. */
+static mrw_status inflate_file(const void *bytes, size_t length, unsigned char **storage,
+                               size_t *storage_length, mrw_error *err) {
+  unsigned char *inflated = NULL;
+  size_t inflated_length = 0;
+  mrw_status status =
+      mrw_gzip_inflate(bytes, length, FILE_MAX_BYTES, &inflated, &inflated_length, err);
+  if (status != MRW_OK) return status;
+  unsigned char *roomy = realloc(inflated, inflated_length + DATA_ALIGNMENT);
+  if (!roomy) {
+    free(inflated);
+    return out_of_memory(err);
+  }
+  *storage = roomy;
+  *storage_length = inflated_length;
+  return MRW_OK;
+}
+
+static mrw_status file_too_large(size_t length, mrw_error *err) {
+  return bad_model(err, "file of %zu bytes exceeds the limit of %zu bytes", length,
+                   (size_t)FILE_MAX_BYTES);
+}
+
+mrw_status mrw_model_file_open_memory(const void *bytes, size_t length, mrw_model_file **out,
+                                      mrw_error *err) {
+  if (!out || (!bytes && length > 0)) {
+    return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
+                         "model file: no bytes or no output given");
+  }
+  *out = NULL;
+  unsigned char *storage = NULL;
+  if (mrw_gzip_detect(bytes, length)) {
+    size_t inflated_length = 0;
+    mrw_status status = inflate_file(bytes, length, &storage, &inflated_length, err);
+    if (status != MRW_OK) return status;
+    return load_storage(storage, inflated_length, out, err);
+  }
+  if (length > FILE_MAX_BYTES) return file_too_large(length, err);
+  storage = malloc(length + DATA_ALIGNMENT);
+  if (!storage) return out_of_memory(err);
+  if (length > 0) memcpy(storage, bytes, length);
+  return load_storage(storage, length, out, err);
+}
+
+/* The size of a seekable file, to read it without regrowing; 0 if unknown. */
+static size_t file_size_hint(FILE *f) {
+  long size = -1;
+  if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+  if (fseek(f, 0, SEEK_SET) != 0 || size < 0) return 0;
+  return (unsigned long)size > FILE_MAX_BYTES ? FILE_MAX_BYTES + 1 : (size_t)size;
+}
+
+/* Reads the stream into a buffer with DATA_ALIGNMENT spare bytes after the content. */
+static mrw_status read_stream(FILE *f, unsigned char **out, size_t *out_length, mrw_error *err) {
+  size_t hint = file_size_hint(f);
+  /* Read one byte before trusting the hint: a directory opens, reports a huge size, and
+   * only fails to read. */
+  int first = fgetc(f);
+  if (first == EOF && ferror(f)) {
+    return mrw_error_set(err, MRW_ERR_IO, "read error (%s)", strerror(errno));
+  }
+  if (first != EOF) ungetc(first, f);
+  if (hint > FILE_MAX_BYTES) return file_too_large(hint, err);
+  size_t usable = hint + 1; /* one more byte than expected, so the read ends at EOF */
+  unsigned char *buffer = malloc(usable + DATA_ALIGNMENT);
+  if (!buffer) return out_of_memory(err);
+  size_t used = 0;
+  for (;;) {
+    if (used == usable) {
+      if (used > FILE_MAX_BYTES) {
+        free(buffer);
+        return file_too_large(used, err);
+      }
+      usable = usable > FILE_MAX_BYTES / 2 ? FILE_MAX_BYTES + 1 : usable * 2;
+      unsigned char *grown = realloc(buffer, usable + DATA_ALIGNMENT);
+      if (!grown) {
+        free(buffer);
+        return out_of_memory(err);
+      }
+      buffer = grown;
+    }
+    size_t wanted = usable - used;
+    size_t got = fread(buffer + used, 1, wanted, f);
+    used += got;
+    if (got < wanted) break; /* end of file or error */
+  }
+  if (ferror(f)) {
+    free(buffer);
+    return mrw_error_set(err, MRW_ERR_IO, "read error (%s)", strerror(errno));
+  }
+  *out = buffer;
+  *out_length = used;
+  return MRW_OK;
+}
+
+static mrw_status open_path(const char *path, mrw_model_file **out, mrw_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return mrw_error_set(err, MRW_ERR_IO, "cannot open (%s)", strerror(errno));
+  unsigned char *bytes = NULL;
+  size_t length = 0;
+  mrw_status status = read_stream(f, &bytes, &length, err);
+  fclose(f);
+  if (status != MRW_OK) return status;
+  if (!mrw_gzip_detect(bytes, length)) return load_storage(bytes, length, out, err);
+  unsigned char *storage = NULL;
+  size_t inflated_length = 0;
+  status = inflate_file(bytes, length, &storage, &inflated_length, err);
+  free(bytes);
+  if (status != MRW_OK) return status;
+  return load_storage(storage, inflated_length, out, err);
+}
+
+mrw_status mrw_model_file_open_path(const char *path, mrw_model_file **out, mrw_error *err) {
+  if (!path || !out) {
+    return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
+                         "model file: no path or no output given");
+  }
+  *out = NULL;
+  mrw_error detail = {0};
+  mrw_status status = open_path(path, out, &detail);
+  if (status != MRW_OK) {
+    return mrw_error_set(err, status, "model file '%.200s': %s", path, detail.message);
+  }
+  return MRW_OK;
+}
+
+void mrw_model_file_free(mrw_model_file *file) {
+  if (!file) return;
+  free(file->by_name);
+  free(file->tensors);
+  mrw_json_free(file->header);
+  free(file->storage);
+  free(file);
+}
+
+/* ---- queries ---- */
+
+size_t mrw_model_file_tensor_count(const mrw_model_file *file) {
+  return file ? file->tensor_count : 0;
+}
+
+const mrw_tensor_view *mrw_model_file_tensor_at(const mrw_model_file *file, size_t i) {
+  return file && i < file->tensor_count ? &file->tensors[i] : NULL;
+}
+
+const mrw_tensor_view *mrw_model_file_find(const mrw_model_file *file, const char *name) {
+  if (!file || !name) return NULL;
+  size_t low = 0, high = file->tensor_count;
+  while (low < high) {
+    size_t middle = low + (high - low) / 2;
+    int order = strcmp(name, file->by_name[middle]->name);
+    if (order == 0) return file->by_name[middle];
+    if (order < 0) high = middle;
+    else low = middle + 1;
+  }
+  return NULL;
+}
+
+const char *mrw_model_file_metadata(const mrw_model_file *file, const char *key) {
+  return file ? mrw_json_string(mrw_json_get(file->metadata, key)) : NULL;
+}
+
+/* ---- conversion ---- */
+
+mrw_status mrw_tensor_read_f32(const mrw_tensor_view *t, float *dst, size_t count,
+                               mrw_error *err) {
+  if (!t || (!dst && count > 0)) {
+    return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
+                         "tensor read: no tensor or no destination");
+  }
+  if (count != t->count) {
+    return tensor_error(err, MRW_ERR_INVALID_ARGUMENT, t->name,
+                        "asked for %zu elements, the tensor has %zu", count, t->count);
+  }
+  const unsigned char *src = t->data;
+  switch (t->dtype) {
+    case MRW_DTYPE_F32:
+      if (count > 0) memcpy(dst, src, count * sizeof *dst); /* nbytes == count * 4 */
+      return MRW_OK;
+    case MRW_DTYPE_F16:
+      for (size_t i = 0; i < count; i++) {
+        uint16_t half;
+        memcpy(&half, src + 2 * i, sizeof half);
+        dst[i] = mrw_half_to_float(half);
+      }
+      return MRW_OK;
+    case MRW_DTYPE_U8:
+      for (size_t i = 0; i < count; i++) dst[i] = (float)src[i];
+      return MRW_OK;
+  }
+  return tensor_error(err, MRW_ERR_INTERNAL, t->name, "unknown dtype %d", (int)t->dtype);
+}

@@ -1,0 +1,61 @@
+#ifndef MRW_IO_MODEL_FILE_H
+#define MRW_IO_MODEL_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "base/status.h"
+
+/* The model file reader: a safetensors file (optionally gzip-compressed), validated in full
+ * before anything is handed out. A refused file gives MRW_ERR_BAD_MODEL (MRW_ERR_UNSUPPORTED
+ * for a dtype or compression this build cannot read) with a message naming the problem and
+ * the tensor. The reader keeps its own copy of the bytes with the data buffer 16-byte
+ * aligned, so tensor data stays valid until mrw_model_file_free. */
+
+typedef enum mrw_dtype { MRW_DTYPE_F32, MRW_DTYPE_F16, MRW_DTYPE_U8 } mrw_dtype;
+
+#define MRW_MAX_DIMS 8
+
+typedef struct mrw_tensor_view {
+  const char *name;
+  mrw_dtype dtype;
+  int ndim;
+  int64_t shape[MRW_MAX_DIMS];
+  size_t count;     /* elements */
+  const void *data; /* little-endian elements; use mrw_tensor_read_f32 rather than casts */
+  size_t nbytes;
+} mrw_tensor_view;
+
+typedef struct mrw_model_file mrw_model_file;
+
+/* Copies (or inflates) the bytes; the caller may free its buffer afterwards. */
+mrw_status mrw_model_file_open_memory(const void *bytes, size_t length, mrw_model_file **out,
+                                      mrw_error *err);
+/* Reads the file, then as above; error messages name the path. */
+mrw_status mrw_model_file_open_path(const char *path, mrw_model_file **out, mrw_error *err);
+void mrw_model_file_free(mrw_model_file *file); /* NULL is a no-op */
+
+size_t mrw_model_file_tensor_count(const mrw_model_file *file);
+/* Tensors in data-offset order; NULL if i is out of range. */
+const mrw_tensor_view *mrw_model_file_tensor_at(const mrw_model_file *file, size_t i);
+/* O(log n) lookup by name; NULL if absent. */
+const mrw_tensor_view *mrw_model_file_find(const mrw_model_file *file, const char *name);
+/* A "__metadata__" string value, or NULL. */
+const char *mrw_model_file_metadata(const mrw_model_file *file, const char *key);
+
+const char *mrw_dtype_name(mrw_dtype dtype); /* "F32", "F16", "U8" */
+
+/* Converts the count elements of t (F32 or F16; U8 gives each byte's value as a float) into
+ * dst. count must equal t->count. Works whatever the alignment of t->data. */
+mrw_status mrw_tensor_read_f32(const mrw_tensor_view *t, float *dst, size_t count,
+                               mrw_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
