@@ -15,8 +15,9 @@ namespace {
 void check_conv(const mrw_conv_shape &s, bool residual, bool relu, int threads, uint64_t seed) {
   TestRandom rng(seed);
   int out_h = mrw_conv_out_h(&s), out_w = mrw_conv_out_w(&s);
-  size_t out_count = size_t(out_h) * out_w * s.out_c;
-  std::vector<float> input = rng.floats(size_t(s.in_h) * s.in_w * s.in_c);
+  size_t batch = size_t(mrw_conv_batch(&s));
+  size_t out_count = batch * out_h * out_w * s.out_c;
+  std::vector<float> input = rng.floats(batch * s.in_h * s.in_w * s.in_c);
   std::vector<float> weights = rng.floats(size_t(s.out_c) * s.in_c * s.kernel_h * s.kernel_w);
   std::vector<float> bias = rng.floats(s.out_c), res = rng.floats(out_count);
   mrw_epilogue e{bias.data(), residual ? res.data() : nullptr, size_t(s.out_c), relu ? 1 : 0};
@@ -40,7 +41,7 @@ TEST(Conv2d, OneByOneStrideOneAndTwo) {
     for (int size : {1, 3, 7, 17})
       for (int stride : {1, 2})
       {
-        check_conv({size, size + 2, 5 + size, 3 + 2 * size, 1, 1, stride, 0}, seed % 2 == 1,
+        check_conv({size, size + 2, 5 + size, 3 + 2 * size, 1, 1, stride, 0, 1}, seed % 2 == 1,
                    seed % 3 != 0, threads, seed);
         seed++;
       }
@@ -53,7 +54,7 @@ TEST(Conv2d, ThreeByThreeStrideOneAndTwo) {
       for (int stride : {1, 2})
         for (int in_c : {1, 3, 17})
         {
-          check_conv({size, 2 * size + 1, in_c, 9, 3, 3, stride, 1}, seed % 2 == 1, true, threads,
+          check_conv({size, 2 * size + 1, in_c, 9, 3, 3, stride, 1, 1}, seed % 2 == 1, true, threads,
                      seed);
           seed++;
         }
@@ -63,13 +64,19 @@ TEST(Conv2d, SevenBySevenStrideTwoStem) {
   uint64_t seed = 30;
   for (int threads : kThreadCounts)
     for (int size : {7, 17, 33})
-      check_conv({size, size + 4, 3, 16, 7, 7, 2, 3}, false, true, threads, seed++);
+      check_conv({size, size + 4, 3, 16, 7, 7, 2, 3, 1}, false, true, threads, seed++);
 }
 
 TEST(Conv2d, WideChannelsCrossKcBlocks) {
   // Depth 9 * 255 spans several KC passes with taps cut inside a pass.
-  check_conv({9, 11, 255, 33, 3, 3, 1, 1}, true, true, 2, 40);
-  check_conv({6, 5, 300, 64, 1, 1, 1, 0}, true, false, 4, 41);
+  check_conv({9, 11, 255, 33, 3, 3, 1, 1, 1}, true, true, 2, 40);
+  check_conv({6, 5, 300, 64, 1, 1, 1, 0, 1}, true, false, 4, 41);
+}
+
+TEST(Conv2d, BatchOfImagesPadsEachImageOnItsOwn) {
+  // The mask head's shape: many 14x14 maps at once, 3x3 with padding 1.
+  for (int threads : kThreadCounts) check_conv({14, 14, 19, 24, 3, 3, 1, 1, 5}, false, true, threads, 60);
+  check_conv({3, 5, 7, 9, 1, 1, 2, 0, 3}, true, false, 2, 61);
 }
 
 TEST(Conv2d, RandomShapes) {
@@ -77,7 +84,7 @@ TEST(Conv2d, RandomShapes) {
   for (int i = 0; i < 16; i++) {
     int k = (i % 3 == 0) ? 1 : 3;
     mrw_conv_shape s{1 + r.below(20), 1 + r.below(20), 1 + r.below(40), 1 + r.below(40), k, k,
-                     1 + r.below(2), k / 2};
+                     1 + r.below(2), k / 2, 1 + r.below(3)};
     check_conv(s, i % 2, i % 4 < 2, kThreadCounts[i % 3], 500 + i);
   }
 }

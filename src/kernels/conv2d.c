@@ -10,6 +10,8 @@ int mrw_conv_out_w(const mrw_conv_shape *s) {
   return (s->in_w + 2 * s->pad - s->kernel_w) / s->stride + 1;
 }
 
+int mrw_conv_batch(const mrw_conv_shape *s) { return s->batch > 0 ? s->batch : 1; }
+
 static size_t conv_depth(const mrw_conv_shape *s) {
   return (size_t)s->kernel_h * s->kernel_w * s->in_c;
 }
@@ -36,10 +38,10 @@ void mrw_conv_pack_weights(const mrw_conv_shape *s, const float *weights, float 
 typedef struct conv_a {
   const mrw_conv_shape *shape;
   const float *input;
-  int out_w;
+  int out_h, out_w;
 } conv_a;
 
-// Implicit im2col. Row r of A is output pixel r, depth p is (tap = p / in_c, ci = p % in_c).
+// Implicit im2col. Row r of A is output pixel r of the batch, depth p is (tap = p / in_c, ci = p % in_c).
 // dst: [ceil(rows/4)][kc][4]. A depth range is cut where the tap changes; inside a piece the
 // four rows read contiguous channels of their input pixels (or zeros in the padding), which
 // a 4x4 transpose interleaves.
@@ -51,11 +53,15 @@ static void conv_pack_a(const void *ctx, size_t row0, size_t rows, size_t k0, si
   for (size_t r0 = 0; r0 < rows; r0 += MRW_GEMM_MR) {
     int oy[MRW_GEMM_MR], ox[MRW_GEMM_MR];
     int valid[MRW_GEMM_MR];
+    const float *image[MRW_GEMM_MR];
+    size_t image_pixels = (size_t)a->out_h * a->out_w;
     for (int r = 0; r < MRW_GEMM_MR; r++) {
       valid[r] = r0 + r < rows;
       size_t pixel = valid[r] ? row0 + r0 + r : 0;
-      oy[r] = (int)(pixel / a->out_w);
-      ox[r] = (int)(pixel % a->out_w);
+      size_t n = pixel / image_pixels, in_image = pixel % image_pixels;
+      image[r] = a->input + n * s->in_h * s->in_w * s->in_c;
+      oy[r] = (int)(in_image / a->out_w);
+      ox[r] = (int)(in_image % a->out_w);
     }
     float *tile = dst + r0 * kc;
     size_t p = k0;
@@ -69,7 +75,7 @@ static void conv_pack_a(const void *ctx, size_t row0, size_t rows, size_t k0, si
       for (int r = 0; r < MRW_GEMM_MR; r++) {
         int iy = oy[r] * s->stride - s->pad + ky, ix = ox[r] * s->stride - s->pad + kx;
         int inside = valid[r] && iy >= 0 && iy < s->in_h && ix >= 0 && ix < s->in_w;
-        src[r] = inside ? a->input + ((size_t)iy * s->in_w + ix) * s->in_c + ci : NULL;
+        src[r] = inside ? image[r] + ((size_t)iy * s->in_w + ix) * s->in_c + ci : NULL;
       }
       float *out = tile + (p - k0) * MRW_GEMM_MR;
       size_t q = 0;
@@ -101,8 +107,8 @@ void mrw_conv2d(const mrw_conv_shape *s, const float *input, const float *packed
                 const mrw_epilogue *epilogue, float *output, float *workspace,
                 mrw_thread_pool *pool) {
   int out_h = mrw_conv_out_h(s), out_w = mrw_conv_out_w(s);
-  conv_a a_ctx = {.shape = s, .input = input, .out_w = out_w};
+  conv_a a_ctx = {.shape = s, .input = input, .out_h = out_h, .out_w = out_w};
   mrw_gemm_a a = {.pack = conv_pack_a, .ctx = &a_ctx};
-  mrw_gemm((size_t)out_h * out_w, (size_t)s->out_c, conv_depth(s), a, packed_weights, epilogue,
+  mrw_gemm((size_t)mrw_conv_batch(s) * out_h * out_w, (size_t)s->out_c, conv_depth(s), a, packed_weights, epilogue,
            output, (size_t)s->out_c, workspace, pool);
 }

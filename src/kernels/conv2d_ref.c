@@ -1,13 +1,12 @@
 #include "kernels/conv2d.h"
 
-// Scalar reference. input: [in_h][in_w][in_c], weights: [out_c][in_c][kh][kw] (torch),
-// output: [out_h][out_w][out_c]. Sums bias first, then (ky, kx, ci) ascending, like the GEMM.
-void mrw_conv2d_ref(const mrw_conv_shape *s, const float *input, const float *weights,
-                    const mrw_epilogue *epilogue, float *output) {
+// One image of the batch; first_pixel is its first output pixel's index in the batch.
+static void conv2d_ref_image(const mrw_conv_shape *s, const float *input, const float *weights,
+                             const mrw_epilogue *epilogue, size_t first_pixel, float *output) {
   int out_h = mrw_conv_out_h(s), out_w = mrw_conv_out_w(s);
   for (int oy = 0; oy < out_h; oy++) {
     for (int ox = 0; ox < out_w; ox++) {
-      size_t pixel = (size_t)oy * out_w + ox;
+      size_t pixel = first_pixel + (size_t)oy * out_w + ox;
       for (int co = 0; co < s->out_c; co++) {
         float sum = (epilogue && epilogue->bias) ? epilogue->bias[co] : 0.0f;
         for (int ky = 0; ky < s->kernel_h; ky++) {
@@ -26,5 +25,17 @@ void mrw_conv2d_ref(const mrw_conv_shape *s, const float *input, const float *we
         output[pixel * s->out_c + co] = sum;
       }
     }
+  }
+}
+
+// Scalar reference. input: [batch][in_h][in_w][in_c], weights: [out_c][in_c][kh][kw] (torch),
+// output: [batch][out_h][out_w][out_c]. Sums bias first, then (ky, kx, ci) ascending, like
+// the GEMM.
+void mrw_conv2d_ref(const mrw_conv_shape *s, const float *input, const float *weights,
+                    const mrw_epilogue *epilogue, float *output) {
+  int out_h = mrw_conv_out_h(s), out_w = mrw_conv_out_w(s);
+  for (int n = 0; n < mrw_conv_batch(s); n++) {
+    const float *image = input + (size_t)n * s->in_h * s->in_w * s->in_c;
+    conv2d_ref_image(s, image, weights, epilogue, (size_t)n * out_h * out_w, output);
   }
 }

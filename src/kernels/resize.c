@@ -71,23 +71,25 @@ static linear_tap linear_tap_at(int dst, int in, int out) {
 typedef struct bilinear_job {
   const float *input;
   int in_h, in_w, c, out_h, out_w;
-  float *output;
+  int y0, x0, x1; /* the window of the output computed, rows from y0 */
+  float *output;  /* [window rows][x1 - x0][c] */
 } bilinear_job;
 
-// One output row; SIMD over channels. Rounding follows torch's separable evaluation:
-// out = (x00*w0 + x01*w1)*h0 + (x10*w0 + x11*w1)*h1, left to right.
-static void resize_bilinear_row(void *ctx, size_t oy, int thread) {
+// One output row of the window; SIMD over channels. Rounding follows torch's separable
+// evaluation: out = (x00*w0 + x01*w1)*h0 + (x10*w0 + x11*w1)*h1, left to right.
+static void resize_bilinear_row(void *ctx, size_t row, int thread) {
   (void)thread;
   const bilinear_job *j = ctx;
-  linear_tap ty = linear_tap_at((int)oy, j->in_h, j->out_h);
+  int oy = j->y0 + (int)row;
+  linear_tap ty = linear_tap_at(oy, j->in_h, j->out_h);
   const float *row0 = j->input + (size_t)ty.i0 * j->in_w * j->c;
   const float *row1 = j->input + (size_t)ty.i1 * j->in_w * j->c;
   v128_t h0 = wasm_f32x4_splat(ty.w0), h1 = wasm_f32x4_splat(ty.w1);
-  for (int ox = 0; ox < j->out_w; ox++) {
+  for (int ox = j->x0; ox < j->x1; ox++) {
     linear_tap tx = linear_tap_at(ox, j->in_w, j->out_w);
     const float *x00 = row0 + (size_t)tx.i0 * j->c, *x01 = row0 + (size_t)tx.i1 * j->c;
     const float *x10 = row1 + (size_t)tx.i0 * j->c, *x11 = row1 + (size_t)tx.i1 * j->c;
-    float *out = j->output + ((size_t)oy * j->out_w + ox) * j->c;
+    float *out = j->output + ((size_t)row * (j->x1 - j->x0) + (ox - j->x0)) * j->c;
     v128_t w0 = wasm_f32x4_splat(tx.w0), w1 = wasm_f32x4_splat(tx.w1);
     int ch = 0;
     for (; ch + 4 <= j->c; ch += 4) {
@@ -105,10 +107,17 @@ static void resize_bilinear_row(void *ctx, size_t oy, int thread) {
   }
 }
 
+void mrw_resize_bilinear_window(const float *input, int in_h, int in_w, int c, int out_h,
+                                int out_w, int y0, int y1, int x0, int x1, float *output,
+                                mrw_thread_pool *pool) {
+  if (y1 <= y0 || x1 <= x0) return;
+  bilinear_job job = {input, in_h, in_w, c, out_h, out_w, y0, x0, x1, output};
+  mrw_thread_pool_run(pool, (size_t)(y1 - y0), resize_bilinear_row, &job);
+}
+
 void mrw_resize_bilinear(const float *input, int in_h, int in_w, int c, float *output,
                          int out_h, int out_w, mrw_thread_pool *pool) {
-  bilinear_job job = {input, in_h, in_w, c, out_h, out_w, output};
-  mrw_thread_pool_run(pool, (size_t)out_h, resize_bilinear_row, &job);
+  mrw_resize_bilinear_window(input, in_h, in_w, c, out_h, out_w, 0, out_h, 0, out_w, output, pool);
 }
 
 void mrw_resize_bilinear_ref(const float *input, int in_h, int in_w, int c, float *output,

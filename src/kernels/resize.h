@@ -20,6 +20,11 @@ void mrw_upsample_nearest_ref(const float *input, int in_h, int in_w, int c, flo
  * rounded as torch's CPU kernel does it. input: [in_h][in_w][c]; output: [out_h][out_w][c]. */
 void mrw_resize_bilinear(const float *input, int in_h, int in_w, int c, float *output,
                          int out_h, int out_w, mrw_thread_pool *pool);
+/* Rows [y0, y1) and columns [x0, x1) of the same out_h x out_w resize, written densely to
+ * output [y1 - y0][x1 - x0][c] (mask paste-back needs only the part inside the image). */
+void mrw_resize_bilinear_window(const float *input, int in_h, int in_w, int c, int out_h,
+                                int out_w, int y0, int y1, int x0, int x1, float *output,
+                                mrw_thread_pool *pool);
 void mrw_resize_bilinear_ref(const float *input, int in_h, int in_w, int c, float *output,
                              int out_h, int out_w);
 

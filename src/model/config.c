@@ -148,14 +148,14 @@ static int read_postprocess(const mrw_json *root, mrw_model_config *c, mrw_error
   config_reader r = section(root, "postprocess", err);
   c->rpn_pre_nms_top_n = int_in(&r, "rpn_pre_nms_top_n", 1, 1000000);
   c->rpn_post_nms_top_n = int_in(&r, "rpn_post_nms_top_n", 1, 1000000);
-  c->rpn_nms_thresh = (float)number_in(&r, "rpn_nms_thresh", 0.0, 1.0);
-  c->rpn_score_thresh = (float)number_in(&r, "rpn_score_thresh", 0.0, 1.0);
-  c->rpn_min_size = (float)number_in(&r, "rpn_min_size", 0.0, 1e6);
-  c->box_score_thresh = (float)number_in(&r, "box_score_thresh", 0.0, 1.0);
-  c->box_nms_thresh = (float)number_in(&r, "box_nms_thresh", 0.0, 1.0);
-  c->box_min_size = (float)number_in(&r, "box_min_size", 0.0, 1e6);
+  c->rpn_nms_thresh = number_in(&r, "rpn_nms_thresh", 0.0, 1.0);
+  c->rpn_score_thresh = number_in(&r, "rpn_score_thresh", 0.0, 1.0);
+  c->rpn_min_size = number_in(&r, "rpn_min_size", 0.0, 1e6);
+  c->box_score_thresh = number_in(&r, "box_score_thresh", 0.0, 1.0);
+  c->box_nms_thresh = number_in(&r, "box_nms_thresh", 0.0, 1.0);
+  c->box_min_size = number_in(&r, "box_min_size", 0.0, 1e6);
   c->box_detections_per_img = int_in(&r, "box_detections_per_img", 1, 100000);
-  c->mask_threshold = (float)number_in(&r, "mask_threshold", 0.0, 1.0);
+  c->mask_threshold = number_in(&r, "mask_threshold", 0.0, 1.0);
   return !r.failed;
 }
 

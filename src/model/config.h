@@ -28,12 +28,12 @@ typedef struct mrw_model_config {
   int min_size, max_size;
   float mean[3], std[3];
   int size_divisible;
-  /* postprocess */
+  /* postprocess; doubles as torchvision holds them (tensor comparisons cast to float) */
   int rpn_pre_nms_top_n, rpn_post_nms_top_n;
-  float rpn_nms_thresh, rpn_score_thresh, rpn_min_size;
-  float box_score_thresh, box_nms_thresh, box_min_size;
+  double rpn_nms_thresh, rpn_score_thresh, rpn_min_size;
+  double box_score_thresh, box_nms_thresh, box_min_size;
   int box_detections_per_img;
-  float mask_threshold;
+  double mask_threshold;
   /* class names, num_classes of them, owned */
   char **labels;
 } mrw_model_config;

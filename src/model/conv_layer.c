@@ -70,8 +70,9 @@ static mrw_status fold_batch_norm(const mrw_model_file *file, const mrw_conv_spe
 mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_model_file *file,
                                const mrw_conv_spec *spec, mrw_error *err) {
   memset(layer, 0, sizeof *layer);
-  layer->shape = (mrw_conv_shape){0, 0, spec->in_c, spec->out_c, spec->kernel, spec->kernel,
-                                  spec->stride, spec->pad};
+  layer->shape = (mrw_conv_shape){.in_c = spec->in_c, .out_c = spec->out_c,
+                                  .kernel_h = spec->kernel, .kernel_w = spec->kernel,
+                                  .stride = spec->stride, .pad = spec->pad, .batch = 1};
   int64_t wshape[4] = {spec->out_c, spec->in_c, spec->kernel, spec->kernel};
   int64_t bshape[1] = {spec->out_c};
   float *weights = NULL;
@@ -104,16 +105,18 @@ void mrw_conv_layer_free(mrw_conv_layer *layer) {
   memset(layer, 0, sizeof *layer);
 }
 
-mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in,
-                              const mrw_feature *residual, int relu, mrw_feature *out,
-                              mrw_runtime *rt, mrw_error *err) {
+mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_feature *in,
+                                    int batch, const mrw_feature *residual, int relu,
+                                    mrw_feature *out, mrw_runtime *rt, mrw_error *err) {
   mrw_conv_shape shape = layer->shape;
-  if (in->c != shape.in_c)
-    return mrw_error_set(err, MRW_ERR_INTERNAL, "convolution expects %d input channels, got %d",
-                         shape.in_c, in->c);
-  shape.in_h = in->h;
+  if (in->c != shape.in_c || batch < 1 || in->h % batch != 0)
+    return mrw_error_set(err, MRW_ERR_INTERNAL,
+                         "convolution expects %d input channels in %d images, got %dx%dx%d",
+                         shape.in_c, batch, in->h, in->w, in->c);
+  shape.in_h = in->h / batch;
   shape.in_w = in->w;
-  mrw_status s = mrw_feature_alloc(out, mrw_conv_out_h(&shape), mrw_conv_out_w(&shape),
+  shape.batch = batch;
+  mrw_status s = mrw_feature_alloc(out, mrw_conv_out_h(&shape) * batch, mrw_conv_out_w(&shape),
                                    shape.out_c, err);
   if (s != MRW_OK) return s;
   if (residual && (residual->h != out->h || residual->w != out->w || residual->c != out->c)) {
@@ -123,4 +126,10 @@ mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in
   mrw_epilogue e = {layer->bias, residual ? residual->data : NULL, (size_t)shape.out_c, relu};
   mrw_conv2d(&shape, in->data, layer->packed, &e, out->data, rt->gemm_workspace, rt->pool);
   return MRW_OK;
+}
+
+mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in,
+                              const mrw_feature *residual, int relu, mrw_feature *out,
+                              mrw_runtime *rt, mrw_error *err) {
+  return mrw_conv_layer_run_batch(layer, in, 1, residual, relu, out, rt, err);
 }

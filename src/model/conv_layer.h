@@ -40,6 +40,12 @@ mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in
                               const mrw_feature *residual, int relu, mrw_feature *out,
                               mrw_runtime *rt, mrw_error *err);
 
+/* The same over a batch of images stacked as one tall feature: in is [batch * h][w][c],
+ * out is [batch * out_h][out_w][out_c]. */
+mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_feature *in,
+                                    int batch, const mrw_feature *residual, int relu,
+                                    mrw_feature *out, mrw_runtime *rt, mrw_error *err);
+
 /* Reads a float tensor of exactly the given shape (ndim entries) into a new buffer. */
 mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int ndim,
                                const int64_t *shape, float **out, mrw_error *err);

@@ -1,0 +1,136 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/result.h"
+#include "io/model_file.h"
+#include "maskrcnn_wasm.h"
+#include "model/detector.h"
+
+#define MAX_IMAGE_SIDE 16384
+
+struct mrw_model {
+  mrw_error error;
+  mrw_runtime runtime;
+  mrw_detector detector;
+  int loaded;
+};
+
+mrw_segment_options mrw_default_options(void) {
+  mrw_segment_options o = {-1.0f, -1, -1.0f};
+  return o;
+}
+
+mrw_model *mrw_model_create(int threads) {
+  mrw_model *m = calloc(1, sizeof *m);
+  if (!m) return NULL;
+  if (threads < 1) threads = 1;
+  if (threads > 64) threads = 64;
+  if (mrw_runtime_init(&m->runtime, threads, &m->error) != MRW_OK) {
+    free(m);
+    return NULL;
+  }
+  return m;
+}
+
+void mrw_model_free(mrw_model *model) {
+  if (!model) return;
+  mrw_detector_free(&model->detector);
+  mrw_runtime_free(&model->runtime);
+  free(model);
+}
+
+const char *mrw_model_error(const mrw_model *model) {
+  return model ? model->error.message : "model is NULL";
+}
+
+int mrw_model_threads(const mrw_model *model) {
+  return model ? mrw_thread_pool_size(model->runtime.pool) : 0;
+}
+
+int mrw_model_class_count(const mrw_model *model) {
+  return (model && model->loaded) ? model->detector.config.num_classes : 0;
+}
+
+const char *mrw_model_class_name(const mrw_model *model, int label) {
+  if (!model || !model->loaded || label < 0 || label >= model->detector.config.num_classes) return NULL;
+  return model->detector.config.labels[label];
+}
+
+/* Binds a parsed file, replacing the previous model only when the new one loads. */
+static mrw_status load_from(mrw_model *model, mrw_model_file *file, mrw_status opened) {
+  if (opened != MRW_OK) return opened;
+  mrw_detector next;
+  mrw_status s = mrw_detector_load(&next, file, &model->error);
+  mrw_model_file_free(file);
+  if (s != MRW_OK) return s;
+  mrw_detector_free(&model->detector);
+  model->detector = next;
+  model->loaded = 1;
+  mrw_error_clear(&model->error);
+  return MRW_OK;
+}
+
+mrw_status mrw_model_load_memory(mrw_model *model, const void *bytes, size_t length) {
+  if (!model) return MRW_ERR_INVALID_ARGUMENT;
+  if (!bytes || length == 0)
+    return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT, "model bytes are empty");
+  mrw_model_file *file = NULL;
+  mrw_status opened = mrw_model_file_open_memory(bytes, length, &file, &model->error);
+  return load_from(model, file, opened);
+}
+
+mrw_status mrw_model_load_file(mrw_model *model, const char *path) {
+  if (!model) return MRW_ERR_INVALID_ARGUMENT;
+  if (!path) return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT, "model path is NULL");
+  mrw_model_file *file = NULL;
+  mrw_status opened = mrw_model_file_open_path(path, &file, &model->error);
+  return load_from(model, file, opened);
+}
+
+static mrw_status check_segment_arguments(mrw_model *model, const uint8_t *pixels, int width,
+                                          int height, int stride, mrw_pixel_format format,
+                                          mrw_result **result) {
+  mrw_error *err = &model->error;
+  if (!result) return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT, "result pointer is NULL");
+  if (!model->loaded) return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT, "no model is loaded");
+  if (!pixels) return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT, "pixels are NULL");
+  if (format != MRW_PIXELS_RGB && format != MRW_PIXELS_RGBA)
+    return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
+                         "pixel format %d is neither RGB (3) nor RGBA (4)", (int)format);
+  if (width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE)
+    return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
+                         "image size %dx%d is outside 1x1 .. %dx%d", width, height,
+                         MAX_IMAGE_SIDE, MAX_IMAGE_SIDE);
+  if (stride < width * (int)format)
+    return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
+                         "row stride %d is smaller than width %d x %d bytes", stride, width,
+                         (int)format);
+  return MRW_OK;
+}
+
+mrw_status mrw_model_segment(mrw_model *model, const uint8_t *pixels, int width, int height,
+                             int stride, mrw_pixel_format format,
+                             const mrw_segment_options *options, mrw_result **result) {
+  if (!model) return MRW_ERR_INVALID_ARGUMENT;
+  if (result) *result = NULL;
+  mrw_status s = check_segment_arguments(model, pixels, width, height, stride, format, result);
+  if (s != MRW_OK) return s;
+  const mrw_model_config *c = &model->detector.config;
+  mrw_segment_options o = options ? *options : mrw_default_options();
+  if (o.score_threshold < 0.0f) o.score_threshold = 0.0f;
+  if (o.max_instances < 0) o.max_instances = c->box_detections_per_img;
+  if (o.mask_threshold < 0.0f) o.mask_threshold = (float)c->mask_threshold;
+  if (!(o.score_threshold <= 1.0f) || !(o.mask_threshold < 1.0f))
+    return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT,
+                         "score threshold %g must be in [0, 1] and mask threshold %g in [0, 1)",
+                         o.score_threshold, o.mask_threshold);
+  mrw_image_view image = {pixels, width, height, stride, (int)format};
+  mrw_detection_result detections;
+  s = mrw_detector_run(&model->detector, &image, o.score_threshold, o.max_instances, &detections,
+                       &model->runtime, &model->error);
+  if (s != MRW_OK) return s;
+  s = mrw_result_build(&detections, c->labels, width, height, o.mask_threshold, result, &model->error);
+  mrw_detection_result_free(&detections);
+  if (s == MRW_OK) mrw_error_clear(&model->error);
+  return s;
+}

@@ -1,0 +1,105 @@
+#ifndef MASKRCNN_WASM_H
+#define MASKRCNN_WASM_H
+
+/* maskrcnn-wasm: Mask R-CNN instance segmentation, torchvision-exact, in C11.
+ *
+ * Usage:
+ *   mrw_model *model = mrw_model_create(2);
+ *   if (mrw_model_load_file(model, "model.safetensors") != MRW_OK)
+ *     fprintf(stderr, "%s\n", mrw_model_error(model));
+ *   mrw_segment_options options = mrw_default_options();
+ *   mrw_result *result = NULL;
+ *   if (mrw_model_segment(model, rgba, width, height, width * 4, MRW_PIXELS_RGBA, &options,
+ *                         &result) == MRW_OK) {
+ *     for (int i = 0; i < mrw_result_count(result); i++) ... mrw_result_box(result, i) ...
+ *   }
+ *   mrw_result_free(result);
+ *   mrw_model_free(model);
+ *
+ * Every function is safe on bad arguments: it returns a status (and keeps a message on the
+ * model) or a neutral value (NULL, 0), never crashes. Free functions accept NULL. Results
+ * are independent of the model: they stay valid after it is freed. A model is used by one
+ * thread at a time; it runs its own thread pool inside. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mrw_model mrw_model;
+typedef struct mrw_result mrw_result;
+
+typedef enum mrw_pixel_format { MRW_PIXELS_RGB = 3, MRW_PIXELS_RGBA = 4 } mrw_pixel_format;
+
+/* Negative fields mean "the model's own default" (from its configuration). */
+typedef struct mrw_segment_options {
+  float score_threshold; /* keep instances with score >= this, in [0, 1] */
+  int max_instances;     /* at most this many (the best), >= 0 */
+  float mask_threshold;  /* binary mask: probability > this, in [0, 1) */
+} mrw_segment_options;
+
+mrw_segment_options mrw_default_options(void);
+
+/* A model handle with `threads` worker threads (1..64; threads that cannot start, as in a
+ * single-threaded WebAssembly build, are left out). NULL only when out of memory. */
+mrw_model *mrw_model_create(int threads);
+void mrw_model_free(mrw_model *model);
+
+/* Loads a model file (safetensors, optionally gzip-compressed where zlib is built in),
+ * replacing any model loaded before. The bytes are copied. */
+mrw_status mrw_model_load_memory(mrw_model *model, const void *bytes, size_t length);
+mrw_status mrw_model_load_file(mrw_model *model, const char *path);
+
+/* The message of the last failure on this model ("" if none). */
+const char *mrw_model_error(const mrw_model *model);
+
+int mrw_model_threads(const mrw_model *model);
+int mrw_model_class_count(const mrw_model *model); /* including background (label 0) */
+const char *mrw_model_class_name(const mrw_model *model, int label); /* NULL if out of range */
+
+/* Runs the model on 8-bit pixels: height rows of stride bytes, RGB or RGBA (alpha
+ * ignored); options may be NULL for the defaults. */
+mrw_status mrw_model_segment(mrw_model *model, const uint8_t *pixels, int width, int height,
+                             int stride, mrw_pixel_format format,
+                             const mrw_segment_options *options, mrw_result **result);
+
+void mrw_result_free(mrw_result *result);
+int mrw_result_count(const mrw_result *result);
+int mrw_result_image_width(const mrw_result *result);
+int mrw_result_image_height(const mrw_result *result);
+
+/* Instance i (0 = best): box x1, y1, x2, y2 in image pixels; label; class name; score. */
+const float *mrw_result_box(const mrw_result *result, int i);
+int mrw_result_label(const mrw_result *result, int i);
+const char *mrw_result_class_name(const mrw_result *result, int i);
+float mrw_result_score(const mrw_result *result, int i);
+
+/* The box-local mask: the rectangle (x, y, width, height) of the image that holds the
+ * instance's mask, and its binary values (1 inside) or probabilities, row by row. */
+void mrw_result_mask_rect(const mrw_result *result, int i, int *x, int *y, int *width, int *height);
+const uint8_t *mrw_result_mask(const mrw_result *result, int i);
+const float *mrw_result_mask_probabilities(const mrw_result *result, int i);
+
+/* The binary mask over the whole image into dst (image_width * image_height bytes). */
+mrw_status mrw_result_full_mask(const mrw_result *result, int i, uint8_t *dst, size_t dst_size);
+
+/* The binary mask as COCO run-length encoding, the compressed string pycocotools writes
+ * (column-major). Writes at most capacity bytes including the NUL; returns the length
+ * without the NUL (like snprintf), or 0 for a bad index. */
+size_t mrw_result_mask_rle(const mrw_result *result, int i, char *dst, size_t capacity);
+
+/* Milliseconds spent in each stage of the run that made this result. */
+#define MRW_STAGES 7
+const char *mrw_stage_name(int stage); /* "preprocess", "backbone", "fpn", "rpn", "box_head",
+                                          "mask_head", "paste"; NULL if out of range */
+double mrw_result_stage_ms(const mrw_result *result, int stage);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,48 @@
+#ifndef MRW_MODEL_BOX_HEAD_H
+#define MRW_MODEL_BOX_HEAD_H
+
+#include "base/status.h"
+#include "io/model_file.h"
+#include "model/config.h"
+#include "model/feature.h"
+#include "model/linear.h"
+#include "model/rpn.h"
+#include "model/runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* torchvision's box branch: MultiScaleRoIAlign 7x7 (sampling 2), TwoMLPHead (fc6, fc7 with
+ * ReLU) and FastRCNNPredictor (cls_score and bbox_pred, bound as one GEMM). */
+typedef struct mrw_box_head {
+  mrw_linear fc6, fc7, predictor;
+  int classes;
+} mrw_box_head;
+
+/* Detections of one image, best first, in resized-image coordinates. */
+typedef struct mrw_detections {
+  float *boxes; /* [count][4] */
+  float *scores;
+  int *labels;
+  int count;
+} mrw_detections;
+
+mrw_status mrw_box_head_load(mrw_box_head *head, const mrw_model_file *file,
+                             const mrw_model_config *config, mrw_error *err);
+void mrw_box_head_free(mrw_box_head *head);
+
+/* RoIHeads.postprocess_detections after the head: softmax, per-class decode with weights
+ * (10, 10, 5, 5), clip, drop background, score > threshold, drop boxes under min size,
+ * class-wise NMS, the best detections_per_img. */
+mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_model_config *config,
+                            const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
+                            int resized_w, const mrw_proposals *proposals, mrw_detections *out,
+                            mrw_runtime *rt, mrw_error *err);
+void mrw_detections_free(mrw_detections *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,142 @@
+#include "model/detector.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+
+mrw_status mrw_detector_load(mrw_detector *d, const mrw_model_file *file, mrw_error *err) {
+  memset(d, 0, sizeof *d);
+  const char *format = mrw_model_file_metadata(file, "format");
+  if (!format || strcmp(format, "maskrcnn-wasm") != 0)
+    return mrw_error_set(err, MRW_ERR_BAD_MODEL,
+                         "not a maskrcnn-wasm model file (__metadata__.format is %s%s%s)",
+                         format ? "\"" : "", format ? format : "missing", format ? "\"" : "");
+  const char *version = mrw_model_file_metadata(file, "format_version");
+  if (!version || strcmp(version, "1") != 0)
+    return mrw_error_set(err, MRW_ERR_UNSUPPORTED, "model file format version %s is not supported "
+                         "(this engine reads version 1)", version ? version : "(missing)");
+  const char *json = mrw_model_file_metadata(file, "config");
+  if (!json) return mrw_error_set(err, MRW_ERR_BAD_MODEL, "model file has no __metadata__.config");
+  mrw_status s = mrw_model_config_parse(json, strlen(json), &d->config, err);
+  if (s == MRW_OK) s = mrw_resnet_load(&d->resnet, file, &d->config, err);
+  if (s == MRW_OK) s = mrw_fpn_load(&d->fpn, file, &d->config, d->resnet.stage_channels, err);
+  if (s == MRW_OK) s = mrw_rpn_load(&d->rpn, file, &d->config, err);
+  if (s == MRW_OK) s = mrw_box_head_load(&d->box_head, file, &d->config, err);
+  if (s == MRW_OK) s = mrw_mask_head_load(&d->mask_head, file, &d->config, err);
+  if (s != MRW_OK) mrw_detector_free(d);
+  return s;
+}
+
+void mrw_detector_free(mrw_detector *d) {
+  if (!d) return;
+  mrw_mask_head_free(&d->mask_head);
+  mrw_box_head_free(&d->box_head);
+  mrw_rpn_free(&d->rpn);
+  mrw_fpn_free(&d->fpn);
+  mrw_resnet_free(&d->resnet);
+  mrw_model_config_free(&d->config);
+  memset(d, 0, sizeof *d);
+}
+
+void mrw_detection_result_free(mrw_detection_result *r) {
+  if (!r) return;
+  for (int i = 0; i < r->count; i++) mrw_mask_window_free(&r->instances[i].mask);
+  free(r->instances);
+  memset(r, 0, sizeof *r);
+}
+
+/* Everything one run holds, freed in one place. */
+typedef struct run_state {
+  mrw_network_input input;
+  mrw_feature stages[4];
+  mrw_feature levels[MRW_FPN_LEVELS];
+  mrw_proposals proposals;
+  mrw_detections detections;
+  float *mask_probs;
+} run_state;
+
+static void run_state_free(run_state *st) {
+  mrw_feature_free(&st->input.image);
+  for (int i = 0; i < 4; i++) mrw_feature_free(&st->stages[i]);
+  for (int i = 0; i < MRW_FPN_LEVELS; i++) mrw_feature_free(&st->levels[i]);
+  mrw_proposals_free(&st->proposals);
+  mrw_detections_free(&st->detections);
+  free(st->mask_probs);
+}
+
+/* Keeps the detections a caller asked for: score >= threshold, at most max_instances. */
+static int kept_count(const mrw_detections *d, float score_threshold, int max_instances) {
+  int n = 0;
+  while (n < d->count && n < max_instances && d->scores[n] >= score_threshold) n++;
+  return n;
+}
+
+/* Boxes back to the original image (transform.postprocess), then the masks pasted. */
+static mrw_status finish_instances(const run_state *st, const mrw_image_view *image, int count,
+                                   mrw_detection_result *out, mrw_error *err) {
+  out->instances = calloc(count ? (size_t)count : 1, sizeof *out->instances);
+  if (!out->instances) return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for results");
+  float ratio_h = (float)image->height / (float)st->input.resized_h;
+  float ratio_w = (float)image->width / (float)st->input.resized_w;
+  mrw_status s = MRW_OK;
+  for (int i = 0; i < count && s == MRW_OK; i++) {
+    mrw_instance *inst = &out->instances[i];
+    const float *b = st->detections.boxes + (size_t)i * 4;
+    inst->box[0] = b[0] * ratio_w;
+    inst->box[1] = b[1] * ratio_h;
+    inst->box[2] = b[2] * ratio_w;
+    inst->box[3] = b[3] * ratio_h;
+    inst->label = st->detections.labels[i];
+    inst->score = st->detections.scores[i];
+    s = mrw_paste_mask(st->mask_probs + (size_t)i * MRW_MASK_SIZE * MRW_MASK_SIZE, MRW_MASK_SIZE,
+                       inst->box, image->height, image->width, &inst->mask, err);
+    out->count = i + 1;
+  }
+  return s;
+}
+
+mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
+                            float score_threshold, int max_instances, mrw_detection_result *out,
+                            mrw_runtime *rt, mrw_error *err) {
+  memset(out, 0, sizeof *out);
+  run_state st;
+  memset(&st, 0, sizeof st);
+  double t = mrw_clock_ms();
+#define STAGE_DONE(stage)                      \
+  do {                                         \
+    double now = mrw_clock_ms();               \
+    out->stage_ms[stage] = now - t;            \
+    t = now;                                   \
+  } while (0)
+  mrw_status s = mrw_preprocess(&d->config, image, &st.input, rt, err);
+  STAGE_DONE(MRW_STAGE_PREPROCESS);
+  if (s == MRW_OK) s = mrw_resnet_forward(&d->resnet, &st.input.image, st.stages, NULL, rt, err);
+  STAGE_DONE(MRW_STAGE_BACKBONE);
+  if (s == MRW_OK) s = mrw_fpn_forward(&d->fpn, st.stages, st.levels, rt, err);
+  for (int i = 0; i < 4; i++) mrw_feature_free(&st.stages[i]);
+  STAGE_DONE(MRW_STAGE_FPN);
+  if (s == MRW_OK)
+    s = mrw_rpn_run(&d->rpn, &d->config, st.levels, st.input.image.h, st.input.image.w,
+                    st.input.resized_h, st.input.resized_w, &st.proposals, rt, err);
+  STAGE_DONE(MRW_STAGE_RPN);
+  if (s == MRW_OK)
+    s = mrw_box_head_run(&d->box_head, &d->config, st.levels, st.input.resized_h,
+                         st.input.resized_w, &st.proposals, &st.detections, rt, err);
+  STAGE_DONE(MRW_STAGE_BOX_HEAD);
+  int count = s == MRW_OK ? kept_count(&st.detections, score_threshold, max_instances) : 0;
+  if (s == MRW_OK && count > 0) {
+    st.mask_probs = malloc((size_t)count * MRW_MASK_SIZE * MRW_MASK_SIZE * sizeof(float));
+    s = st.mask_probs ? mrw_mask_head_run(&d->mask_head, st.levels, st.input.resized_h,
+                                          st.detections.boxes, st.detections.labels, count,
+                                          st.mask_probs, rt, err)
+                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for masks");
+  }
+  STAGE_DONE(MRW_STAGE_MASK_HEAD);
+  if (s == MRW_OK) s = finish_instances(&st, image, count, out, err);
+  STAGE_DONE(MRW_STAGE_PASTE);
+#undef STAGE_DONE
+  run_state_free(&st);
+  if (s != MRW_OK) mrw_detection_result_free(out);
+  return s;
+}

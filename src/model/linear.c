@@ -1,0 +1,65 @@
+#include "model/linear.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/gemm.h"
+#include "model/conv_layer.h"
+
+mrw_status mrw_linear_load(mrw_linear *layer, const mrw_model_file *file, const char *const *names,
+                           const int *out_features, int count, int in_features,
+                           const int *input_order, mrw_error *err) {
+  memset(layer, 0, sizeof *layer);
+  int total = 0;
+  for (int i = 0; i < count; i++) total += out_features[i];
+  layer->in_features = in_features;
+  layer->out_features = total;
+  /* W^T as [in][total]: row p holds input p's weights for every output. */
+  float *transposed = malloc((size_t)in_features * total * sizeof(float));
+  layer->bias = malloc((size_t)total * sizeof(float));
+  layer->packed = malloc(mrw_gemm_packed_b_floats((size_t)in_features, (size_t)total) * sizeof(float));
+  mrw_status s = (transposed && layer->bias && layer->packed)
+                     ? MRW_OK
+                     : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", names[0]);
+  for (int i = 0, first = 0; i < count && s == MRW_OK; first += out_features[i], i++) {
+    char name[256];
+    float *w = NULL, *b = NULL;
+    int64_t wshape[2] = {out_features[i], in_features}, bshape[1] = {out_features[i]};
+    snprintf(name, sizeof name, "%s.weight", names[i]);
+    s = mrw_read_tensor_f32(file, name, 2, wshape, &w, err);
+    snprintf(name, sizeof name, "%s.bias", names[i]);
+    if (s == MRW_OK) s = mrw_read_tensor_f32(file, name, 1, bshape, &b, err);
+    if (s == MRW_OK) {
+      for (int o = 0; o < out_features[i]; o++)
+        for (int p = 0; p < in_features; p++) {
+          int src = input_order ? input_order[p] : p;
+          transposed[(size_t)p * total + first + o] = w[(size_t)o * in_features + src];
+        }
+      memcpy(layer->bias + first, b, (size_t)out_features[i] * sizeof(float));
+    }
+    free(w);
+    free(b);
+  }
+  if (s == MRW_OK)
+    mrw_gemm_pack_b(transposed, (size_t)total, (size_t)in_features, (size_t)total, layer->packed);
+  free(transposed);
+  if (s != MRW_OK) mrw_linear_free(layer);
+  return s;
+}
+
+void mrw_linear_free(mrw_linear *layer) {
+  if (!layer) return;
+  free(layer->packed);
+  free(layer->bias);
+  memset(layer, 0, sizeof *layer);
+}
+
+void mrw_linear_run(const mrw_linear *layer, const float *x, int rows, int relu, float *y,
+                    mrw_runtime *rt) {
+  mrw_dense_a dense = {x, (size_t)layer->in_features};
+  mrw_gemm_a a = {mrw_pack_a_dense, &dense};
+  mrw_epilogue e = {layer->bias, NULL, 0, relu};
+  mrw_gemm((size_t)rows, (size_t)layer->out_features, (size_t)layer->in_features, a,
+           layer->packed, &e, y, (size_t)layer->out_features, rt->gemm_workspace, rt->pool);
+}

@@ -1,0 +1,161 @@
+#include "model/mask_head.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/gemm.h"
+#include "model/roi_pool.h"
+
+/* Boxes per pass: bounds the memory of the 28x28 maps (chunk x 784 x channels floats). */
+#define MASK_CHUNK 16
+
+static mrw_status load_deconv(mrw_mask_head *head, const mrw_model_file *file, mrw_error *err) {
+  int c = head->channels;
+  int64_t wshape[4] = {c, c, 2, 2}, bshape[1] = {c};
+  float *w = NULL, *b = NULL, *matrix = NULL;
+  mrw_status s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.conv5_mask.weight", 4, wshape, &w, err);
+  if (s == MRW_OK) s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.conv5_mask.bias", 1, bshape, &b, err);
+  size_t n = (size_t)4 * c;
+  if (s == MRW_OK) {
+    matrix = malloc((size_t)c * n * sizeof(float));
+    head->deconv_packed = malloc(mrw_gemm_packed_b_floats((size_t)c, n) * sizeof(float));
+    head->deconv_bias = malloc(n * sizeof(float));
+    if (!matrix || !head->deconv_packed || !head->deconv_bias)
+      s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the mask predictor");
+  }
+  if (s == MRW_OK) {
+    /* ConvTranspose2d weight [in][out][dy][dx] -> [in][(dy, dx, out)] */
+    for (int ci = 0; ci < c; ci++)
+      for (int co = 0; co < c; co++)
+        for (int d = 0; d < 4; d++) matrix[(size_t)ci * n + (size_t)d * c + co] = w[((size_t)ci * c + co) * 4 + d];
+    for (int d = 0; d < 4; d++) memcpy(head->deconv_bias + (size_t)d * c, b, (size_t)c * sizeof(float));
+    mrw_gemm_pack_b(matrix, n, (size_t)c, n, head->deconv_packed);
+  }
+  free(w);
+  free(b);
+  free(matrix);
+  return s;
+}
+
+mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_model_file *file,
+                              const mrw_model_config *config, mrw_error *err) {
+  memset(head, 0, sizeof *head);
+  head->channels = config->mask_head_channels;
+  head->classes = config->num_classes;
+  head->conv_count = config->mask_head_layers;
+  head->convs = calloc((size_t)head->conv_count, sizeof *head->convs);
+  if (!head->convs) return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the mask head");
+  mrw_status s = MRW_OK;
+  int in_c = config->fpn_channels;
+  for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
+    char weight[128], bias[128];
+    if (config->legacy_names) {
+      snprintf(weight, sizeof weight, "roi_heads.mask_head.mask_fcn%d.weight", i + 1);
+      snprintf(bias, sizeof bias, "roi_heads.mask_head.mask_fcn%d.bias", i + 1);
+    } else {
+      snprintf(weight, sizeof weight, "roi_heads.mask_head.%d.0.weight", i);
+      snprintf(bias, sizeof bias, "roi_heads.mask_head.%d.0.bias", i);
+    }
+    mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, head->channels, 3, 1, 1};
+    s = mrw_conv_layer_load(&head->convs[i], file, &spec, err);
+    in_c = head->channels;
+  }
+  if (s == MRW_OK) s = load_deconv(head, file, err);
+  int64_t lw[4] = {head->classes, head->channels, 1, 1}, lb[1] = {head->classes};
+  if (s == MRW_OK)
+    s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.mask_fcn_logits.weight", 4, lw,
+                            &head->logit_weights, err);
+  if (s == MRW_OK)
+    s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.mask_fcn_logits.bias", 1, lb,
+                            &head->logit_bias, err);
+  if (s != MRW_OK) mrw_mask_head_free(head);
+  return s;
+}
+
+void mrw_mask_head_free(mrw_mask_head *head) {
+  if (!head) return;
+  if (head->convs)
+    for (int i = 0; i < head->conv_count; i++) mrw_conv_layer_free(&head->convs[i]);
+  free(head->convs);
+  free(head->deconv_packed);
+  free(head->deconv_bias);
+  free(head->logit_weights);
+  free(head->logit_bias);
+  memset(head, 0, sizeof *head);
+}
+
+/* The 2x2 stride-2 transposed conv as one GEMM per chunk: every 14x14 input pixel gives a
+ * row of (dy, dx, channel) values, scattered into the 28x28 map with ReLU already applied. */
+static mrw_status run_deconv(const mrw_mask_head *head, const mrw_feature *x, mrw_feature *out,
+                             mrw_runtime *rt, mrw_error *err) {
+  int c = head->channels, batch = x->h / MRW_MASK_POOLED;
+  size_t pixels = (size_t)x->h * x->w, n = (size_t)4 * c;
+  float *rows = malloc(pixels * n * sizeof(float));
+  mrw_status s = rows ? mrw_feature_alloc(out, batch * MRW_MASK_SIZE, MRW_MASK_SIZE, c, err)
+                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the mask predictor");
+  if (s == MRW_OK) {
+    mrw_dense_a dense = {x->data, (size_t)c};
+    mrw_gemm_a a = {mrw_pack_a_dense, &dense};
+    mrw_epilogue e = {head->deconv_bias, NULL, 0, 1};
+    mrw_gemm(pixels, n, (size_t)c, a, head->deconv_packed, &e, rows, n, rt->gemm_workspace, rt->pool);
+    /* x rows are (roi * 14 + y), so output row 2 * row + dy is roi * 28 + 2y + dy */
+    for (size_t p = 0; p < pixels; p++) {
+      size_t row = p / MRW_MASK_POOLED, col = p % MRW_MASK_POOLED;
+      for (int dy = 0; dy < 2; dy++)
+        memcpy(out->data + ((2 * row + dy) * MRW_MASK_SIZE + 2 * col) * c, rows + p * n + (size_t)dy * 2 * c,
+               (size_t)2 * c * sizeof(float));
+    }
+  }
+  free(rows);
+  return s;
+}
+
+/* One chunk of boxes: RoIAlign, the conv stack, the transposed conv, and the label's map. */
+static mrw_status run_chunk(const mrw_mask_head *head, const mrw_feature levels[MRW_FPN_LEVELS],
+                            int resized_h, const float *boxes, const int *labels, int count,
+                            float *probs, mrw_runtime *rt, mrw_error *err) {
+  int in_c = levels[0].c;
+  mrw_feature x = {0}, y = {0};
+  /* The chunk is one tall image of count stacked 14x14 maps, convolved as a batch. */
+  mrw_status s = mrw_feature_alloc(&x, count * MRW_MASK_POOLED, MRW_MASK_POOLED, in_c, err);
+  if (s == MRW_OK)
+    mrw_multiscale_roi_align(levels, resized_h, boxes, count, MRW_MASK_POOLED, 2, x.data, rt);
+  for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
+    s = mrw_conv_layer_run_batch(&head->convs[i], &x, count, NULL, 1, &y, rt, err);
+    if (s == MRW_OK) {
+      mrw_feature_free(&x);
+      x = y;
+      memset(&y, 0, sizeof y);
+    }
+  }
+  if (s == MRW_OK) s = run_deconv(head, &x, &y, rt, err);
+  if (s == MRW_OK) {
+    int c = head->channels;
+    for (int r = 0; r < count; r++) {
+      const float *w = head->logit_weights + (size_t)labels[r] * c;
+      for (int p = 0; p < MRW_MASK_SIZE * MRW_MASK_SIZE; p++) {
+        const float *v = y.data + ((size_t)r * MRW_MASK_SIZE * MRW_MASK_SIZE + p) * c;
+        float logit = head->logit_bias[labels[r]];
+        for (int ch = 0; ch < c; ch++) logit += v[ch] * w[ch];
+        probs[(size_t)r * MRW_MASK_SIZE * MRW_MASK_SIZE + p] = 1.0f / (1.0f + expf(-logit));
+      }
+    }
+  }
+  mrw_feature_free(&x);
+  mrw_feature_free(&y);
+  return s;
+}
+
+mrw_status mrw_mask_head_run(const mrw_mask_head *head, const mrw_feature levels[MRW_FPN_LEVELS],
+                             int resized_h, const float *boxes, const int *labels, int count,
+                             float *probs, mrw_runtime *rt, mrw_error *err) {
+  mrw_status s = MRW_OK;
+  for (int first = 0; first < count && s == MRW_OK; first += MASK_CHUNK) {
+    int n = count - first < MASK_CHUNK ? count - first : MASK_CHUNK;
+    s = run_chunk(head, levels, resized_h, boxes + (size_t)first * 4, labels + first, n,
+                  probs + (size_t)first * MRW_MASK_SIZE * MRW_MASK_SIZE, rt, err);
+  }
+  return s;
+}

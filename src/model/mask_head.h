@@ -1,0 +1,46 @@
+#ifndef MRW_MODEL_MASK_HEAD_H
+#define MRW_MODEL_MASK_HEAD_H
+
+#include "base/status.h"
+#include "io/model_file.h"
+#include "model/config.h"
+#include "model/conv_layer.h"
+#include "model/feature.h"
+#include "model/runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MRW_MASK_POOLED 14
+#define MRW_MASK_SIZE 28
+
+/* torchvision's mask branch: MultiScaleRoIAlign 14x14 (sampling 2), MaskRCNNHeads (3x3
+ * convs with ReLU), MaskRCNNPredictor (2x2 stride-2 transposed conv + ReLU, 1x1 conv to one
+ * logit map per class), and the sigmoid of the predicted class's map. */
+typedef struct mrw_mask_head {
+  mrw_conv_layer *convs;
+  int conv_count;
+  float *deconv_packed; /* GEMM operand [in][(dy, dx, out)] */
+  float *deconv_bias;   /* [(dy, dx, out)]: the bias repeated per position */
+  int channels;         /* mask head width */
+  float *logit_weights; /* [classes][channels] */
+  float *logit_bias;    /* [classes] */
+  int classes;
+} mrw_mask_head;
+
+mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_model_file *file,
+                              const mrw_model_config *config, mrw_error *err);
+void mrw_mask_head_free(mrw_mask_head *head);
+
+/* probs: [count][28][28], the mask probability of each box's label. boxes in
+ * resized-image coordinates. */
+mrw_status mrw_mask_head_run(const mrw_mask_head *head, const mrw_feature levels[MRW_FPN_LEVELS],
+                             int resized_h, const float *boxes, const int *labels, int count,
+                             float *probs, mrw_runtime *rt, mrw_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

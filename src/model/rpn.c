@@ -1,0 +1,168 @@
+#include "model/rpn.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/boxes.h"
+#include "kernels/gemm.h"
+#include "model/anchors.h"
+#include "model/batched_nms.h"
+
+/* The objectness and delta 1x1 convs read as one: weights and biases concatenated. */
+static mrw_status load_fused_heads(mrw_rpn *rpn, const mrw_model_file *file, int channels,
+                                   mrw_error *err) {
+  int a = rpn->anchors;
+  int64_t cls_w[4] = {a, channels, 1, 1}, box_w[4] = {4 * a, channels, 1, 1};
+  int64_t cls_b[1] = {a}, box_b[1] = {4 * a};
+  float *parts[4] = {0};
+  mrw_status s = mrw_read_tensor_f32(file, "rpn.head.cls_logits.weight", 4, cls_w, &parts[0], err);
+  if (s == MRW_OK) s = mrw_read_tensor_f32(file, "rpn.head.cls_logits.bias", 1, cls_b, &parts[1], err);
+  if (s == MRW_OK) s = mrw_read_tensor_f32(file, "rpn.head.bbox_pred.weight", 4, box_w, &parts[2], err);
+  if (s == MRW_OK) s = mrw_read_tensor_f32(file, "rpn.head.bbox_pred.bias", 1, box_b, &parts[3], err);
+  mrw_conv_layer *l = &rpn->heads;
+  if (s == MRW_OK) {
+    l->shape = (mrw_conv_shape){.in_c = channels, .out_c = 5 * a, .kernel_h = 1, .kernel_w = 1,
+                                .stride = 1, .pad = 0, .batch = 1};
+    float *weights = malloc((size_t)5 * a * channels * sizeof(float));
+    l->bias = malloc((size_t)5 * a * sizeof(float));
+    l->packed = malloc(mrw_conv_packed_floats(&l->shape) * sizeof(float));
+    if (!weights || !l->bias || !l->packed) {
+      s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the RPN head");
+    } else {
+      memcpy(weights, parts[0], (size_t)a * channels * sizeof(float));
+      memcpy(weights + (size_t)a * channels, parts[2], (size_t)4 * a * channels * sizeof(float));
+      memcpy(l->bias, parts[1], (size_t)a * sizeof(float));
+      memcpy(l->bias + a, parts[3], (size_t)4 * a * sizeof(float));
+      mrw_conv_pack_weights(&l->shape, weights, l->packed);
+    }
+    free(weights);
+  }
+  for (int i = 0; i < 4; i++) free(parts[i]);
+  return s;
+}
+
+mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_model_file *file, const mrw_model_config *config,
+                        mrw_error *err) {
+  memset(rpn, 0, sizeof *rpn);
+  rpn->anchors = config->aspect_ratio_count;
+  int c = config->fpn_channels;
+  const char *conv_w = config->legacy_names ? "rpn.head.conv.weight" : "rpn.head.conv.0.0.weight";
+  const char *conv_b = config->legacy_names ? "rpn.head.conv.bias" : "rpn.head.conv.0.0.bias";
+  mrw_conv_spec spec = {conv_w, conv_b, NULL, 0.0f, c, c, 3, 1, 1};
+  mrw_status s = mrw_conv_layer_load(&rpn->conv, file, &spec, err);
+  if (s == MRW_OK) s = load_fused_heads(rpn, file, c, err);
+  if (s != MRW_OK) mrw_rpn_free(rpn);
+  return s;
+}
+
+void mrw_rpn_free(mrw_rpn *rpn) {
+  if (!rpn) return;
+  mrw_conv_layer_free(&rpn->conv);
+  mrw_conv_layer_free(&rpn->heads);
+}
+
+void mrw_proposals_free(mrw_proposals *p) {
+  if (!p) return;
+  free(p->boxes);
+  free(p->scores);
+  memset(p, 0, sizeof *p);
+}
+
+/* Candidates gathered over all levels before NMS. */
+typedef struct candidates {
+  float *boxes, *scores;
+  int *levels;
+  size_t count;
+} candidates;
+
+/* One level: top-k by logit, decoded, sigmoid, clipped, filtered; appended to c. */
+static mrw_status level_candidates(const mrw_rpn *rpn, const mrw_model_config *config, int level,
+                                   const mrw_feature *head, int image_h, int image_w,
+                                   int resized_h, int resized_w, candidates *c, mrw_error *err) {
+  int a = rpn->anchors;
+  size_t n = (size_t)head->h * head->w * a;
+  size_t k = n < (size_t)config->rpn_pre_nms_top_n ? n : (size_t)config->rpn_pre_nms_top_n;
+  mrw_scored *order = malloc(n * sizeof *order);
+  float *anchors = malloc(n * 4 * sizeof *anchors);
+  if (!order || !anchors) {
+    free(order);
+    free(anchors);
+    return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for RPN level %d", level);
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t pixel = i / a, anchor = i % a;
+    order[i] = (mrw_scored){head->data[pixel * 5 * a + anchor], (int)i};
+  }
+  mrw_scored_sort(order, n);
+  mrw_anchors_for_level(config, level, image_h, image_w, head->h, head->w, anchors);
+  static const float weights[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+  const float clip = (float)log(1000.0 / 16.0);
+  const float min_size = (float)config->rpn_min_size, score_thresh = (float)config->rpn_score_thresh;
+  for (size_t j = 0; j < k; j++) {
+    size_t i = (size_t)order[j].index, pixel = i / a, anchor = i % a;
+    const float *deltas = head->data + pixel * 5 * a + a + anchor * 4;
+    float *box = c->boxes + c->count * 4;
+    mrw_box_decode(deltas, anchors + i * 4, weights, clip, box);
+    mrw_box_clip(box, (float)resized_w, (float)resized_h);
+    float score = 1.0f / (1.0f + expf(-order[j].score));
+    if (!mrw_box_big_enough(box, min_size) || !(score >= score_thresh)) continue;
+    c->scores[c->count] = score;
+    c->levels[c->count] = level;
+    c->count++;
+  }
+  free(order);
+  free(anchors);
+  return MRW_OK;
+}
+
+mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_model_config *config,
+                       const mrw_feature levels[MRW_FPN_LEVELS], int image_h, int image_w,
+                       int resized_h, int resized_w, mrw_proposals *out, mrw_runtime *rt,
+                       mrw_error *err) {
+  memset(out, 0, sizeof *out);
+  size_t capacity = 0;
+  for (int l = 0; l < MRW_FPN_LEVELS; l++) {
+    size_t n = (size_t)levels[l].h * levels[l].w * rpn->anchors;
+    capacity += n < (size_t)config->rpn_pre_nms_top_n ? n : (size_t)config->rpn_pre_nms_top_n;
+  }
+  candidates c = {malloc(capacity * 4 * sizeof(float)), malloc(capacity * sizeof(float)),
+                  malloc(capacity * sizeof(int)), 0};
+  int *keep = malloc(capacity * sizeof *keep);
+  mrw_status s = (c.boxes && c.scores && c.levels && keep)
+                     ? MRW_OK
+                     : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for proposals");
+  for (int l = 0; l < MRW_FPN_LEVELS && s == MRW_OK; l++) {
+    mrw_feature hidden = {0}, head = {0};
+    s = mrw_conv_layer_run(&rpn->conv, &levels[l], NULL, 1, &hidden, rt, err);
+    if (s == MRW_OK) s = mrw_conv_layer_run(&rpn->heads, &hidden, NULL, 0, &head, rt, err);
+    if (s == MRW_OK)
+      s = level_candidates(rpn, config, l, &head, image_h, image_w, resized_h, resized_w, &c, err);
+    mrw_feature_free(&hidden);
+    mrw_feature_free(&head);
+  }
+  size_t kept = 0;
+  if (s == MRW_OK)
+    s = mrw_batched_nms(c.boxes, c.scores, c.levels, c.count, config->rpn_nms_thresh, keep, &kept, err);
+  if (s == MRW_OK) {
+    if (kept > (size_t)config->rpn_post_nms_top_n) kept = (size_t)config->rpn_post_nms_top_n;
+    out->boxes = malloc((kept ? kept : 1) * 4 * sizeof(float));
+    out->scores = malloc((kept ? kept : 1) * sizeof(float));
+    if (!out->boxes || !out->scores) {
+      s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for proposals");
+      mrw_proposals_free(out);
+    } else {
+      for (size_t i = 0; i < kept; i++) {
+        memcpy(out->boxes + i * 4, c.boxes + (size_t)keep[i] * 4, 4 * sizeof(float));
+        out->scores[i] = c.scores[keep[i]];
+      }
+      out->count = (int)kept;
+    }
+  }
+  free(c.boxes);
+  free(c.scores);
+  free(c.levels);
+  free(keep);
+  return s;
+}
