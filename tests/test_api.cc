@@ -1,0 +1,176 @@
+// The public C API: its error paths (a status and a message, never a crash), the results'
+// accessors, and the COCO run-length encoding.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "api/result.h"
+#include "maskrcnn_wasm.h"
+}
+#include "support/fixtures.h"
+
+namespace {
+
+bool contains(const char *text, const char *words) { return std::strstr(text, words) != nullptr; }
+
+struct Model {
+  mrw_model *m = mrw_model_create(2);
+  ~Model() { mrw_model_free(m); }
+};
+
+TEST(Api, FreeingNothingIsANoOp) {
+  mrw_model_free(nullptr);
+  mrw_result_free(nullptr);
+  EXPECT_EQ(mrw_result_count(nullptr), 0);
+  EXPECT_EQ(mrw_result_box(nullptr, 0), nullptr);
+  EXPECT_EQ(mrw_model_class_name(nullptr, 0), nullptr);
+  EXPECT_EQ(mrw_stage_name(MRW_STAGES), nullptr);
+  EXPECT_STREQ(mrw_stage_name(0), "preprocess");
+}
+
+TEST(Api, LoadErrorsNameTheProblem) {
+  Model model;
+  ASSERT_NE(model.m, nullptr);
+  EXPECT_EQ(mrw_model_threads(model.m), 2);
+  EXPECT_EQ(mrw_model_load_memory(model.m, nullptr, 0), MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "empty")) << mrw_model_error(model.m);
+  const char garbage[] = "this is not a model file at all";
+  EXPECT_EQ(mrw_model_load_memory(model.m, garbage, sizeof garbage), MRW_ERR_BAD_MODEL);
+  EXPECT_NE(std::string(mrw_model_error(model.m)), "");
+  EXPECT_EQ(mrw_model_load_file(model.m, "/nonexistent/model.safetensors"), MRW_ERR_IO);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "/nonexistent/model.safetensors"))
+      << mrw_model_error(model.m);
+  // A valid safetensors file that is not a model.
+  std::string fixture = fixture_path("resize.safetensors");
+  EXPECT_EQ(mrw_model_load_file(model.m, fixture.c_str()), MRW_ERR_BAD_MODEL);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "not a maskrcnn-wasm model file"))
+      << mrw_model_error(model.m);
+  EXPECT_EQ(mrw_model_class_count(model.m), 0);
+}
+
+TEST(Api, TruncatedModelIsRefused) {
+  std::string path = fixture_path("r18_fpn128.safetensors");
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << path;
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Model model;
+  EXPECT_EQ(mrw_model_load_memory(model.m, bytes.data(), bytes.size() / 2), MRW_ERR_BAD_MODEL);
+  EXPECT_NE(std::string(mrw_model_error(model.m)), "");
+  ASSERT_EQ(mrw_model_load_memory(model.m, bytes.data(), bytes.size()), MRW_OK) << mrw_model_error(model.m);
+  EXPECT_EQ(mrw_model_class_count(model.m), 4);
+  EXPECT_STREQ(mrw_model_class_name(model.m, 3), "triangle");
+}
+
+TEST(Api, SegmentRefusesBadArguments) {
+  Model model;
+  std::vector<uint8_t> pixels(64 * 48 * 4, 128);
+  mrw_result *r = reinterpret_cast<mrw_result *>(&pixels);  // must be reset to NULL
+  EXPECT_EQ(mrw_model_segment(model.m, pixels.data(), 64, 48, 256, MRW_PIXELS_RGBA, nullptr, &r),
+            MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(r, nullptr);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "no model is loaded"));
+  std::string path = fixture_path("r18_fpn128.safetensors");
+  ASSERT_EQ(mrw_model_load_file(model.m, path.c_str()), MRW_OK) << mrw_model_error(model.m);
+  struct Case {
+    const uint8_t *pixels;
+    int w, h, stride, format;
+    const char *words;
+  } cases[] = {
+      {nullptr, 64, 48, 256, 4, "pixels are NULL"},
+      {pixels.data(), 0, 48, 256, 4, "image size 0x48"},
+      {pixels.data(), 64, -3, 256, 4, "image size 64x-3"},
+      {pixels.data(), 100000, 48, 400000, 4, "outside"},
+      {pixels.data(), 64, 48, 100, 4, "row stride 100"},
+      {pixels.data(), 64, 48, 256, 2, "pixel format 2"},
+  };
+  for (const Case &c : cases) {
+    EXPECT_EQ(mrw_model_segment(model.m, c.pixels, c.w, c.h, c.stride,
+                                static_cast<mrw_pixel_format>(c.format), nullptr, &r),
+              MRW_ERR_INVALID_ARGUMENT);
+    EXPECT_TRUE(contains(mrw_model_error(model.m), c.words)) << mrw_model_error(model.m);
+  }
+  mrw_segment_options bad = mrw_default_options();
+  bad.score_threshold = 1.5f;
+  EXPECT_EQ(mrw_model_segment(model.m, pixels.data(), 64, 48, 256, MRW_PIXELS_RGBA, &bad, &r),
+            MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "score threshold 1.5"));
+  // And the model still works after every refusal.
+  ASSERT_EQ(mrw_model_segment(model.m, pixels.data(), 64, 48, 256, MRW_PIXELS_RGBA, nullptr, &r),
+            MRW_OK)
+      << mrw_model_error(model.m);
+  EXPECT_EQ(mrw_result_image_width(r), 64);
+  EXPECT_EQ(mrw_result_image_height(r), 48);
+  for (int s = 0; s < MRW_STAGES; s++) EXPECT_GE(mrw_result_stage_ms(r, s), 0.0);
+  EXPECT_EQ(mrw_result_box(r, -1), nullptr);
+  EXPECT_EQ(mrw_result_box(r, mrw_result_count(r)), nullptr);
+  mrw_result_free(r);
+}
+
+// A result with one hand-made instance on a 3-wide, 2-high image.
+mrw_result *make_result(int width, int height, int mx, int my, int mw, int mh,
+                        const std::vector<float> &probs) {
+  mrw_detection_result d{};
+  d.count = 1;
+  d.instances = static_cast<mrw_instance *>(calloc(1, sizeof(mrw_instance)));
+  d.instances[0].label = 1;
+  d.instances[0].score = 0.9f;
+  d.instances[0].mask = {mx, my, mw, mh, static_cast<float *>(malloc(probs.size() * sizeof(float)))};
+  std::memcpy(d.instances[0].mask.probs, probs.data(), probs.size() * sizeof(float));
+  char background[] = "__background__", thing[] = "thing";
+  char *labels[] = {background, thing};
+  mrw_result *r = nullptr;
+  mrw_error err{};
+  EXPECT_EQ(mrw_result_build(&d, labels, width, height, 0.5f, &r, &err), MRW_OK);
+  mrw_detection_result_free(&d);
+  return r;
+}
+
+std::string rle(const mrw_result *r) {
+  size_t n = mrw_result_mask_rle(r, 0, nullptr, 0);
+  std::string s(n + 1, '\0');
+  EXPECT_EQ(mrw_result_mask_rle(r, 0, &s[0], s.size()), n);
+  s.resize(n);
+  return s;
+}
+
+TEST(Api, CocoRunLengthEncodingByHand) {
+  // 3 wide, 2 high; mask 1 at (x=0, y=1), (1, 0), (1, 1). Column-major: 0 1 1 1 0 0 -> 1 3 2.
+  mrw_result *r = make_result(3, 2, 0, 0, 2, 2, {0.1f, 0.9f, 0.6f, 0.7f});
+  EXPECT_EQ(rle(r), "132");
+  std::vector<uint8_t> full(6, 7);
+  ASSERT_EQ(mrw_result_full_mask(r, 0, full.data(), full.size()), MRW_OK);
+  const uint8_t expected[] = {0, 1, 0, 1, 1, 0};
+  for (int i = 0; i < 6; i++) EXPECT_EQ(full[i], expected[i]) << i;
+  EXPECT_STREQ(mrw_result_class_name(r, 0), "thing");
+  mrw_result_free(r);
+  // 1 wide, 100 high, rows 10..59 set: counts 10 50 40 -> ":" "b1" "X1" (5-bit groups).
+  std::vector<float> column(50, 1.0f);
+  r = make_result(1, 100, 0, 10, 1, 50, column);
+  EXPECT_EQ(rle(r), ":b1X1");
+  mrw_result_free(r);
+  // 1 wide, 10 high: 0 1 1 0 0 0 1 0 0 0 -> counts 1 2 3 1 3; from the fourth on each is
+  // coded as the difference to the count two before: 1 2 3 -1 0 -> "123O0".
+  r = make_result(1, 10, 0, 0, 1, 10, {0, 1, 1, 0, 0, 0, 1, 0, 0, 0});
+  EXPECT_EQ(rle(r), "123O0");
+  // The capacity is respected and the string stays terminated.
+  char small[3];
+  EXPECT_EQ(mrw_result_mask_rle(r, 0, small, sizeof small), 5u);
+  EXPECT_STREQ(small, "12");
+  mrw_result_free(r);
+}
+
+TEST(Api, EmptyMaskEncodesAsOneRun) {
+  mrw_result *r = make_result(4, 5, 0, 0, 0, 0, {});
+  // 20 = 0b10100: the low group 0x14 has the 0x10 (sign) bit, so a second group follows:
+  // 0x14 | 0x20 = 52 -> 48 + 52 = 'd', then 0 -> '0'.
+  EXPECT_EQ(rle(r), "d0");
+  mrw_result_free(r);
+}
+
+}  // namespace
