@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <vector>
 
 extern "C" {
@@ -59,8 +60,8 @@ TEST(MaxPool, KnownValuesWithNegativeInputsAndPadding) {
 TEST(UpsampleNearest, ExactSizesMatchReference) {
   uint64_t seed = 50;
   for (int threads : kThreadCounts)
-    for (auto sizes : std::vector<std::array<int, 4>>{{1, 1, 3, 5}, {13, 19, 25, 38},
-                                                      {4, 6, 8, 12}, {7, 3, 17, 7}}) {
+    for (auto sizes : std::vector<std::array<int, 4>>{{{1, 1, 3, 5}}, {{13, 19, 25, 38}},
+                                                      {{4, 6, 8, 12}}, {{7, 3, 17, 7}}}) {
       TestRandom rng(seed++);
       const int c = 5;
       std::vector<float> in = rng.floats(size_t(sizes[0]) * sizes[1] * c);
@@ -83,8 +84,8 @@ TEST(UpsampleNearest, DoublingRepeatsEachPixel) {
 TEST(ResizeBilinear, MatchesReferenceOnOddSizes) {
   uint64_t seed = 70;
   for (int threads : kThreadCounts)
-    for (auto sizes : std::vector<std::array<int, 4>>{{1, 7, 3, 21}, {3, 5, 8, 13},
-                                                      {17, 255, 8, 127}, {33, 20, 80, 48}})
+    for (auto sizes : std::vector<std::array<int, 4>>{{{1, 7, 3, 21}}, {{3, 5, 8, 13}},
+                                                      {{17, 255, 8, 127}}, {{33, 20, 80, 48}}})
       for (int c : {3, 8}) {
         TestRandom rng(seed++);
         std::vector<float> in = rng.floats(size_t(sizes[0]) * sizes[1] * c);
