@@ -9,7 +9,11 @@ void mrw_resized_size(const mrw_model_config *config, int height, int width, int
                       int *resized_w) {
   float short_side = (float)(height < width ? height : width);
   float long_side = (float)(height < width ? width : height);
-  float scale = fminf((float)config->min_size / short_side, (float)config->max_size / long_side);
+  /* torchvision writes self_min_size / min_size with a float32 tensor on the right, which
+   * torch evaluates as reciprocal(min_size) * self_min_size: not the same rounding as a
+   * division (480 -> 1.66666675 where 800.0f / 480.0f is 1.66666663, giving 800, not 799). */
+  float scale = fminf((1.0f / short_side) * (float)config->min_size,
+                      (1.0f / long_side) * (float)config->max_size);
   *resized_h = mrw_scaled_size(height, (double)scale);
   *resized_w = mrw_scaled_size(width, (double)scale);
 }

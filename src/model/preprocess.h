@@ -27,7 +27,8 @@ typedef struct mrw_network_input {
 } mrw_network_input;
 
 /* The size torchvision resizes an image to: scale = min(min_size / short, max_size / long)
- * computed in float32 (as torchvision does with tensors), then floor(side * scale). */
+ * computed in float32 as torch evaluates it (a reciprocal times the size), then
+ * floor(side * scale) in double. */
 void mrw_resized_size(const mrw_model_config *config, int height, int width, int *resized_h,
                       int *resized_w);
 

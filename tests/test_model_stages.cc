@@ -1,0 +1,159 @@
+// Stage by stage against torchvision's intermediates (stored by make_fixtures.py): the
+// preprocessed input, the RPN proposals, the box head's outputs on torchvision's own
+// proposals, and the mask probabilities on torchvision's own detections. When the
+// end-to-end parity fails, these say where.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "model/detector.h"
+#include "model/roi_pool.h"
+}
+#include "support/compare.h"
+#include "support/fixtures.h"
+#include "support/matching.h"
+
+namespace {
+
+struct Stages {
+  ModelFilePtr io, model_file;
+  mrw_detector detector{};
+  mrw_runtime rt{};
+  mrw_network_input input{};
+  mrw_feature stages[4]{}, levels[MRW_FPN_LEVELS]{};
+  bool ready = false;
+
+  explicit Stages(const std::string &case_name) { load(case_name); }
+  void load(const std::string &case_name) {
+    io = open_fixture(case_name + ".safetensors");
+    ASSERT_TRUE(io);
+    const char *model_name = mrw_model_file_metadata(io.get(), "model");
+    ASSERT_NE(model_name, nullptr);
+    model_file = open_fixture(model_name);
+    ASSERT_TRUE(model_file);
+    mrw_error err{};
+    ASSERT_EQ(mrw_detector_load(&detector, model_file.get(), &err), MRW_OK) << err.message;
+    ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK) << err.message;
+    const mrw_tensor_view *image = mrw_model_file_find(io.get(), "image");
+    ASSERT_NE(image, nullptr);
+    mrw_image_view view{static_cast<const uint8_t *>(image->data), int(image->shape[1]),
+                        int(image->shape[0]), int(image->shape[1]) * 3, 3};
+    ASSERT_EQ(mrw_preprocess(&detector.config, &view, &input, &rt, &err), MRW_OK) << err.message;
+    ASSERT_EQ(mrw_resnet_forward(&detector.resnet, &input.image, stages, nullptr, &rt, &err), MRW_OK);
+    ASSERT_EQ(mrw_fpn_forward(&detector.fpn, stages, levels, &rt, &err), MRW_OK);
+    ready = true;
+  }
+  ~Stages() {
+    mrw_feature_free(&input.image);
+    for (auto &f : stages) mrw_feature_free(&f);
+    for (auto &f : levels) mrw_feature_free(&f);
+    mrw_runtime_free(&rt);
+    mrw_detector_free(&detector);
+  }
+};
+
+void check_input(Stages &s, const char *name) {
+  {
+    FixtureTensor expected = read_fixture_tensor(s.io.get(), "input");
+    ASSERT_EQ(expected.shape[1], s.input.image.h) << name;
+    ASSERT_EQ(expected.shape[2], s.input.image.w) << name;
+    EXPECT_EQ(std::atoi(mrw_model_file_metadata(s.io.get(), "resized_h")), s.input.resized_h);
+    EXPECT_EQ(std::atoi(mrw_model_file_metadata(s.io.get(), "resized_w")), s.input.resized_w);
+    Difference d = compare_arrays(s.input.image.data, expected.values.data(), expected.values.size());
+    std::printf("stages %-18s input max|diff| %.3e (max %.3f)\n", name, d.max_abs_diff, d.max_abs_expected);
+    EXPECT_LE(d.max_abs_diff, 1e-5 * d.max_abs_expected) << name;
+  }
+}
+
+void check_proposals(Stages &s, const char *name) {
+  {
+    mrw_proposals p{};
+    mrw_error err{};
+    ASSERT_EQ(mrw_rpn_run(&s.detector.rpn, &s.detector.config, s.levels, s.input.image.h,
+                          s.input.image.w, s.input.resized_h, s.input.resized_w, &p, &s.rt, &err),
+              MRW_OK);
+    FixtureTensor boxes = read_fixture_tensor(s.io.get(), "rpn.boxes");
+    size_t n = boxes.values.size() / 4;
+    EXPECT_EQ(size_t(p.count), n) << name;
+    size_t same = 0;
+    double worst = 1.0;
+    for (size_t i = 0; i < n && i < size_t(p.count); i++) {
+      double iou = box_iou(&boxes.values[i * 4], p.boxes + i * 4);
+      same += iou > 0.999;
+      worst = std::min(worst, iou);
+    }
+    std::printf("stages %-18s rpn %zu proposals, %zu equal in order, worst IoU in order %.4f\n",
+                name, n, same, worst);
+    EXPECT_GE(double(same), 0.99 * n) << name;
+    mrw_proposals_free(&p);
+  }
+}
+
+void check_box_head(Stages &s, const char *name) {
+  {
+    FixtureTensor boxes = read_fixture_tensor(s.io.get(), "rpn.boxes");
+    FixtureTensor logits = read_fixture_tensor(s.io.get(), "roi.class_logits");
+    FixtureTensor regression = read_fixture_tensor(s.io.get(), "roi.box_regression");
+    int n = int(boxes.values.size() / 4), classes = s.detector.box_head.classes;
+    const mrw_box_head &h = s.detector.box_head;
+    std::vector<float> features(size_t(n) * h.fc6.in_features), h6(size_t(n) * h.fc6.out_features),
+        h7(h6.size()), pred(size_t(n) * h.predictor.out_features);
+    mrw_multiscale_roi_align(s.levels, s.input.resized_h, boxes.values.data(), n, 7, 2, features.data(), &s.rt);
+    mrw_linear_run(&h.fc6, features.data(), n, 1, h6.data(), &s.rt);
+    mrw_linear_run(&h.fc7, h6.data(), n, 1, h7.data(), &s.rt);
+    mrw_linear_run(&h.predictor, h7.data(), n, 0, pred.data(), &s.rt);
+    double worst_logit = 0, worst_delta = 0, max_logit = 0, max_delta = 0;
+    for (int i = 0; i < n; i++) {
+      Difference dl = compare_arrays(&pred[size_t(i) * 5 * classes], &logits.values[size_t(i) * classes], classes);
+      Difference dr = compare_arrays(&pred[size_t(i) * 5 * classes + classes],
+                                     &regression.values[size_t(i) * 4 * classes], 4 * classes);
+      worst_logit = std::max(worst_logit, dl.max_abs_diff);
+      worst_delta = std::max(worst_delta, dr.max_abs_diff);
+      max_logit = std::max(max_logit, dl.max_abs_expected);
+      max_delta = std::max(max_delta, dr.max_abs_expected);
+    }
+    std::printf("stages %-18s box head: logits max|diff| %.3e (max %.2f), deltas %.3e (max %.2f)\n",
+                name, worst_logit, max_logit, worst_delta, max_delta);
+    EXPECT_LE(worst_logit, 1e-4 * max_logit) << name;
+    EXPECT_LE(worst_delta, 1e-4 * max_delta) << name;
+  }
+}
+
+void check_mask_head(Stages &s, const char *name) {
+  {
+    FixtureTensor boxes = read_fixture_tensor(s.io.get(), "det.boxes");
+    FixtureTensor labels = read_fixture_tensor(s.io.get(), "det.labels");
+    FixtureTensor probs = read_fixture_tensor(s.io.get(), "mask.probs");
+    int n = int(labels.values.size());
+    if (n == 0) return;
+    std::vector<int> label_ids(labels.values.begin(), labels.values.end());
+    std::vector<float> ours(size_t(n) * 28 * 28);
+    mrw_error err{};
+    ASSERT_EQ(mrw_mask_head_run(&s.detector.mask_head, s.levels, s.input.resized_h,
+                                boxes.values.data(), label_ids.data(), n, ours.data(), &s.rt, &err),
+              MRW_OK);
+    Difference d = compare_arrays(ours.data(), probs.values.data(), ours.size());
+    std::printf("stages %-18s mask probabilities max|diff| %.3e\n", name, d.max_abs_diff);
+    EXPECT_LE(d.max_abs_diff, 1e-4) << name;
+  }
+}
+
+// One backbone pass per case, every stage checked on it.
+void check_stages(const char *name) {
+  Stages s(name);
+  ASSERT_TRUE(s.ready);
+  check_input(s, name);
+  check_proposals(s, name);
+  check_box_head(s, name);
+  check_mask_head(s, name);
+}
+
+TEST(Stages, ResNet50FpnLandscape) { check_stages("e2e_r50_landscape"); }
+TEST(Stages, ResNet18Fpn128) { check_stages("e2e_r18"); }
+
+}  // namespace
