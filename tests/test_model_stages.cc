@@ -153,7 +153,6 @@ void check_stages(const char *name) {
   check_mask_head(s, name);
 }
 
-TEST(Stages, ResNet50FpnLandscape) { check_stages("e2e_r50_landscape"); }
 TEST(Stages, ResNet18Fpn128) { check_stages("e2e_r18"); }
 
 }  // namespace
