@@ -1,0 +1,439 @@
+#!/usr/bin/python3
+"""Convert a torchvision Mask R-CNN (ResNet-FPN) checkpoint to a maskrcnn-wasm model file.
+
+    /usr/bin/python3 models/convert.py CHECKPOINT OUT [--fp16] [--labels FILE|a,b,c]
+        [--min-size N] [--max-size N] [--bn-eps E]
+
+The architecture (ResNet depth, FPN channels, head sizes, number of classes) is inferred from
+the tensor shapes. Tensors keep their original names: torchvision >= 0.13 names
+("torchvision") or the older names of the published COCO checkpoint ("legacy").
+FrozenBatchNorm tensors are stored unfolded; num_batches_tracked is dropped.
+Errors (unknown, missing or mis-shaped tensors, bad options) exit with code 2.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model_file  # noqa: E402
+
+ANCHOR_SIZES = [32, 64, 128, 256, 512]
+ASPECT_RATIOS = [0.5, 1.0, 2.0]
+ROI_SIZE = 7
+DEPTHS = {
+    ("basic", (2, 2, 2, 2)): 18,
+    ("basic", (3, 4, 6, 3)): 34,
+    ("bottleneck", (3, 4, 6, 3)): 50,
+    ("bottleneck", (3, 4, 23, 3)): 101,
+}
+PREPROCESS = {"min_size": 800, "max_size": 1333, "mean": [0.485, 0.456, 0.406],
+              "std": [0.229, 0.224, 0.225], "size_divisible": 32}
+POSTPROCESS = {"rpn_pre_nms_top_n": 1000, "rpn_post_nms_top_n": 1000, "rpn_nms_thresh": 0.7,
+               "rpn_score_thresh": 0.0, "rpn_min_size": 0.001,
+               "box_score_thresh": 0.05, "box_nms_thresh": 0.5, "box_detections_per_img": 100,
+               "box_min_size": 0.01, "mask_threshold": 0.5}
+MAX_LISTED = 12
+
+
+class ConvertError(Exception):
+    """A checkpoint or option the converter cannot handle; the message says why."""
+
+
+def coco_labels():
+    """torchvision's 91-entry COCO category list (index 0 = "__background__")."""
+    try:
+        from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
+        return list(MaskRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"])
+    except ImportError:
+        from torchvision.models._meta import _COCO_CATEGORIES
+        return list(_COCO_CATEGORIES)
+
+
+def _listing(names):
+    names = sorted(names)
+    shown = ", ".join(names[:MAX_LISTED])
+    if len(names) > MAX_LISTED:
+        shown += f", ... ({len(names) - MAX_LISTED} more)"
+    return shown
+
+
+def _to_numpy(value):
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach"):  # torch.Tensor
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+# --- naming -------------------------------------------------------------------------------
+
+# Each group of renamed modules: (torchvision name of a probe tensor, legacy name of it).
+_NAMING_PROBES = {
+    "FPN": ("backbone.fpn.inner_blocks.0.0.weight", "backbone.fpn.inner_blocks.0.weight"),
+    "RPN head": ("rpn.head.conv.0.0.weight", "rpn.head.conv.weight"),
+    "mask head": ("roi_heads.mask_head.0.0.weight", "roi_heads.mask_head.mask_fcn1.weight"),
+}
+
+
+def detect_naming(shapes):
+    """Naming of the checkpoint, "torchvision" or "legacy", from the FPN, RPN and mask head keys."""
+    found = {}
+    for group, (new, old) in _NAMING_PROBES.items():
+        if new in shapes and old not in shapes:
+            found[group] = "torchvision"
+        elif old in shapes and new not in shapes:
+            found[group] = "legacy"
+        elif new in shapes:
+            raise ConvertError(f"{group}: both {new} and {old} present")
+        else:
+            raise ConvertError(f"missing tensor: {new} (or legacy {old})")
+    kinds = set(found.values())
+    if len(kinds) > 1:
+        raise ConvertError("mixed weight naming: " + ", ".join(
+            f"{g} uses {k} names" for g, k in found.items()))
+    return kinds.pop()
+
+
+def fpn_name(block, i, legacy, kind):
+    """FPN conv tensor name: block is "inner_blocks" or "layer_blocks"."""
+    return f"backbone.fpn.{block}.{i}.{kind}" if legacy else f"backbone.fpn.{block}.{i}.0.{kind}"
+
+
+def rpn_conv_name(legacy, kind):
+    return f"rpn.head.conv.{kind}" if legacy else f"rpn.head.conv.0.0.{kind}"
+
+
+def mask_head_name(i, legacy, kind):
+    """Name of mask head conv i (0-based)."""
+    return (f"roi_heads.mask_head.mask_fcn{i + 1}.{kind}" if legacy
+            else f"roi_heads.mask_head.{i}.0.{kind}")
+
+
+# --- architecture -------------------------------------------------------------------------
+
+def _shape(shapes, name):
+    if name not in shapes:
+        raise ConvertError(f"missing tensor: {name}")
+    return shapes[name]
+
+
+def _dim(shapes, name, axis):
+    shape = _shape(shapes, name)
+    if len(shape) <= axis:
+        raise ConvertError(f"mis-shaped tensor: {name} has shape {list(shape)}")
+    return shape[axis]
+
+
+def _count_indexed(shapes, prefix, pattern):
+    """Number of consecutive indices i >= 0 with some name matching prefix + i + pattern."""
+    rx = re.compile(re.escape(prefix) + r"(\d+)" + pattern)
+    idx = {int(m.group(1)) for m in (rx.match(n) for n in shapes) if m}
+    n = 0
+    while n in idx:
+        n += 1
+    return n
+
+
+def infer_architecture(shapes):
+    """Architecture dict (without bn_eps) from a mapping name -> shape tuple."""
+    legacy = detect_naming(shapes) == "legacy"
+    blocks = []
+    for layer in range(1, 5):
+        n = _count_indexed(shapes, f"backbone.body.layer{layer}.", r"\.")
+        if n == 0:
+            raise ConvertError(f"missing tensors: backbone.body.layer{layer}.0.*")
+        blocks.append(n)
+    block = ("bottleneck" if "backbone.body.layer1.0.conv3.weight" in shapes else "basic")
+    depth = DEPTHS.get((block, tuple(blocks)))
+    if depth is None:
+        raise ConvertError(f"unsupported ResNet: {block} blocks per layer {blocks} "
+                           "(supported depths 18, 34, 50, 101)")
+    fpn = _dim(shapes, fpn_name("inner_blocks", 0, legacy, "weight"), 0)
+    anchors = _dim(shapes, "rpn.head.cls_logits.weight", 0)
+    if anchors != len(ASPECT_RATIOS):
+        raise ConvertError(f"unsupported RPN: rpn.head.cls_logits.weight has {anchors} anchors "
+                           f"per location, expected {len(ASPECT_RATIOS)}")
+    mask_layers = 0  # legacy names are 1-based (mask_fcn1, ...), new ones 0-based
+    while any(mask_head_name(mask_layers, legacy, k) in shapes for k in ("weight", "bias")):
+        mask_layers += 1
+    return {
+        "backbone": "resnet",
+        "depth": depth,
+        "fpn_channels": fpn,
+        "anchor_sizes": list(ANCHOR_SIZES),
+        "aspect_ratios": list(ASPECT_RATIOS),
+        "box_head": _dim(shapes, "roi_heads.box_head.fc6.weight", 0),
+        "mask_head_channels": _dim(shapes, mask_head_name(0, legacy, "weight"), 0),
+        "mask_head_layers": mask_layers,
+        "num_classes": _dim(shapes, "roi_heads.box_predictor.cls_score.weight", 0),
+        "weight_names": "legacy" if legacy else "torchvision",
+    }
+
+
+def expected_shapes(arch):
+    """Ordered dict name -> shape of every tensor a model of this architecture has."""
+    legacy = arch["weight_names"] == "legacy"
+    depth = arch["depth"]
+    block, counts = next(k for k, v in DEPTHS.items() if v == depth)
+    expansion = 4 if block == "bottleneck" else 1
+    out = {}
+
+    def conv(name, cout, cin, k, bias=False):
+        out[name + ".weight"] = (cout, cin, k, k)
+        if bias:
+            out[name + ".bias"] = (cout,)
+
+    def bn(name, c):
+        for kind in ("weight", "bias", "running_mean", "running_var"):
+            out[f"{name}.{kind}"] = (c,)
+
+    body = "backbone.body"
+    conv(f"{body}.conv1", 64, 3, 7)
+    bn(f"{body}.bn1", 64)
+    inplanes = 64
+    stage_channels = []
+    for layer, n in enumerate(counts):
+        planes = 64 << layer
+        for b in range(n):
+            p = f"{body}.layer{layer + 1}.{b}"
+            if block == "bottleneck":
+                conv(f"{p}.conv1", planes, inplanes, 1)
+                bn(f"{p}.bn1", planes)
+                conv(f"{p}.conv2", planes, planes, 3)
+                bn(f"{p}.bn2", planes)
+                conv(f"{p}.conv3", planes * expansion, planes, 1)
+                bn(f"{p}.bn3", planes * expansion)
+            else:
+                conv(f"{p}.conv1", planes, inplanes, 3)
+                bn(f"{p}.bn1", planes)
+                conv(f"{p}.conv2", planes, planes, 3)
+                bn(f"{p}.bn2", planes)
+            stride = 2 if (layer > 0 and b == 0) else 1
+            if b == 0 and (stride != 1 or inplanes != planes * expansion):
+                conv(f"{p}.downsample.0", planes * expansion, inplanes, 1)
+                bn(f"{p}.downsample.1", planes * expansion)
+            inplanes = planes * expansion
+        stage_channels.append(inplanes)
+
+    f = arch["fpn_channels"]
+    for i, c in enumerate(stage_channels):
+        out[fpn_name("inner_blocks", i, legacy, "weight")] = (f, c, 1, 1)
+        out[fpn_name("inner_blocks", i, legacy, "bias")] = (f,)
+    for i in range(len(stage_channels)):
+        out[fpn_name("layer_blocks", i, legacy, "weight")] = (f, f, 3, 3)
+        out[fpn_name("layer_blocks", i, legacy, "bias")] = (f,)
+
+    a = len(arch["aspect_ratios"])
+    out[rpn_conv_name(legacy, "weight")] = (f, f, 3, 3)
+    out[rpn_conv_name(legacy, "bias")] = (f,)
+    conv("rpn.head.cls_logits", a, f, 1, bias=True)
+    conv("rpn.head.bbox_pred", 4 * a, f, 1, bias=True)
+
+    r, c = arch["box_head"], arch["num_classes"]
+    out["roi_heads.box_head.fc6.weight"] = (r, f * ROI_SIZE * ROI_SIZE)
+    out["roi_heads.box_head.fc6.bias"] = (r,)
+    out["roi_heads.box_head.fc7.weight"] = (r, r)
+    out["roi_heads.box_head.fc7.bias"] = (r,)
+    out["roi_heads.box_predictor.cls_score.weight"] = (c, r)
+    out["roi_heads.box_predictor.cls_score.bias"] = (c,)
+    out["roi_heads.box_predictor.bbox_pred.weight"] = (4 * c, r)
+    out["roi_heads.box_predictor.bbox_pred.bias"] = (4 * c,)
+
+    m = arch["mask_head_channels"]
+    cin = f
+    for i in range(arch["mask_head_layers"]):
+        out[mask_head_name(i, legacy, "weight")] = (m, cin, 3, 3)
+        out[mask_head_name(i, legacy, "bias")] = (m,)
+        cin = m
+    # ConvTranspose2d weight is [in, out, kH, kW]; the engine expects out == mask_head_channels.
+    out["roi_heads.mask_predictor.conv5_mask.weight"] = (m, m, 2, 2)
+    out["roi_heads.mask_predictor.conv5_mask.bias"] = (m,)
+    conv("roi_heads.mask_predictor.mask_fcn_logits", c, m, 1, bias=True)
+    return out
+
+
+def check_tensors(shapes, expected):
+    """Raise ConvertError listing unknown, missing and mis-shaped tensors."""
+    unknown = [n for n in shapes if n not in expected]
+    missing = [n for n in expected if n not in shapes]
+    misshaped = [f"{n} has shape {list(shapes[n])}, expected {list(s)}"
+                 for n, s in expected.items() if n in shapes and tuple(shapes[n]) != s]
+    problems = []
+    if unknown:
+        problems.append(f"unknown tensors ({len(unknown)}): {_listing(unknown)}")
+    if missing:
+        problems.append(f"missing tensors ({len(missing)}): {_listing(missing)}")
+    if misshaped:
+        shown = misshaped[:MAX_LISTED]
+        more = f"; ... ({len(misshaped) - MAX_LISTED} more)" if len(misshaped) > MAX_LISTED else ""
+        problems.append(f"mis-shaped tensors ({len(misshaped)}): " + "; ".join(shown) + more)
+    if problems:
+        raise ConvertError("\n".join(problems))
+
+
+# --- labels -------------------------------------------------------------------------------
+
+def parse_labels(spec):
+    """Class names from a file (one per line) or a comma-separated list."""
+    if os.path.isfile(spec):
+        with open(spec, encoding="utf-8") as fh:
+            names = [line.strip() for line in fh]
+        while names and names[-1] == "":
+            names.pop()
+    else:
+        names = [s.strip() for s in spec.split(",")]
+    if any(n == "" for n in names):
+        raise ConvertError(f"--labels: empty class name in {spec!r}")
+    return names
+
+
+def resolve_labels(num_classes, labels=None):
+    """The label list (index 0 = background) for a model with num_classes outputs."""
+    if labels is not None:
+        labels = list(labels)
+        if len(labels) == num_classes - 1:
+            labels = ["__background__"] + labels
+        if len(labels) != num_classes:
+            raise ConvertError(f"--labels gives {len(labels)} names, the model has "
+                               f"{num_classes} classes (expected {num_classes - 1} names, "
+                               f"or {num_classes} with the background first)")
+        return labels
+    if num_classes == 91:
+        return coco_labels()
+    return ["__background__"] + [f"class_{i}" for i in range(1, num_classes)]
+
+
+# --- conversion ---------------------------------------------------------------------------
+
+def unwrap_checkpoint(obj):
+    """The state_dict inside a loaded checkpoint (a state_dict, {"model": ...}, or a module)."""
+    if hasattr(obj, "state_dict") and callable(obj.state_dict):
+        obj = obj.state_dict()
+    if isinstance(obj, dict) and "model" in obj and not any(
+            isinstance(k, str) and k.startswith("backbone.") for k in obj):
+        obj = obj["model"]
+        if hasattr(obj, "state_dict") and callable(obj.state_dict):
+            obj = obj.state_dict()
+    if not isinstance(obj, dict):
+        raise ConvertError(f"checkpoint holds a {type(obj).__name__}, not a state_dict")
+    keys = list(obj)
+    if keys and all(isinstance(k, str) and k.startswith("module.") for k in keys):
+        obj = {k[len("module."):]: v for k, v in obj.items()}  # saved from DataParallel
+    return obj
+
+
+def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn_eps=None):
+    """(config, tensors) from a torchvision Mask R-CNN state_dict.
+
+    tensors is an ordered dict of original name -> float32 numpy array, in the state_dict's
+    order, without num_batches_tracked. labels: list of names (with or without background).
+    """
+    tensors = {}
+    for name, value in state_dict.items():
+        if not isinstance(name, str):
+            raise ConvertError(f"non-string key in state_dict: {name!r}")
+        if name.endswith(".num_batches_tracked"):
+            continue
+        array = _to_numpy(value)
+        if array.dtype.kind != "f":
+            raise ConvertError(f"tensor {name} has dtype {array.dtype}, expected floating point")
+        tensors[name] = np.ascontiguousarray(array, dtype=np.float32)
+    shapes = {n: tuple(a.shape) for n, a in tensors.items()}
+    arch = infer_architecture(shapes)
+    check_tensors(shapes, expected_shapes(arch))
+    if bn_eps is None:
+        bn_eps = 0.0 if arch["weight_names"] == "legacy" else 1e-5
+    if not (bn_eps >= 0.0 and np.isfinite(bn_eps)):
+        raise ConvertError(f"--bn-eps must be a finite number >= 0, got {bn_eps}")
+    preprocess = dict(PREPROCESS)
+    if min_size is not None:
+        preprocess["min_size"] = int(min_size)
+    if max_size is not None:
+        preprocess["max_size"] = int(max_size)
+    if not 0 < preprocess["min_size"] <= preprocess["max_size"]:
+        raise ConvertError(f"need 0 < min_size <= max_size, got {preprocess['min_size']} "
+                           f"and {preprocess['max_size']}")
+    architecture = {
+        "backbone": arch["backbone"], "depth": arch["depth"], "bn_eps": float(bn_eps),
+        "fpn_channels": arch["fpn_channels"], "anchor_sizes": arch["anchor_sizes"],
+        "aspect_ratios": arch["aspect_ratios"], "box_head": arch["box_head"],
+        "mask_head_channels": arch["mask_head_channels"],
+        "mask_head_layers": arch["mask_head_layers"], "num_classes": arch["num_classes"],
+        "weight_names": arch["weight_names"],
+    }
+    config = {
+        "architecture": architecture,
+        "preprocess": preprocess,
+        "postprocess": dict(POSTPROCESS),
+        "labels": resolve_labels(arch["num_classes"], labels),
+    }
+    return config, tensors
+
+
+def write_model_file(path, config, tensors, fp16=False):
+    """Write the model file (F16 for all float tensors when fp16)."""
+    try:
+        model_file.write_model(path, config, tensors, fp16=fp16)
+    except model_file.FormatError as e:
+        raise ConvertError(str(e)) from None
+
+
+def load_checkpoint(path):
+    """The state_dict stored in a torch checkpoint file."""
+    import pickle
+    import torch
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        # Checkpoints that also hold training state (e.g. argparse args) need full unpickling.
+        print("convert.py: note: checkpoint holds more than tensors; loading it with full "
+              "unpickling", file=sys.stderr)
+        try:
+            obj = torch.load(path, map_location="cpu")
+        except Exception as e:  # any failure of an arbitrary pickle
+            raise ConvertError(f"cannot load checkpoint {path} (not a torch checkpoint?): "
+                           f"{type(e).__name__}: {e}") from None
+    except Exception as e:  # not a torch file, truncated, ...
+        raise ConvertError(f"cannot load checkpoint {path} (not a torch checkpoint?): "
+                           f"{type(e).__name__}: {e}") from None
+    return unwrap_checkpoint(obj)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Convert a torchvision Mask R-CNN checkpoint to a maskrcnn-wasm model file.")
+    parser.add_argument("checkpoint", help="torch checkpoint: a state_dict or {'model': ...}")
+    parser.add_argument("out", help="output model file (.safetensors)")
+    parser.add_argument("--fp16", action="store_true", help="store weights as F16")
+    parser.add_argument("--labels", help="class names: a file with one per line, or a,b,c")
+    parser.add_argument("--min-size", type=int, help="preprocess short side (default 800)")
+    parser.add_argument("--max-size", type=int, help="preprocess long side cap (default 1333)")
+    parser.add_argument("--bn-eps", type=float,
+                        help="FrozenBatchNorm eps (default 0.0 for legacy names, else 1e-5)")
+    args = parser.parse_args(argv)
+    try:
+        if not os.path.isfile(args.checkpoint):
+            raise ConvertError(f"no such checkpoint file: {args.checkpoint}")
+        labels = parse_labels(args.labels) if args.labels is not None else None
+        state_dict = load_checkpoint(args.checkpoint)
+        config, tensors = convert_state_dict(state_dict, labels=labels, min_size=args.min_size,
+                                             max_size=args.max_size, bn_eps=args.bn_eps)
+        write_model_file(args.out, config, tensors, fp16=args.fp16)
+    except ConvertError as e:
+        print(f"convert.py: error: {e}", file=sys.stderr)
+        return 2
+    a = config["architecture"]
+    size = os.path.getsize(args.out)
+    print(f"wrote {args.out}: resnet{a['depth']} FPN {a['fpn_channels']}, box head "
+          f"{a['box_head']}, mask head {a['mask_head_layers']}x{a['mask_head_channels']}, "
+          f"{a['num_classes']} classes, {a['weight_names']} names, bn_eps {a['bn_eps']}, "
+          f"{len(tensors)} tensors {'F16' if args.fp16 else 'F32'}, {size / 2**20:.1f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

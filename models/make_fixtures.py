@@ -1,0 +1,700 @@
+#!/usr/bin/python3
+"""Reference fixtures for the C engine, computed with Debian's torchvision.
+
+    /usr/bin/python3 models/make_fixtures.py OUTDIR [--only NAME]
+
+NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize. A fixture whose files all exist
+and are newer than this script, convert.py and model_file.py is skipped.
+
+Everything is deterministic: fixed seeds, 2 threads, float32, model.eval(), torch.no_grad().
+Activations are stored channels-last with a batch dim: [1, H, W, C], F32.
+
+  r50_fpn.safetensors            model file: maskrcnn_resnet50_fpn (seed 0), FrozenBN with
+                                 randomized statistics, bn_eps 1e-5
+  r50_fpn_io.safetensors         input [1,800,1216,3] (an 800x1199 image, zero-padded) and the
+                                 outputs stem, body.layer1..4, fpn.0..3, fpn.pool
+  r18_fpn128.safetensors         model file: ResNet-18 FrozenBN, FPN 128, box head 256,
+                                 4 classes, min/max size 416/640 (seed 1)
+  r18_fpn128_io.safetensors      input [1,352,512,3] (333x500 image, zero-padded), same outputs
+  r50_fpn_legacy.safetensors     the r50 weights under the legacy (< 0.13) names, bn_eps 0.0
+  r50_fpn_legacy_io.safetensors  input [1,512,768,3], outputs of the r50 model with eps 0.0
+  resize.safetensors             bilinear resize cases: in.K [H,W,3], out.K [h,w,3],
+                                 metadata scale.K (repr of the float), count
+The *_io files also hold "image" [h, w, 3] U8: the 8-bit image before normalization/padding.
+"""
+
+import argparse
+import contextlib
+import copy
+import os
+import sys
+import time
+import types
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torchvision
+from torchvision.models import resnet
+from torchvision.models.detection.backbone_utils import BackboneWithFPN
+from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection.mask_rcnn import MaskRCNN, MaskRCNNPredictor
+from torchvision.ops import boxes as box_ops
+from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
+from torchvision.ops.misc import FrozenBatchNorm2d
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import convert  # noqa: E402
+import model_file  # noqa: E402
+
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+# The last conv of every residual branch is scaled by this after init so that activations
+# keep a magnitude near 1 through the randomized-BN ResNet (without it, the residual sums
+# grow to std ~40 at layer4 and ~60 at the FPN outputs of the r50 model).
+RESIDUAL_DAMPING = 0.5
+R18_LABELS = ["__background__", "circle", "square", "triangle"]
+DEPENDENCIES = [os.path.abspath(__file__), os.path.join(HERE, "convert.py"),
+                os.path.join(HERE, "model_file.py")]
+
+
+# --- models -------------------------------------------------------------------------------
+
+def freeze_batchnorm(module):
+    """Replace every nn.BatchNorm2d under module by a FrozenBatchNorm2d with its statistics."""
+    for name, child in module.named_children():
+        if isinstance(child, torch.nn.BatchNorm2d):
+            frozen = FrozenBatchNorm2d(child.num_features, eps=child.eps)
+            for key in ("weight", "bias", "running_mean", "running_var"):
+                getattr(frozen, key).copy_(getattr(child, key).detach())
+            setattr(module, name, frozen)
+        else:
+            freeze_batchnorm(child)
+
+
+def randomize_frozen_bn(model, seed):
+    """Random FrozenBN statistics, so that folding mistakes show."""
+    g = torch.Generator().manual_seed(seed)
+    n = 0
+    for m in model.modules():
+        if isinstance(m, FrozenBatchNorm2d):
+            c = m.weight.numel()
+            m.weight.copy_(torch.rand(c, generator=g) + 0.5)           # U(0.5, 1.5)
+            m.bias.copy_(torch.randn(c, generator=g) * 0.2)            # N(0, 0.2)
+            m.running_mean.copy_(torch.randn(c, generator=g) * 0.2)    # N(0, 0.2)
+            m.running_var.copy_(torch.rand(c, generator=g) * 1.5 + 0.5)  # U(0.5, 2.0)
+            n += 1
+    if n == 0:
+        raise RuntimeError("model has no FrozenBatchNorm2d")
+
+
+def damp_residual_branches(model, factor):
+    for m in model.modules():
+        if isinstance(m, resnet.Bottleneck):
+            m.conv3.weight.mul_(factor)
+        elif isinstance(m, resnet.BasicBlock):
+            m.conv2.weight.mul_(factor)
+
+
+@torch.no_grad()
+def build_r50():
+    """maskrcnn_resnet50_fpn(weights=None, num_classes=91) after seed 0, with FrozenBN.
+
+    Without pretrained weights torchvision builds the backbone with nn.BatchNorm2d; the
+    published model (and the engine) use FrozenBatchNorm2d, so the BN modules are swapped
+    (BN init draws no random numbers: the conv weights are those of the plain call).
+    """
+    torch.manual_seed(0)
+    model = torchvision.models.detection.maskrcnn_resnet50_fpn(
+        weights=None, weights_backbone=None, num_classes=91)
+    freeze_batchnorm(model.backbone.body)
+    randomize_frozen_bn(model, seed=100)
+    damp_residual_branches(model, RESIDUAL_DAMPING)
+    return model.eval()
+
+
+@torch.no_grad()
+def build_r18():
+    """Mask R-CNN, ResNet-18 FrozenBN backbone, FPN 128, box head 256, 4 classes, seed 1."""
+    torch.manual_seed(1)
+    body = resnet.resnet18(weights=None, norm_layer=FrozenBatchNorm2d)
+    # _resnet_fpn_extractor(body, 5) but with 128 FPN channels (0.14 fixes them at 256)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], 128, extra_blocks=LastLevelMaxPool())
+    model = MaskRCNN(backbone, num_classes=None, min_size=416, max_size=640,
+                     box_head=TwoMLPHead(128 * 7 * 7, 256),
+                     box_predictor=FastRCNNPredictor(256, 4),
+                     mask_predictor=MaskRCNNPredictor(256, 256, 4))
+    randomize_frozen_bn(model, seed=101)
+    damp_residual_branches(model, RESIDUAL_DAMPING)
+    return model.eval()
+
+
+def set_frozen_bn_eps(model, eps):
+    for m in model.modules():
+        if isinstance(m, FrozenBatchNorm2d):
+            m.eps = eps
+
+
+def to_legacy_names(state_dict, num_fpn_levels=4, num_mask_layers=4):
+    """The inverse of the torchvision 0.13 key upgrades (FPN, RPNHead, MaskRCNNHeads)."""
+    rename = {}
+    for kind in ("weight", "bias"):
+        for block in ("inner_blocks", "layer_blocks"):
+            for i in range(num_fpn_levels):
+                rename[f"backbone.fpn.{block}.{i}.0.{kind}"] = f"backbone.fpn.{block}.{i}.{kind}"
+        rename[f"rpn.head.conv.0.0.{kind}"] = f"rpn.head.conv.{kind}"
+        for i in range(num_mask_layers):
+            rename[f"roi_heads.mask_head.{i}.0.{kind}"] = \
+                f"roi_heads.mask_head.mask_fcn{i + 1}.{kind}"
+    out = {}
+    for k, v in state_dict.items():
+        if not k.endswith("num_batches_tracked"):
+            out[rename.get(k, k)] = v
+    if sum(k in rename for k in state_dict) != len(rename):
+        raise RuntimeError("state_dict does not have the expected new-style names")
+    return out
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+def smooth_image(h, w, seed):
+    """An image-like uint8 [h, w, 3]: smooth colour field, hard-edged shapes, light noise."""
+    rng = np.random.default_rng(seed)
+    low = torch.from_numpy(rng.random((1, 3, h // 48 + 2, w // 48 + 2), dtype=np.float32))
+    img = F.interpolate(low, size=(h, w), mode="bicubic", align_corners=False)[0]
+    img = img.permute(1, 2, 0).numpy().copy()
+    yy, xx = np.mgrid[0:h, 0:w]
+    for _ in range(14):
+        color = rng.random(3, dtype=np.float32)
+        cy, cx = rng.random() * h, rng.random() * w
+        ry, rx = (0.03 + 0.2 * rng.random()) * h, (0.03 + 0.2 * rng.random()) * w
+        if rng.random() < 0.5:
+            inside = (np.abs(yy - cy) < ry) & (np.abs(xx - cx) < rx)
+        else:
+            inside = ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 < 1.0
+        img[inside] = 0.3 * img[inside] + 0.7 * color
+    img += rng.normal(0.0, 0.02, img.shape).astype(np.float32)
+    return np.round(np.clip(img, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def normalized_input(image_u8, padded_h, padded_w):
+    """NCHW float32 tensor: image/255 normalized as torchvision does, zero-padded bottom/right."""
+    x = torch.from_numpy(image_u8).permute(2, 0, 1).to(torch.float32) / 255.0
+    mean = torch.as_tensor(MEAN, dtype=torch.float32)
+    std = torch.as_tensor(STD, dtype=torch.float32)
+    x = (x - mean[:, None, None]) / std[:, None, None]
+    out = torch.zeros(1, 3, padded_h, padded_w, dtype=torch.float32)
+    out[0, :, :x.shape[1], :x.shape[2]] = x
+    return out
+
+
+def nhwc(t):
+    return t.permute(0, 2, 3, 1).contiguous().numpy()
+
+
+@torch.no_grad()
+def backbone_outputs(model, x):
+    """{"input", "stem", "body.layer1".."4", "fpn.0".."3", "fpn.pool"} as NHWC arrays."""
+    captured = {}
+    hook = model.backbone.body.maxpool.register_forward_hook(
+        lambda mod, inp, out: captured.__setitem__("stem", out))
+    try:
+        body = model.backbone.body(x)
+    finally:
+        hook.remove()
+    fpn = model.backbone.fpn(body)
+    out = {"input": nhwc(x), "stem": nhwc(captured["stem"])}
+    for i, v in enumerate(body.values()):
+        out[f"body.layer{i + 1}"] = nhwc(v)
+    for k, v in fpn.items():
+        out[f"fpn.{k}"] = nhwc(v)
+    return out
+
+
+# --- writing ------------------------------------------------------------------------------
+
+def report(path, tensors):
+    print(f"  wrote {os.path.basename(path)} ({os.path.getsize(path) / 2**20:.1f} MiB)")
+    for name, a in tensors.items():
+        peak = float(np.max(np.abs(a.astype(np.float32)))) if a.size else 0.0
+        print(f"    {name:<14} {a.dtype.name:<8} {str(list(a.shape)):<22} max|v| {peak:.6g}")
+
+
+def write_model(path, model, labels=None, min_size=None, max_size=None, legacy=False):
+    sd = model.state_dict()
+    if legacy:
+        sd = to_legacy_names(sd)
+    config, tensors = convert.convert_state_dict(sd, labels=labels, min_size=min_size,
+                                                 max_size=max_size)
+    convert.write_model_file(path, config, tensors)
+    a = config["architecture"]
+    print(f"  wrote {os.path.basename(path)} ({os.path.getsize(path) / 2**20:.1f} MiB): "
+          f"resnet{a['depth']}, FPN {a['fpn_channels']}, {a['num_classes']} classes, "
+          f"{a['weight_names']} names, bn_eps {a['bn_eps']}, {len(tensors)} tensors")
+    return sd
+
+
+def write_io(path, model, image, padded_h, padded_w, extra):
+    x = normalized_input(image, padded_h, padded_w)
+    tensors = {"image": image}
+    tensors.update(backbone_outputs(model, x))
+    meta = {"image_height": image.shape[0], "image_width": image.shape[1],
+            "torch_version": torch.__version__, "torchvision_version": torchvision.__version__}
+    meta.update(extra)
+    model_file.write_fixture(path, tensors, meta)
+    report(path, tensors)
+
+
+# --- end-to-end -----------------------------------------------------------------------------
+
+# Debian's torch links the reference BLAS here (libblas3, about 1 GFLOP/s): the box head's fc6
+# (1000 x 12544 x 1024) alone takes 20 s per image, and the mask predictor's transposed conv
+# goes through BLAS too. In the end-to-end runs these layers are computed with oneDNN, as the
+# convolutions already are: the same float32 products summed in another order, so results
+# differ from F.linear's by rounding only (~1e-6 relative), as with any other BLAS.
+
+def _linear_onednn(module, x):
+    if x.numel() == 0:
+        return torch.nn.Linear.forward(module, x)
+    y = torch._C._nn.mkldnn_linear(x.contiguous().to_mkldnn(), module.weight.to_mkldnn(),
+                                   module.bias.to_mkldnn())
+    return y.to_dense()
+
+
+def _transposed_conv_2x2_onednn(module, x):
+    """ConvTranspose2d(kernel 2, stride 2) as a 1x1 conv to 4x the channels + pixel_shuffle."""
+    if x.numel() == 0:
+        return torch.nn.ConvTranspose2d.forward(module, x)
+    cin, cout = module.weight.shape[:2]
+    # out[n, o, 2i + a, 2j + b] = sum_c x[n, c, i, j] * weight[c, o, a, b] + bias[o]
+    w = module.weight.permute(1, 2, 3, 0).reshape(cout * 4, cin, 1, 1).contiguous()
+    return F.pixel_shuffle(F.conv2d(x, w, module.bias.repeat_interleave(4)), 2)
+
+
+@contextlib.contextmanager
+def onednn_heads(model):
+    """Within the block, the RoI heads' Linear and ConvTranspose2d layers run on oneDNN."""
+    patched = []
+    for m in model.roi_heads.modules():
+        if isinstance(m, torch.nn.Linear):
+            m.forward = types.MethodType(_linear_onednn, m)
+        elif isinstance(m, torch.nn.ConvTranspose2d):
+            geometry = (m.kernel_size, m.stride, m.padding, m.output_padding, m.dilation,
+                        m.groups)
+            if geometry != ((2, 2), (2, 2), (0, 0), (0, 0), (1, 1), 1):
+                raise RuntimeError(f"unexpected transposed convolution {m}")
+            m.forward = types.MethodType(_transposed_conv_2x2_onednn, m)
+        else:
+            continue
+        patched.append(m)
+    try:
+        yield model
+    finally:
+        for m in patched:
+            del m.forward  # back to the class's forward
+
+
+# Random predictors give every class a softmax score near 1/num_classes: below 0.05 for 91
+# classes (no detections), and ~0.25 everywhere for 4. make_decisive() rewrites them.
+#   classes      the classes that can be detected (the others get a logit bias of -30)
+#   background   logit bias of class 0: sets how many proposals pass the score threshold
+#   gain         std of each class logit over the calibration proposals
+#   class_step   bias of the i-th listed class is -i * class_step
+#   mask_std     std of each class's mask logits over the calibration detections
+#   calibration  (h, w, seed) of the image the feature statistics come from (h, w multiples
+#                of 32: fed to the backbone as is, without resizing)
+DECISIVE = {
+    # 40-61 detections per e2e image, 5-6 labels, scores 0.05..0.92
+    "r50": {"seed": 203, "classes": [1, 3, 17, 18, 44, 62], "background": 8.0, "gain": 2.0,
+            "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (480, 640, 35)},
+    # more than 100 boxes survive NMS: the top-100 cut applies, scores 0.13..0.99
+    "r18": {"seed": 205, "classes": [1, 2, 3], "background": 8.0, "gain": 3.0,
+            "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (416, 544, 36)},
+}
+E2E_R50_IMAGES = {"e2e_r50_landscape": (480, 640, 30), "e2e_r50_portrait": (640, 480, 31),
+                  "e2e_r50_small": (333, 500, 32)}
+E2E_EMPTY_IMAGE = (200, 1000, 34)  # max_size binds: resized to 266x1333
+E2E_R18_IMAGE = (300, 400, 33)
+TIE = 1e-5
+
+
+@torch.no_grad()
+def make_decisive(model, spec):
+    """Rewrite the class and mask logit layers so that the model detects, with spread scores.
+
+    The box head's features on the proposals of a calibration image are centred and whitened
+    along their top principal directions; each class logit is a random combination of those
+    (std `gain` over the proposals) plus a bias, so that classes vary independently from
+    proposal to proposal and the background usually wins. The mask logit layer keeps its
+    random directions, rescaled per class to logits of std `mask_std` centred on the
+    calibration detections, so that masks have foreground and background well away from 0.5.
+    bbox_pred and the RPN are left as initialized (deltas of a few percent of the box size).
+    """
+    h, w, image_seed = spec["calibration"]
+    x = normalized_input(smooth_image(h, w, seed=image_seed), h, w)
+    heads, sizes = model.roi_heads, [(h, w)]
+    with onednn_heads(model):
+        features = model.backbone(x)
+        proposals, _ = model.rpn(ImageList(x, sizes), features)
+        box_features = heads.box_head(heads.box_roi_pool(features, proposals, sizes))
+        f = box_features.double()
+        mean = f.mean(0)
+        q = min(spec["directions"], f.shape[0] - 1)
+        # (a full SVD takes seconds with this machine's reference LAPACK; the top directions
+        # by subspace iteration are plenty)
+        with torch.random.fork_rng():
+            torch.manual_seed(spec["seed"])
+            _, singular, directions = torch.svd_lowrank(f - mean, q=q + 8, niter=4)
+        std = singular[:q] / (f.shape[0] - 1) ** 0.5
+        cls = heads.box_predictor.cls_score
+        g = torch.Generator().manual_seed(spec["seed"])
+        mix = torch.randn(cls.out_features, q, generator=g, dtype=torch.float64) / q ** 0.5
+        weight = spec["gain"] * (mix / std) @ directions[:, :q].T
+        bias = torch.full((cls.out_features,), -30.0, dtype=torch.float64)
+        bias[0] = spec["background"]
+        for i, c in enumerate(spec["classes"]):
+            bias[c] = -spec["class_step"] * i
+        cls.weight.copy_(weight)
+        cls.bias.copy_(bias - weight @ mean)
+
+        class_logits, box_regression = heads.box_predictor(box_features)
+        boxes, _, _ = heads.postprocess_detections(class_logits, box_regression, proposals,
+                                                   sizes)
+        if len(boxes[0]) < 2:
+            raise RuntimeError(f"calibration image gives {len(boxes[0])} detections")
+        pred = heads.mask_predictor
+        m = pred.relu(pred.conv5_mask(heads.mask_head(
+            heads.mask_roi_pool(features, boxes, sizes))))
+        z = F.conv2d(m, pred.mask_fcn_logits.weight).double()  # mask logits without bias
+        scale = spec["mask_std"] / z.std(dim=(0, 2, 3))
+        pred.mask_fcn_logits.weight.mul_(scale[:, None, None, None].float())
+        pred.mask_fcn_logits.bias.copy_(-scale * z.mean(dim=(0, 2, 3)))
+    return model
+
+
+def nms_margin(boxes, scores, idxs, iou_threshold, keep):
+    """Smallest |IoU - threshold| (in double) between a kept box and a lower-scored box of
+    its class: a lower bound of how far batched_nms was from another decision."""
+    kept = torch.zeros(len(boxes), dtype=torch.bool)
+    kept[keep] = True
+    margin = float("inf")
+    for c in torch.unique(idxs):
+        members = torch.where(idxs == c)[0]
+        order = members[torch.argsort(scores[members], descending=True)]
+        iou = box_ops.box_iou(boxes[order].double(), boxes[order].double())
+        pairs = torch.triu(torch.ones_like(iou, dtype=torch.bool), diagonal=1) & kept[order, None]
+        if pairs.any():
+            margin = min(margin, (iou[pairs] - iou_threshold).abs().min().item())
+    return margin
+
+
+@torch.no_grad()
+def run_e2e(model, image):
+    """(outputs, intermediates, nms calls) of model([image]) run as torchvision runs it.
+
+    Intermediates are captured with forward hooks and by wrapping rpn.filter_proposals and
+    torchvision.ops.boxes.batched_nms (both called through module attributes); each NMS call
+    is recorded as {"inputs", "path", "margin", "kept_scores"}.
+    """
+    cap, nms_calls = {}, []
+
+    def keep(name):
+        return lambda module, inputs, output: cap.__setitem__(name, output)
+
+    filter_proposals = model.rpn.filter_proposals
+    batched_nms = box_ops.batched_nms
+
+    def capture_filter_proposals(*args, **kwargs):
+        cap["rpn"] = filter_proposals(*args, **kwargs)
+        return cap["rpn"]
+
+    def recording_batched_nms(boxes, scores, idxs, iou_threshold):
+        kept = batched_nms(boxes, scores, idxs, iou_threshold)
+        nms_calls.append({
+            "inputs": len(boxes),
+            # torchvision's own choice (CPU, not tracing)
+            "path": "vanilla" if boxes.numel() > 4000 else "coordinate_trick",
+            "margin": nms_margin(boxes, scores, idxs, iou_threshold, kept),
+            "kept_scores": scores[kept].numpy()})
+        return kept
+
+    heads = model.roi_heads
+    hooks = [model.transform.register_forward_hook(keep("transform")),
+             heads.box_predictor.register_forward_hook(keep("box_predictor")),
+             heads.mask_predictor.register_forward_hook(keep("mask_logits")),
+             # roi_heads' result dicts are updated in place by transform.postprocess
+             heads.register_forward_hook(lambda module, inputs, output: cap.__setitem__(
+                 "det", {k: v.clone() for k, v in output[0][0].items()}))]
+    model.rpn.filter_proposals = capture_filter_proposals
+    box_ops.batched_nms = recording_batched_nms
+    try:
+        x = torch.from_numpy(image).permute(2, 0, 1).float() / 255
+        with onednn_heads(model):
+            out = model([x.contiguous()])[0]
+    finally:
+        box_ops.batched_nms = batched_nms
+        del model.rpn.filter_proposals
+        for h in hooks:
+            h.remove()
+
+    images = cap["transform"][0]
+    class_logits, box_regression = cap["box_predictor"]
+    det = cap["det"]
+    num_classes = class_logits.shape[1]
+    mask_logits = cap.get("mask_logits", torch.zeros(0, num_classes, 28, 28))
+    outputs = {
+        "boxes": out["boxes"].numpy(),
+        "labels": out["labels"].to(torch.float32).numpy(),
+        "scores": out["scores"].numpy(),
+        "masks": (out["masks"][:, 0] > 0.5).to(torch.uint8).numpy(),
+    }
+    intermediates = {
+        "input": nhwc(images.tensors),
+        "rpn.boxes": cap["rpn"][0][0].numpy(),
+        "rpn.scores": cap["rpn"][1][0].numpy(),
+        "roi.class_logits": class_logits.numpy(),
+        "roi.box_regression": box_regression.numpy(),
+        "det.boxes": det["boxes"].numpy(),
+        "det.scores": det["scores"].numpy(),
+        "det.labels": det["labels"].to(torch.float32).numpy(),
+        "mask.logits": mask_logits.contiguous().numpy(),
+        "mask.probs": det["masks"][:, 0].contiguous().numpy(),
+    }
+    resized = images.image_sizes[0]
+    scores = torch.softmax(class_logits, -1)[:, 1:]
+    stats = {"resized": resized, "nms": nms_calls,
+             "score_thresh_margin": (scores - heads.score_thresh).abs().min().item()}
+    return outputs, intermediates, stats
+
+
+def score_tie(scores, threshold, nms_kept_scores, max_detections):
+    """True if two final scores differ by < TIE or one is within TIE of the score threshold;
+    the first score dropped by the top-max_detections cut (if any) counts as a final score."""
+    s = scores.astype(np.float64)
+    if len(nms_kept_scores) > max_detections:
+        s = np.append(s, nms_kept_scores[max_detections])
+    s = np.sort(s)
+    return bool(np.any(np.diff(s) < TIE) or np.any(np.abs(s - threshold) < TIE))
+
+
+def write_e2e(outdir, case, model, image, model_name, extra=None):
+    outputs, intermediates, stats = run_e2e(model, image)
+    rpn_nms, det_nms = stats["nms"]
+    heads = model.roi_heads
+    tie = score_tie(outputs["scores"], heads.score_thresh, det_nms["kept_scores"],
+                    heads.detections_per_img)
+    meta = {"model": model_name, "case": case, "score_tie_1e-5": "1" if tie else "0",
+            "image_height": image.shape[0], "image_width": image.shape[1],
+            "resized_h": stats["resized"][0], "resized_w": stats["resized"][1],
+            "rpn.nms_inputs": rpn_nms["inputs"], "rpn.nms_path": rpn_nms["path"],
+            "rpn.nms_iou_margin": f"{rpn_nms['margin']:.3g}",
+            "det.nms_inputs": det_nms["inputs"], "det.nms_path": det_nms["path"],
+            "det.nms_kept": len(det_nms["kept_scores"]),
+            "det.nms_iou_margin": f"{det_nms['margin']:.3g}",
+            "det.score_thresh_margin": f"{stats['score_thresh_margin']:.3g}",
+            "torch_version": torch.__version__, "torchvision_version": torchvision.__version__}
+    meta.update(extra or {})
+    tensors = {"image": image}
+    tensors.update(outputs)
+    tensors.update(intermediates)
+    path = os.path.join(outdir, case + ".safetensors")
+    model_file.write_fixture(path, tensors, meta)
+    report(path, tensors)
+    scores, probs = outputs["scores"], intermediates["mask.probs"]
+    fg = (probs > 0.5).mean(axis=(1, 2)) if len(probs) else np.zeros(0)
+    labels = sorted({int(v) for v in outputs["labels"]})
+    print(f"    N {len(scores)}, labels {labels}, scores "
+          + (f"{scores.min():.4f}..{scores.max():.4f}" if len(scores) else "-")
+          + f", mask fg (28x28) mean {fg.mean() if len(fg) else 0:.3f}"
+          + (f" [{fg.min():.3f}, {fg.max():.3f}]" if len(fg) else "")
+          + f", score tie {int(tie)}")
+    print(f"    resized {stats['resized'][0]}x{stats['resized'][1]}, proposals "
+          f"{len(intermediates['rpn.boxes'])}; NMS rpn {rpn_nms['inputs']} boxes "
+          f"{rpn_nms['path']} (IoU margin {rpn_nms['margin']:.2g}), det "
+          f"{det_nms['inputs']} {det_nms['path']} (IoU margin {det_nms['margin']:.2g}, "
+          f"{len(det_nms['kept_scores'])} kept); "
+          f"score-threshold margin {stats['score_thresh_margin']:.2g}")
+    return outputs
+
+
+# --- fixtures -----------------------------------------------------------------------------
+
+class Models:
+    """Builds each model once per run, on first use."""
+
+    def __init__(self):
+        self._cache = {}
+
+    def get(self, name):
+        if name not in self._cache:
+            self._cache[name] = {
+                "r50": build_r50, "r18": build_r18,
+                "r50_det": lambda: make_decisive(build_r50(), DECISIVE["r50"]),
+                "r18_det": lambda: make_decisive(build_r18(), DECISIVE["r18"]),
+            }[name]()
+        return self._cache[name]
+
+
+def make_r50_fpn(outdir, models):
+    model = models.get("r50")
+    write_model(os.path.join(outdir, "r50_fpn.safetensors"), model)
+    write_io(os.path.join(outdir, "r50_fpn_io.safetensors"), model,
+             smooth_image(800, 1199, seed=10), 800, 1216,
+             {"model": "r50_fpn.safetensors", "bn_eps": "1e-05"})
+
+
+def make_r18_fpn128(outdir, models):
+    model = models.get("r18")
+    write_model(os.path.join(outdir, "r18_fpn128.safetensors"), model, labels=R18_LABELS,
+                min_size=416, max_size=640)
+    write_io(os.path.join(outdir, "r18_fpn128_io.safetensors"), model,
+             smooth_image(333, 500, seed=11), 352, 512,
+             {"model": "r18_fpn128.safetensors", "bn_eps": "1e-05"})
+
+
+def make_r50_fpn_legacy(outdir, models):
+    model = models.get("r50")
+    legacy = write_model(os.path.join(outdir, "r50_fpn_legacy.safetensors"), model, legacy=True)
+    # torchvision itself must accept the legacy names (its version upgrade renames them back)
+    model.load_state_dict(legacy, strict=True)
+    set_frozen_bn_eps(model, 0.0)  # torchvision's overwrite_eps for the published weights
+    try:
+        write_io(os.path.join(outdir, "r50_fpn_legacy_io.safetensors"), model,
+                 smooth_image(512, 768, seed=12), 512, 768,
+                 {"model": "r50_fpn_legacy.safetensors", "bn_eps": "0.0"})
+    finally:
+        set_frozen_bn_eps(model, 1e-5)
+
+
+def torchvision_scale(h, w, min_size, max_size):
+    """The scale GeneralizedRCNNTransform computes: in float32, as a Python float."""
+    im_shape = torch.tensor([h, w])
+    lo = torch.min(im_shape).to(dtype=torch.float32)
+    hi = torch.max(im_shape).to(dtype=torch.float32)
+    return torch.min(min_size / lo, max_size / hi).item()
+
+
+@torch.no_grad()
+def make_resize(outdir, models):
+    cases = [
+        (3, 5, 2.7, "upscale"),
+        (333, 500, 800 / 333, "800/333 as a double: 800x1201"),
+        (333, 500, torchvision_scale(333, 500, 800, 1333),
+         "torchvision's float32 scale for 333x500: floor gives 799x1201"),
+        (600, 800, 1.33333, "floor matters: 600*1.33333 = 799.998 -> 799"),
+        (17, 255, 0.5, "downscale by 2"),
+        (1, 7, 3.0, "single row"),
+        (120, 90, 0.37, "downscale, non-integer"),
+        (427, 640, torchvision_scale(427, 640, 800, 1333), "torchvision's scale, COCO-like"),
+        (240, 1000, torchvision_scale(240, 1000, 800, 1333), "max_size binds"),
+    ]
+    g = torch.Generator().manual_seed(20)
+    tensors, meta = {}, {"count": str(len(cases)),
+                         "op": "interpolate(x[None] NCHW, scale_factor=s, mode='bilinear', "
+                               "recompute_scale_factor=True, align_corners=False)"}
+    for k, (h, w, s, note) in enumerate(cases):
+        x = torch.rand(h, w, 3, generator=g, dtype=torch.float32)
+        y = F.interpolate(x.permute(2, 0, 1)[None], scale_factor=s, mode="bilinear",
+                          recompute_scale_factor=True, align_corners=False)
+        tensors[f"in.{k}"] = x.numpy()
+        tensors[f"out.{k}"] = y[0].permute(1, 2, 0).contiguous().numpy()
+        meta[f"scale.{k}"] = repr(s)
+        meta[f"note.{k}"] = note
+    path = os.path.join(outdir, "resize.safetensors")
+    model_file.write_fixture(path, tensors, meta)
+    report(path, tensors)
+    for k, (h, w, s, _) in enumerate(cases):
+        print(f"    case {k}: {h}x{w} scale {s!r} -> {list(tensors[f'out.{k}'].shape[:2])}")
+
+
+def make_e2e_r50(outdir, models):
+    model = models.get("r50_det")
+    write_model(os.path.join(outdir, "r50_det.safetensors"), model)
+    for case, (h, w, seed) in E2E_R50_IMAGES.items():
+        out = write_e2e(outdir, case, model, smooth_image(h, w, seed=seed), "r50_det.safetensors")
+        if len(out["scores"]) == 0:
+            raise RuntimeError(f"{case}: no detections")
+
+
+def make_e2e_r50_empty(outdir, models):
+    h, w, seed = E2E_EMPTY_IMAGE
+    out = write_e2e(outdir, "e2e_r50_empty", models.get("r50"), smooth_image(h, w, seed=seed),
+                    "r50_fpn.safetensors")
+    if len(out["scores"]) != 0:
+        raise RuntimeError(f"e2e_r50_empty: {len(out['scores'])} detections, expected none")
+
+
+def make_e2e_r50_legacy(outdir, models):
+    model = models.get("r50_det")
+    legacy = write_model(os.path.join(outdir, "r50_det_legacy.safetensors"), model, legacy=True)
+    model.load_state_dict(legacy, strict=True)
+    set_frozen_bn_eps(model, 0.0)
+    try:
+        h, w, seed = E2E_R50_IMAGES["e2e_r50_landscape"]
+        write_e2e(outdir, "e2e_r50_legacy", model, smooth_image(h, w, seed=seed),
+                  "r50_det_legacy.safetensors", {"bn_eps": "0.0"})
+    finally:
+        set_frozen_bn_eps(model, 1e-5)
+
+
+def make_e2e_r18(outdir, models):
+    model = models.get("r18_det")
+    write_model(os.path.join(outdir, "r18_det.safetensors"), model, labels=R18_LABELS,
+                min_size=416, max_size=640)
+    h, w, seed = E2E_R18_IMAGE
+    out = write_e2e(outdir, "e2e_r18", model, smooth_image(h, w, seed=seed),
+                    "r18_det.safetensors")
+    if len(out["scores"]) == 0:
+        raise RuntimeError("e2e_r18: no detections")
+
+
+FIXTURES = {
+    "r50_fpn": (make_r50_fpn, ["r50_fpn.safetensors", "r50_fpn_io.safetensors"]),
+    "r18_fpn128": (make_r18_fpn128, ["r18_fpn128.safetensors", "r18_fpn128_io.safetensors"]),
+    "r50_fpn_legacy": (make_r50_fpn_legacy,
+                       ["r50_fpn_legacy.safetensors", "r50_fpn_legacy_io.safetensors"]),
+    "resize": (make_resize, ["resize.safetensors"]),
+    "e2e_r50": (make_e2e_r50, ["r50_det.safetensors"]
+                + [f"{case}.safetensors" for case in E2E_R50_IMAGES]),
+    "e2e_r50_empty": (make_e2e_r50_empty, ["e2e_r50_empty.safetensors"]),
+    "e2e_r50_legacy": (make_e2e_r50_legacy,
+                       ["r50_det_legacy.safetensors", "e2e_r50_legacy.safetensors"]),
+    "e2e_r18": (make_e2e_r18, ["r18_det.safetensors", "e2e_r18.safetensors"]),
+}
+
+
+def up_to_date(paths):
+    newest_source = max(os.path.getmtime(p) for p in DEPENDENCIES)
+    return all(os.path.exists(p) and os.path.getmtime(p) > newest_source for p in paths)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Write torchvision reference fixtures.")
+    parser.add_argument("outdir")
+    parser.add_argument("--only", choices=sorted(FIXTURES), help="make only this fixture")
+    args = parser.parse_args(argv)
+    os.makedirs(args.outdir, exist_ok=True)
+    torch.set_num_threads(2)
+    torch.set_grad_enabled(False)
+    models = Models()
+    start = time.time()
+    for name, (make, files) in FIXTURES.items():
+        if args.only and name != args.only:
+            continue
+        paths = [os.path.join(args.outdir, f) for f in files]
+        if up_to_date(paths):
+            print(f"{name}: up to date")
+            continue
+        t = time.time()
+        print(f"{name}:")
+        make(args.outdir, models)
+        print(f"  {time.time() - t:.1f} s")
+    print(f"done in {time.time() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
