@@ -124,8 +124,8 @@ mrw_result *make_result(int width, int height, int mx, int my, int mw, int mh,
   d.instances = static_cast<mrw_instance *>(calloc(1, sizeof(mrw_instance)));
   d.instances[0].label = 1;
   d.instances[0].score = 0.9f;
-  d.instances[0].mask = {mx, my, mw, mh, static_cast<float *>(malloc(probs.size() * sizeof(float)))};
-  std::memcpy(d.instances[0].mask.probs, probs.data(), probs.size() * sizeof(float));
+  d.instances[0].mask = {mx, my, mw, mh, static_cast<float *>(malloc((probs.size() + 1) * sizeof(float)))};
+  if (!probs.empty()) std::memcpy(d.instances[0].mask.probs, probs.data(), probs.size() * sizeof(float));
   char background[] = "__background__", thing[] = "thing";
   char *labels[] = {background, thing};
   mrw_result *r = nullptr;

@@ -133,9 +133,9 @@ static void gemm_task(void *ctx, size_t task, int thread) {
   float zero_init[MRW_GEMM_NR] = {0};
   float bias_init[MRW_GEMM_NR];
 
-  for (size_t k0 = 0; k0 < job->k || k0 == 0; k0 += MRW_GEMM_KC) {
+  for (size_t k0 = 0; k0 < job->k; k0 += MRW_GEMM_KC) {
     size_t kc = job->k - k0 < MRW_GEMM_KC ? job->k - k0 : MRW_GEMM_KC;
-    if (kc) job->a.pack(job->a.ctx, i0, rows, k0, kc, packed_a);
+    job->a.pack(job->a.ctx, i0, rows, k0, kc, packed_a);
     for (size_t j = j0; j < j0 + cols; j += MRW_GEMM_NR) {
       size_t tile_cols = j0 + cols - j < MRW_GEMM_NR ? j0 + cols - j : MRW_GEMM_NR;
       const float *b = job->packed_b + (j / MRW_GEMM_NR) * job->k * MRW_GEMM_NR + k0 * MRW_GEMM_NR;
@@ -156,15 +156,29 @@ static void gemm_task(void *ctx, size_t task, int thread) {
           gemm_edge_tile(job, kc, a, b, i0 + i, j, tile_rows, tile_cols, init);
       }
     }
-    if (job->k == 0) break;
   }
   gemm_apply_tail(job, i0, rows, j0, cols);
+}
+
+/* k = 0: the product is zero, so C is the epilogue of zero (no operand is touched). */
+static void gemm_zero_depth(size_t m, size_t n, const mrw_epilogue *e, float *c, size_t ldc) {
+  for (size_t i = 0; i < m; i++)
+    for (size_t j = 0; j < n; j++) {
+      float v = (e && e->bias) ? e->bias[j] : 0.0f;
+      if (e && e->residual) v += e->residual[i * e->ldr + j];
+      if (e && e->relu && v < 0.0f) v = 0.0f;
+      c[i * ldc + j] = v;
+    }
 }
 
 void mrw_gemm(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
               const mrw_epilogue *epilogue, float *c, size_t ldc, float *workspace,
               mrw_thread_pool *pool) {
   if (m == 0 || n == 0) return;
+  if (k == 0) {
+    gemm_zero_depth(m, n, epilogue, c, ldc);
+    return;
+  }
   size_t row_blocks = (m + MRW_GEMM_MB - 1) / MRW_GEMM_MB;
   size_t panels = (n + MRW_GEMM_NR - 1) / MRW_GEMM_NR;
   /* Split columns too when there are too few row blocks to keep every thread busy. */
