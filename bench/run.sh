@@ -20,7 +20,7 @@ node_run build/wasm/bench/kernel_bench.js wasm-simd 1
 node_run build/wasm-mt/bench/kernel_bench.js wasm-mt 1 2 | tail -n +2
 [ "${1:-}" = "--kernels-only" ] && exit 0
 
-/usr/bin/python3 models/make_fixtures.py build/fixtures --only r50_det >/dev/null
+/usr/bin/python3 models/make_fixtures.py build/fixtures --only e2e_r50 >/dev/null
 model=build/fixtures/r50_det.safetensors
 echo
 echo "== whole model, 800x1199 =="
