@@ -25,6 +25,6 @@ model=build/fixtures/r50_det.safetensors
 echo
 echo "== whole model, 800x1199 =="
 echo "-- wasm-simd, 1 thread"
-node_run build/wasm/bench/model_bench.js "$model" 1199 800 1 3
+node_run build/wasm/bench/model_bench.js "$model" 1199 800 1 2
 echo "-- wasm-mt, 2 threads"
-node_run build/wasm-mt/bench/model_bench.js "$model" 1199 800 2 3
+node_run build/wasm-mt/bench/model_bench.js "$model" 1199 800 2 2
