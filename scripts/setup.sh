@@ -11,6 +11,8 @@ APT_PACKAGES=(
   zlib1g-dev                                # gzip-compressed model files
   emscripten                                # WebAssembly build
   python3-torchvision python3-numpy         # converter and reference fixtures
+  libopenblas0-pthread                      # threaded BLAS for torch (fixtures, training)
+  chromium                                  # browser tests of the npm package
 )
 
 missing=()
@@ -34,7 +36,7 @@ else
 fi
 
 if grep -q '"dependencies"\|"devDependencies"' package.json; then
-  if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
+  if [ ! -d node_modules ] || [ package.json -nt node_modules ] || [ package-lock.json -nt node_modules ]; then
     echo "setup: installing npm packages"
     npm install --no-audit --no-fund --loglevel=error
     touch node_modules
