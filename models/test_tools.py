@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""Tests of the model tools: COCO RLE, the scene generator, the converter's command line and a
+short training run. Run: /usr/bin/python3 -m unittest models/test_tools.py (from the root)."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import coco_rle  # noqa: E402
+import model_file  # noqa: E402
+import scenes  # noqa: E402
+
+PYTHON = sys.executable
+
+
+def run_tool(*args):
+    return subprocess.run([PYTHON, *args], capture_output=True, text=True, check=False)
+
+
+class CocoRle(unittest.TestCase):
+    def test_counts_are_column_major_and_start_with_zeros(self):
+        mask = np.array([[0, 1, 1],
+                         [1, 1, 0]], dtype=bool)
+        # Column-major: column 0 = 0,1; column 1 = 1,1; column 2 = 1,0 -> 0 1 1 1 1 0
+        self.assertEqual(coco_rle.mask_to_counts(mask), [1, 4, 1])
+        self.assertEqual(coco_rle.mask_to_counts(np.ones((2, 2), bool)), [0, 4])
+
+    def test_string_of_known_counts(self):
+        # 1 -> '1' (48+1); 4 -> '4'; third count 1 is stored as-is -> '1'
+        self.assertEqual(coco_rle.counts_to_string([1, 4, 1]), "141")
+        # 40 = 0b101000: low group 8 with the continue bit (8+32+48 = 'X'), then 1 -> '1'
+        self.assertEqual(coco_rle.counts_to_string([40]), "X1")
+        # fourth count 2 is stored as 2 - counts[1] = 2 - 5 = -3: group 29 (0b11101) -> 'M'
+        self.assertEqual(coco_rle.counts_to_string([3, 5, 7, 2]), "357M")
+
+    def test_round_trip(self):
+        rng = np.random.default_rng(3)
+        for shape in [(1, 1), (7, 5), (64, 33)]:
+            mask = rng.uniform(size=shape) < 0.3
+            mask[:, -1] = rng.uniform(size=shape[0]) < 0.9
+            rle = coco_rle.encode(mask)
+            self.assertEqual(rle["size"], list(shape))
+            np.testing.assert_array_equal(coco_rle.decode(rle), mask)
+
+    def test_bad_counts_are_refused(self):
+        with self.assertRaisesRegex(ValueError, "sum to 5"):
+            coco_rle.decode({"size": [2, 2], "counts": [1, 4]})
+        with self.assertRaisesRegex(ValueError, "truncated"):
+            coco_rle.string_to_counts("X")
+
+
+class Scenes(unittest.TestCase):
+    def test_same_seed_same_scene(self):
+        a_img, a_inst = scenes.render_scene(scenes.scene_rng(5, 7), 96, 64)
+        b_img, b_inst = scenes.render_scene(scenes.scene_rng(5, 7), 96, 64)
+        c_img, _ = scenes.render_scene(scenes.scene_rng(5, 8), 96, 64)
+        np.testing.assert_array_equal(a_img, b_img)
+        self.assertEqual(len(a_inst), len(b_inst))
+        self.assertFalse(np.array_equal(a_img, c_img))
+
+    def test_masks_are_disjoint_and_match_annotations(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            coco = scenes.write_dataset(tmp, 6, seed=11, width=160, height=120)
+            with open(os.path.join(tmp, "annotations.json"), encoding="utf-8") as fh:
+                self.assertEqual(json.load(fh), coco)
+            self.assertEqual(len(coco["images"]), 6)
+            self.assertGreater(len(coco["annotations"]), 6)
+            self.assertEqual([c["name"] for c in coco["categories"]], scenes.CLASSES)
+            for image in coco["images"]:
+                self.assertTrue(os.path.exists(os.path.join(tmp, "images", image["file_name"])))
+                masks = [coco_rle.decode(a["segmentation"]) for a in coco["annotations"]
+                         if a["image_id"] == image["id"]]
+                if masks:
+                    self.assertLessEqual(int(np.sum(masks, axis=0).max()), 1)
+            for ann in coco["annotations"]:
+                mask = coco_rle.decode(ann["segmentation"])
+                ys, xs = np.nonzero(mask)
+                self.assertEqual(ann["area"], xs.size)
+                self.assertGreaterEqual(ann["area"], scenes.MIN_VISIBLE_PIXELS)
+                self.assertEqual(ann["bbox"], [xs.min(), ys.min(), xs.max() - xs.min() + 1,
+                                               ys.max() - ys.min() + 1])
+
+    def test_shape_membership(self):
+        u = np.array([0.0, 0.9, 0.0, 0.99])
+        v = np.array([0.0, 0.0, 0.9, 0.99])
+        np.testing.assert_array_equal(scenes.inside_shape("circle", u, v, 0),
+                                      [True, True, True, False])
+        # ring with hole radius 0.5: the centre is outside
+        np.testing.assert_array_equal(scenes.inside_shape("ring", u, v, 0.5),
+                                      [False, True, True, False])
+        # cross: the arms, not the corners
+        np.testing.assert_array_equal(scenes.inside_shape("cross", u, v, 0),
+                                      [True, True, True, False])
+
+
+class ConvertCommand(unittest.TestCase):
+    """convert.py as a user runs it, on checkpoints saved by torch."""
+
+    @classmethod
+    def setUpClass(cls):
+        import torch
+        import train
+        torch.manual_seed(0)
+        cls.torch = torch
+        model = train.build_model(4, 18, 32, 64, 32, 96, 128).eval()
+        cls.state = model.state_dict()
+        cls.tmp = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def save(self, name, obj):
+        path = os.path.join(self.tmp.name, name)
+        self.torch.save(obj, path)
+        return path
+
+    def convert(self, *args):
+        return run_tool(os.path.join(HERE, "convert.py"), *args)
+
+    def test_checkpoint_dict_with_batchnorm_converts(self):
+        ckpt = self.save("ckpt.pth", {"model": self.state, "iteration": 3})
+        out = os.path.join(self.tmp.name, "m.safetensors")
+        r = self.convert(ckpt, out, "--fp16", "--labels", "a,b,c", "--min-size", "96",
+                         "--max-size", "128")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        config, tensors, _ = model_file.read_model(out)
+        arch = config["architecture"]
+        self.assertEqual((arch["depth"], arch["fpn_channels"], arch["box_head"],
+                          arch["mask_head_channels"], arch["num_classes"]), (18, 32, 64, 32, 4))
+        self.assertEqual(arch["bn_eps"], 1e-5)
+        self.assertEqual(config["labels"], ["__background__", "a", "b", "c"])
+        self.assertEqual((config["preprocess"]["min_size"], config["preprocess"]["max_size"]),
+                         (96, 128))
+        self.assertEqual({t.dtype.name for t in tensors.values()}, {"float16"})
+        self.assertFalse(any(k.endswith("num_batches_tracked") for k in tensors))
+        self.assertIn("backbone.body.layer1.0.bn1.running_var", tensors)
+
+    def test_unknown_missing_and_misshaped_tensors_are_named(self):
+        state = dict(self.state)
+        state["roi_heads.extra.weight"] = self.torch.zeros(3)
+        del state["rpn.head.cls_logits.bias"]
+        state["roi_heads.box_head.fc7.bias"] = self.torch.zeros(7)
+        r = self.convert(self.save("bad.pth", state), os.path.join(self.tmp.name, "bad.st"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown tensors (1): roi_heads.extra.weight", r.stderr)
+        self.assertIn("missing tensors (1): rpn.head.cls_logits.bias", r.stderr)
+        self.assertIn("roi_heads.box_head.fc7.bias has shape [7], expected [64]", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "bad.st")))
+
+    def test_wrong_label_count_is_refused(self):
+        r = self.convert(self.save("ok.pth", self.state), os.path.join(self.tmp.name, "l.st"),
+                         "--labels", "a,b")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--labels gives 2 names, the model has 4 classes", r.stderr)
+
+    def test_not_a_checkpoint_is_refused(self):
+        path = os.path.join(self.tmp.name, "junk.pth")
+        with open(path, "wb") as fh:
+            fh.write(b"not a checkpoint")
+        r = self.convert(path, os.path.join(self.tmp.name, "j.st"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot load checkpoint", r.stderr)
+
+
+class TrainCommand(unittest.TestCase):
+    def test_two_iterations_resume_and_convert(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            scenes.write_dataset(data, 3, seed=4, width=128, height=96)
+            run = os.path.join(tmp, "run")
+            common = [os.path.join(HERE, "train.py"), "--data", data, "--out", run,
+                      "--batch", "1", "--fpn", "16", "--box-head", "32", "--mask-head", "16",
+                      "--min-size", "96", "--max-size", "128", "--log-every", "1"]
+            r = run_tool(*common, "--iterations", "1")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"iter 1/1  loss \d+\.\d+ .* s/it  left 0:00:00")
+            out = os.path.join(tmp, "m.safetensors")
+            r = run_tool(*common, "--iterations", "2", "--convert", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("resuming from iteration 1", r.stdout)
+            self.assertIn("iter 2/2", r.stdout)
+            config, _, _ = model_file.read_model(out)
+            self.assertEqual(config["labels"][1:], scenes.CLASSES)
+
+
+if __name__ == "__main__":
+    unittest.main()

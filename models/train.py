@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""Train a torchvision Mask R-CNN on a COCO-format dataset (CPU), then convert it.
+
+    /usr/bin/python3 models/train.py --data DIR --out RUNDIR [--iterations N] [--batch B]
+        [--lr LR] [--threads T] [--depth 18|34|50] [--fpn C] [--box-head C]
+        [--mask-head C] [--min-size N] [--max-size N] [--convert MODEL.safetensors]
+
+DIR holds annotations.json (COCO instances: polygon or RLE segmentation) and the images it
+names, under DIR/images/ or DIR/. The run directory keeps checkpoint.pth, written every
+--save-every iterations and at the end; a run started again with the same RUNDIR resumes
+from it. Each --log-every iterations a line shows the iteration, the losses, seconds per
+iteration and the time left. With --convert, the final weights are written as a model file
+(F16) with the dataset's category names, through convert.py.
+
+The network is built from scratch (no pretrained weights here): a ResNet with trainable
+BatchNorm (folded into the convolutions by the converter), an FPN of --fpn channels, a
+two-layer box head and a four-layer mask head of the given widths. SGD with momentum, linear
+warm-up and cosine decay; random horizontal flips.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+from torch import nn
+from torchvision.models import resnet
+from torchvision.models.detection import MaskRCNN
+from torchvision.models.detection.backbone_utils import BackboneWithFPN
+from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import coco_rle  # noqa: E402
+import convert  # noqa: E402
+
+
+# --- data -----------------------------------------------------------------------------------
+
+def polygon_mask(polygons, h, w):
+    canvas = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(canvas)
+    for poly in polygons:
+        if len(poly) >= 6:
+            draw.polygon([(poly[i], poly[i + 1]) for i in range(0, len(poly), 2)], fill=1)
+    return np.asarray(canvas, dtype=bool)
+
+
+def segmentation_mask(seg, h, w):
+    if isinstance(seg, list):
+        return polygon_mask(seg, h, w)
+    return coco_rle.decode(seg)
+
+
+class CocoDataset:
+    """Images with their boxes, labels (1..K in category-id order) and masks."""
+
+    def __init__(self, root):
+        with open(os.path.join(root, "annotations.json"), encoding="utf-8") as fh:
+            coco = json.load(fh)
+        self.root = root
+        self.categories = sorted(coco["categories"], key=lambda c: c["id"])
+        self.label_of = {c["id"]: i + 1 for i, c in enumerate(self.categories)}
+        by_image = {}
+        for ann in coco["annotations"]:
+            if not ann.get("iscrowd", 0):
+                by_image.setdefault(ann["image_id"], []).append(ann)
+        # Images without objects teach nothing to the mask head; torchvision needs boxes.
+        self.images = [im for im in coco["images"] if by_image.get(im["id"])]
+        self.annotations = by_image
+        if not self.images:
+            raise SystemExit(f"train: no annotated images in {root}")
+
+    @property
+    def class_names(self):
+        return [c["name"] for c in self.categories]
+
+    def image_path(self, info):
+        for path in (os.path.join(self.root, "images", info["file_name"]),
+                     os.path.join(self.root, info["file_name"])):
+            if os.path.exists(path):
+                return path
+        raise SystemExit(f"train: image {info['file_name']} not found under {self.root}")
+
+    def __len__(self):
+        return len(self.images)
+
+    def item(self, index, flip):
+        info = self.images[index]
+        image = np.asarray(Image.open(self.image_path(info)).convert("RGB"))
+        h, w = image.shape[:2]
+        masks, boxes, labels = [], [], []
+        for ann in self.annotations[info["id"]]:
+            mask = segmentation_mask(ann["segmentation"], h, w)
+            ys, xs = np.nonzero(mask)
+            if xs.size == 0:
+                continue
+            masks.append(mask)
+            boxes.append([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1])
+            labels.append(self.label_of[ann["category_id"]])
+        masks = np.stack(masks) if masks else np.zeros((0, h, w), dtype=bool)
+        boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+        if flip:
+            image, masks = image[:, ::-1], masks[:, :, ::-1]
+            boxes = np.stack([w - boxes[:, 2], boxes[:, 1], w - boxes[:, 0], boxes[:, 3]], 1)
+        tensor = torch.from_numpy(np.array(image)).permute(2, 0, 1).float() / 255
+        target = {
+            "boxes": torch.from_numpy(np.ascontiguousarray(boxes)),
+            "labels": torch.tensor(labels, dtype=torch.int64),
+            "masks": torch.from_numpy(np.ascontiguousarray(masks).astype(np.uint8)),
+        }
+        return tensor, target
+
+
+# --- model ----------------------------------------------------------------------------------
+
+def build_model(num_classes, depth, fpn, box_head, mask_head, min_size, max_size):
+    body = getattr(resnet, f"resnet{depth}")(weights=None, norm_layer=nn.BatchNorm2d)
+    stage = [64, 128, 256, 512] if depth < 50 else [256, 512, 1024, 2048]
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)}, stage,
+                               fpn, extra_blocks=LastLevelMaxPool())
+    return MaskRCNN(
+        backbone, num_classes=None, min_size=min_size, max_size=max_size,
+        box_head=TwoMLPHead(fpn * 7 * 7, box_head),
+        box_predictor=FastRCNNPredictor(box_head, num_classes),
+        mask_head=MaskRCNNHeads(fpn, [mask_head] * 4, 1),
+        mask_predictor=MaskRCNNPredictor(mask_head, mask_head, num_classes),
+        rpn_pre_nms_top_n_train=1000, rpn_post_nms_top_n_train=600,
+        box_batch_size_per_image=128)
+
+
+def learning_rate(base, iteration, total, warmup):
+    if iteration < warmup:
+        return base * (0.001 + 0.999 * iteration / warmup)
+    t = (iteration - warmup) / max(1, total - warmup)
+    return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def format_seconds(s):
+    s = int(s)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def save_checkpoint(path, model, optimizer, iteration, args, class_names):
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "iteration": iteration, "args": vars(args), "class_names": class_names}, tmp)
+    os.replace(tmp, path)
+
+
+# --- main -----------------------------------------------------------------------------------
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", required=True, help="COCO dataset directory")
+    ap.add_argument("--out", required=True, help="run directory (checkpoint, log)")
+    ap.add_argument("--iterations", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=0.02)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--depth", type=int, choices=[18, 34, 50], default=18)
+    ap.add_argument("--fpn", type=int, default=128)
+    ap.add_argument("--box-head", type=int, default=256)
+    ap.add_argument("--mask-head", type=int, default=128)
+    ap.add_argument("--min-size", type=int, default=384)
+    ap.add_argument("--max-size", type=int, default=512)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save-every", type=int, default=100)
+    ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--convert", metavar="MODEL", help="write the final model file (F16)")
+    args = ap.parse_args(argv)
+    if args.iterations < 1 or args.batch < 1 or args.threads < 1:
+        ap.error("--iterations, --batch and --threads must be at least 1")
+    if not 0 < args.min_size <= args.max_size:
+        ap.error("need 0 < --min-size <= --max-size")
+    return args
+
+
+def train(args):
+    torch.set_num_threads(args.threads)
+    data = CocoDataset(args.data)
+    os.makedirs(args.out, exist_ok=True)
+    ckpt_path = os.path.join(args.out, "checkpoint.pth")
+    num_classes = len(data.class_names) + 1
+    torch.manual_seed(args.seed)
+    model = build_model(num_classes, args.depth, args.fpn, args.box_head, args.mask_head,
+                        args.min_size, args.max_size)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=1e-4)
+    start = 0
+    if os.path.exists(ckpt_path):
+        state = torch.load(ckpt_path, map_location="cpu")
+        if state["class_names"] != data.class_names:
+            raise SystemExit(f"train: {ckpt_path} was trained on other classes "
+                             f"({state['class_names']}); use another --out")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        start = state["iteration"]
+        print(f"train: resuming from iteration {start}", flush=True)
+
+    model.train()
+    sums, count, t0 = {}, 0, time.time()
+    for iteration in range(start, args.iterations):
+        # The sample order depends only on (seed, iteration), so a resumed run goes on as before.
+        rng = np.random.default_rng([args.seed, iteration])
+        batch = [data.item(int(i), bool(rng.integers(2)))
+                 for i in rng.integers(0, len(data), args.batch)]
+        lr = learning_rate(args.lr, iteration, args.iterations, args.warmup)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        losses = model([b[0] for b in batch], [b[1] for b in batch])
+        total = sum(losses.values())
+        if not torch.isfinite(total):
+            raise SystemExit(f"train: loss is {float(total)} at iteration {iteration}; "
+                             "lower --lr or resume from the last checkpoint")
+        optimizer.zero_grad()
+        total.backward()
+        nn.utils.clip_grad_norm_(params, 10.0)
+        optimizer.step()
+        for k, v in losses.items():
+            sums[k] = sums.get(k, 0.0) + float(v)
+        count += 1
+        done = iteration + 1
+        if done % args.log_every == 0 or done == args.iterations:
+            per_it = (time.time() - t0) / count
+            parts = "  ".join(f"{k.replace('loss_', '')} {v / count:.3f}"
+                              for k, v in sums.items())
+            print(f"iter {done}/{args.iterations}  loss {sum(sums.values()) / count:.3f}  "
+                  f"({parts})  lr {lr:.4f}  {per_it:.2f} s/it  "
+                  f"left {format_seconds(per_it * (args.iterations - done))}", flush=True)
+            sums, count, t0 = {}, 0, time.time()
+        if done % args.save_every == 0 or done == args.iterations:
+            save_checkpoint(ckpt_path, model, optimizer, done, args, data.class_names)
+    return model, data.class_names
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    model, class_names = train(args)
+    if args.convert:
+        config, tensors = convert.convert_state_dict(
+            model.state_dict(), labels=class_names, min_size=args.min_size,
+            max_size=args.max_size)
+        convert.write_model_file(args.convert, config, tensors, fp16=True)
+        print(f"train: wrote {args.convert} ({os.path.getsize(args.convert) / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
