@@ -1,0 +1,159 @@
+// The engine: one instance of the WebAssembly module and one model handle, driven through the
+// public C API (src/maskrcnn_wasm.h) on the calling thread. Results come out as plain data
+// (numbers, strings, typed arrays that own their memory): nothing to free, transferable.
+
+/** C stage names (mrw_stage_name) and the result keys they become. */
+const STAGES = [
+  ['preprocess', 'preprocess'], ['backbone', 'backbone'], ['fpn', 'fpn'], ['rpn', 'rpn'],
+  ['box_head', 'boxHead'], ['mask_head', 'maskHead'], ['paste', 'paste'],
+];
+const MRW_PIXELS_RGBA = 4;
+// Scratch block: mrw_segment_options {float score_threshold; int max_instances; float
+// mask_threshold;} at 0, the result pointer at 16, the mask rectangle's four ints at 32.
+const SCRATCH_BYTES = 64;
+const OPTIONS_AT = 0;
+const RESULT_AT = 16;
+const RECT_AT = 32;
+
+export class Engine {
+  #m;
+  #model;
+  #scratch;
+  #labels = [];
+
+  /** @param m an instantiated module; threads: the thread count asked of the model handle */
+  constructor(m, threads) {
+    checkStages(m);
+    this.#m = m;
+    this.#model = m._mrw_model_create(threads);
+    this.#scratch = m._malloc(SCRATCH_BYTES);
+    if (!this.#model || !this.#scratch) throw new Error('out of memory creating the model');
+  }
+
+  get threads() { return this.#m._mrw_model_threads(this.#model); }
+  get labels() { return this.#labels; }
+
+  /** Bytes of WebAssembly memory in use by this instance (its current size). */
+  memoryBytes() { return this.#buffer().byteLength; }
+
+  /** Loads an uncompressed model file; on failure the previous model (if any) stays. */
+  loadModel(bytes) {
+    const m = this.#m;
+    const at = m._malloc(Math.max(bytes.length, 1));
+    if (!at) throw new Error(`out of memory for a model of ${bytes.length} bytes`);
+    let status;
+    try {
+      new Uint8Array(this.#buffer(), at, bytes.length).set(bytes);
+      status = m._mrw_model_load_memory(this.#model, at, bytes.length);
+    } finally {
+      m._free(at);
+    }
+    if (status !== 0) throw new Error(`model file: ${this.#error()}`);
+    const count = m._mrw_model_class_count(this.#model);
+    const labels = [];
+    for (let i = 0; i < count; i++) labels.push(m.UTF8ToString(m._mrw_model_class_name(this.#model, i)));
+    this.#labels = labels;
+    return labels;
+  }
+
+  /**
+   * Segments RGBA pixels (width * height * 4 bytes, already checked by the caller).
+   * options: { scoreThreshold, maxInstances, maskThreshold, rle, probabilities }, negative or
+   * missing thresholds meaning the model's defaults.
+   */
+  segment(pixels, width, height, options = {}) {
+    const m = this.#m;
+    const started = performance.now();
+    const length = width * height * 4;
+    const at = m._malloc(length);
+    if (!at) throw new Error(`out of memory for a ${width}x${height} image`);
+    let status;
+    try {
+      new Uint8Array(this.#buffer(), at, length).set(pixels);
+      const o = new DataView(this.#buffer(), this.#scratch, SCRATCH_BYTES);
+      o.setFloat32(OPTIONS_AT, options.scoreThreshold ?? -1, true);
+      o.setInt32(OPTIONS_AT + 4, options.maxInstances ?? -1, true);
+      o.setFloat32(OPTIONS_AT + 8, options.maskThreshold ?? -1, true);
+      o.setUint32(RESULT_AT, 0, true);
+      status = m._mrw_model_segment(this.#model, at, width, height, width * 4, MRW_PIXELS_RGBA,
+                                    this.#scratch + OPTIONS_AT, this.#scratch + RESULT_AT);
+    } finally {
+      m._free(at);
+    }
+    if (status !== 0) throw new Error(this.#error());
+    const result = new DataView(this.#buffer(), this.#scratch, SCRATCH_BYTES).getUint32(RESULT_AT, true);
+    try {
+      return this.#read(result, options, performance.now() - started);
+    } finally {
+      m._mrw_result_free(result);
+    }
+  }
+
+  dispose() {
+    const m = this.#m;
+    if (!m) return;
+    this.#m = null;
+    m._mrw_model_free(this.#model);
+    m._free(this.#scratch);
+    // A threaded module's pthread workers would keep their host (a page's worker, or Node)
+    // busy for ever: end them.
+    if (m.PThread) m.PThread.terminateAllThreads();
+  }
+
+  #read(result, options, wallMs) {
+    const m = this.#m;
+    const count = m._mrw_result_count(result);
+    const instances = [];
+    for (let i = 0; i < count; i++) {
+      m._mrw_result_mask_rect(result, i, this.#scratch + RECT_AT, this.#scratch + RECT_AT + 4,
+                              this.#scratch + RECT_AT + 8, this.#scratch + RECT_AT + 12);
+      const rect = new Int32Array(this.#buffer(), this.#scratch + RECT_AT, 4);
+      const [x, y, w, h] = rect;
+      const box = Array.from(new Float32Array(this.#buffer(), m._mrw_result_box(result, i), 4));
+      const mask = { x, y, width: w, height: h,
+                     data: new Uint8Array(this.#buffer(), m._mrw_result_mask(result, i), w * h).slice() };
+      if (options.probabilities) {
+        mask.probabilities = new Float32Array(this.#buffer(), m._mrw_result_mask_probabilities(result, i), w * h).slice();
+      }
+      if (options.rle) mask.rle = this.#rle(result, i);
+      instances.push({
+        box, label: m._mrw_result_label(result, i),
+        className: m.UTF8ToString(m._mrw_result_class_name(result, i)),
+        score: m._mrw_result_score(result, i), mask,
+      });
+    }
+    const timings = {};
+    STAGES.forEach(([, key], stage) => { timings[key] = m._mrw_result_stage_ms(result, stage); });
+    timings.total = wallMs;
+    return { width: m._mrw_result_image_width(result), height: m._mrw_result_image_height(result),
+             instances, timings };
+  }
+
+  /** The instance's whole-image binary mask as a COCO compressed RLE string. */
+  #rle(result, i) {
+    const m = this.#m;
+    const length = m._mrw_result_mask_rle(result, i, 0, 0);
+    const at = m._malloc(length + 1);
+    if (!at) throw new Error('out of memory for a run-length encoding');
+    try {
+      m._mrw_result_mask_rle(result, i, at, length + 1);
+      return m.UTF8ToString(at, length);
+    } finally {
+      m._free(at);
+    }
+  }
+
+  #error() { return this.#m.UTF8ToString(this.#m._mrw_model_error(this.#model)); }
+
+  // The memory's current buffer: a threaded module's memory may have grown on another thread,
+  // which leaves the glue's own views (HEAPU8, ...) stale on this one.
+  #buffer() { return (this.#m.wasmMemory ?? this.#m.HEAPU8).buffer; }
+}
+
+/** Checks that the stage list above matches the module's (a build/code mismatch guard). */
+function checkStages(m) {
+  STAGES.forEach(([name], stage) => {
+    const actual = m.UTF8ToString(m._mrw_stage_name(stage));
+    if (actual !== name) throw new Error(`module stage ${stage} is '${actual}', expected '${name}'`);
+  });
+}

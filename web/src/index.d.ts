@@ -1,0 +1,176 @@
+/// <reference lib="dom" />
+// maskrcnn-wasm: Mask R-CNN instance segmentation on WebAssembly SIMD, in browsers and Node.
+// The same declarations serve both entry points (web/src/index.js and web/src/node.js).
+
+/** Pixels in Node (and accepted in browsers too): RGBA, row by row, width * height * 4 bytes. */
+export interface RgbaImage {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+/** What segment() takes. In Node only RgbaImage (ImageData-shaped objects included). */
+export type PixelSource =
+  | RgbaImage
+  | ImageData
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | HTMLVideoElement
+  | ImageBitmap
+  | VideoFrame;
+
+export interface ProgressEvent {
+  /** 'wasm': the WebAssembly module; 'model': the model file. */
+  type: 'wasm' | 'model';
+  /** Bytes received so far. */
+  loaded: number;
+  /** Bytes expected (Content-Length); 0 when the server does not say; never below loaded. */
+  total: number;
+}
+
+export interface LoadOptions {
+  /**
+   * The model file (safetensors, optionally gzip-compressed): a URL (relative URLs resolve
+   * against the page; in Node also a file path or file: URL), or its bytes.
+   */
+  model: string | URL | ArrayBuffer | Uint8Array;
+  /**
+   * Threads for the engine. 'auto' (default): in a cross-origin isolated page (or in Node) as
+   * many as the machine has, up to 8, else 1. A number above 1 in a page that is not
+   * cross-origin isolated throws: threads never stay off silently.
+   */
+  threads?: number | 'auto';
+  /** Run the engine in a worker: default true in browsers (the page never freezes), false in Node. */
+  worker?: boolean;
+  /**
+   * Where the .wasm and glue files are, when not beside the package's code (a CDN, a
+   * bundler's output): a base URL (or directory in Node) for all, or a URL per file name
+   * (e.g. { 'maskrcnn-wasm-simd.wasm': '/assets/x.wasm' }).
+   */
+  wasmPaths?: string | Record<string, string>;
+  /** Download progress of the WebAssembly module and of the model. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Aborts the load: it rejects with an Error named 'AbortError'. */
+  signal?: AbortSignal;
+}
+
+export interface SegmentOptions {
+  /** Keep instances scoring at least this, 0..1 (default 0: the model's own filter, 0.05 for torchvision). */
+  scoreThreshold?: number;
+  /** At most this many instances, the best first (default: the model's, 100 for torchvision). */
+  maxInstances?: number;
+  /** Binary masks: probability above this, 0..<1 (default: the model's, 0.5). */
+  maskThreshold?: number;
+  /** Also give each mask as COCO compressed RLE of the whole image (mask.rle). */
+  rle?: boolean;
+  /** Also give each mask's probabilities (mask.probabilities). */
+  probabilities?: boolean;
+  /** Cancels the call if it has not started yet (a running call always finishes). */
+  signal?: AbortSignal;
+}
+
+export interface ToImageDataOptions {
+  /** RGBA of the mask's pixels (default [255, 255, 255, 255]); the rest is transparent. */
+  color?: [number, number, number, number];
+  /** The whole image's size with the mask in place, instead of the mask's box. */
+  fullFrame?: boolean;
+}
+
+/** An instance's mask, local to the rectangle (x, y, width, height) of the image that holds it. */
+export interface InstanceMask {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** width * height bytes, row by row: 1 inside the instance, 0 outside. */
+  data: Uint8Array;
+  /** With { rle: true }: the whole-image binary mask as COCO compressed RLE (pycocotools' string, column-major). */
+  rle?: string;
+  /** With { probabilities: true }: width * height mask probabilities. */
+  probabilities?: Float32Array;
+  /** The mask as pixels for compositing (an ImageData; in Node an object of the same shape). */
+  toImageData(options?: ToImageDataOptions): ImageData;
+}
+
+export interface Instance {
+  /** x1, y1, x2, y2 in image pixels. */
+  box: [number, number, number, number];
+  /** Index into Segmenter.labels (0 is background and never appears). */
+  label: number;
+  className: string;
+  score: number;
+  mask: InstanceMask;
+}
+
+/** Milliseconds spent in each stage, and the whole call. */
+export interface Timings {
+  preprocess: number;
+  backbone: number;
+  fpn: number;
+  rpn: number;
+  boxHead: number;
+  maskHead: number;
+  paste: number;
+  total: number;
+}
+
+export interface SegmentResult {
+  width: number;
+  height: number;
+  /** Best score first. */
+  instances: Instance[];
+  timings: Timings;
+}
+
+export interface Backend {
+  /** Always true: the engine needs WebAssembly SIMD128. */
+  simd: boolean;
+  /** Threads that run (1 without cross-origin isolation in browsers). */
+  threads: number;
+  /** Whether the engine runs in a worker. */
+  worker: boolean;
+  /** The WebAssembly build: 'simd', 'simd-threads' (browsers) or 'node'. */
+  build: 'simd' | 'simd-threads' | 'node';
+}
+
+export interface Segmenter {
+  /** Class names by label; labels[0] is the background. */
+  readonly labels: readonly string[];
+  readonly backend: Readonly<Backend>;
+  /** Segments the pixels the source shows now; calls run one at a time, in call order. */
+  segment(source: PixelSource, options?: SegmentOptions): Promise<SegmentResult>;
+  /**
+   * For live video: one frame in flight and at most one waiting; a newer frame replaces the
+   * waiting one, whose promise then resolves to null (dropped).
+   */
+  segmentLatest(source: PixelSource, options?: SegmentOptions): Promise<SegmentResult | null>;
+  /** The engine's WebAssembly memory in bytes. */
+  wasmMemoryBytes(): Promise<number>;
+  /**
+   * Frees the engine, its worker and threads. Calls still waiting reject, a waiting
+   * segmentLatest frame resolves to null; later calls throw. Calling it again does nothing.
+   */
+  dispose(): Promise<void>;
+}
+
+/** Starts the engine and loads the model; rejects with an Error naming the problem. */
+export function load(options: LoadOptions): Promise<Segmenter>;
+
+export interface DrawOptions {
+  /** Mask opacity, 0..1 (default 0.5). */
+  opacity?: number;
+  /** Draw masks (default true). */
+  masks?: boolean;
+  /** Draw boxes (default true). */
+  boxes?: boolean;
+  /** Draw "className score" captions (default true). */
+  labels?: boolean;
+}
+
+/** Draws colored masks, boxes and captions, in the result's image coordinates. */
+export function drawInstances(
+  ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D,
+  result: SegmentResult,
+  options?: DrawOptions,
+): void;
