@@ -1,0 +1,14 @@
+// The model the CLI uses without --model: models/default.safetensors in the package.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const DEFAULT_MODEL = fileURLToPath(new URL('../../../models/default.safetensors', import.meta.url));
+
+/** The default model's path, or null when this package does not have it. */
+export function defaultModel() {
+  return existsSync(DEFAULT_MODEL) ? DEFAULT_MODEL : null;
+}
+
+export const NO_MODEL_MESSAGE =
+  'a model is needed: pass --model FILE (a model file made by models/convert.py); ' +
+  'the default model (models/default.safetensors) is not shipped yet';
