@@ -14,7 +14,10 @@ export function disposedError(what) {
 /** Rejects with abortError(what) as soon as signal aborts, else settles as promise does. */
 export function abortable(promise, signal, what) {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(what));
+  if (signal.aborted) {
+    promise.catch(() => {}); // settles later, unobserved
+    return Promise.reject(abortError(what));
+  }
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(abortError(what));
     signal.addEventListener('abort', onAbort, { once: true });

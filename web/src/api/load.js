@@ -1,16 +1,17 @@
 // load(): checks the options, chooses the build, starts the engine and fetches the model at
 // the same time, and hands back a Segmenter. A platform (platform/browser.js, platform/node.js)
 // supplies what differs between browsers and Node.
-import { abortable } from './errors.js';
+import { abortable, abortError } from './errors.js';
 import { checkLoadOptions } from './options.js';
 import { Segmenter } from './segmenter.js';
-import { gunzip, isGzip } from '../io/gzip.js';
+import { isGzip } from '../io/gzip.js';
 
 export function createLoad(platform) {
   return async function load(options) {
     const o = checkLoadOptions(options);
     const signal = o.signal;
     const what = 'model load';
+    if (signal?.aborted) throw abortError(what);
     // backend: { build, threads, worker, simd }; throws when the request cannot be met.
     const backend = platform.chooseBackend(o);
     const engine = platform.startEngine(backend);
@@ -42,6 +43,6 @@ async function readModel(platform, o, signal) {
     bytes = await platform.readModelUrl(o.model, progress, signal);
   }
   if (!owned) progress(bytes.length, bytes.length);
-  if (isGzip(bytes)) return { bytes: await gunzip(bytes), owned: true };
+  if (isGzip(bytes)) return { bytes: await platform.gunzip(bytes), owned: true };
   return { bytes, owned };
 }

@@ -6,6 +6,7 @@ import { LocalEngine } from '../engine/local.js';
 import { RemoteEngine } from '../engine/remote.js';
 import { FLAVOURS } from '../engine/flavours.js';
 import { fetchBytes } from '../io/fetch-bytes.js';
+import { gunzip } from '../io/gzip.js';
 import { pixelsFromSource } from './browser-pixels.js';
 import { hasSimd, hasThreads } from './wasm-features.js';
 
@@ -84,6 +85,8 @@ export const browserPlatform = {
     const url = new URL(model, baseUrl()).href;
     return fetchBytes(url, { onProgress, signal, what: 'model' });
   },
+
+  gunzip,
 
   pixels: pixelsFromSource,
 

@@ -5,6 +5,8 @@ import { availableParallelism, cpus } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
 
 import { checkRgbaImage, isRawImage } from '../api/image.js';
 import { FLAVOURS } from '../engine/flavours.js';
@@ -12,8 +14,10 @@ import { loadNodeEngine } from '../engine/load-node.js';
 import { LocalEngine } from '../engine/local.js';
 import { RemoteEngine } from '../engine/remote.js';
 import { fetchBytes } from '../io/fetch-bytes.js';
+import { GZIP_ERROR } from '../io/gzip.js';
 
 const AUTO_THREAD_LIMIT = 8;
+const inflate = promisify(gunzip);
 const DIST = new URL('../../../dist/', import.meta.url);
 
 /** File paths of the Node build's files: the package's own unless wasmPaths says otherwise
@@ -71,6 +75,16 @@ export const nodePlatform = {
     }
     onProgress(bytes.length, bytes.length);
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  },
+
+  /** zlib, on libuv's threads: this thread stays free while a large model inflates. */
+  async gunzip(bytes) {
+    try {
+      const out = await inflate(bytes);
+      return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    } catch (e) {
+      throw new Error(`${GZIP_ERROR} (${e.message})`);
+    }
   },
 
   pixels(source, what = 'segment') {

@@ -1,0 +1,46 @@
+// WebAssembly results equal native ones: the JS API (Node build, on this thread and in a
+// worker thread, 2 and 1 threads) against tools/segment_json, the C API compiled natively,
+// on the same model and pixels.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { load } from '../web/src/node.js';
+import { assertSameResult } from './support/compare.js';
+import { e2eCase, ROOT } from './support/fixtures.js';
+import { resultJson } from '../web/src/cli/result-json.js';
+
+const TOOL = process.env.MRW_SEGMENT_JSON ?? join(ROOT, 'build', 'native', 'segment_json');
+const MAX_INSTANCES = 20;
+let c;
+let native;
+let dir;
+
+before(() => {
+  assert.ok(existsSync(TOOL), `missing ${TOOL}: build it with bash scripts/build.sh native`);
+  c = e2eCase('e2e_r18');
+  dir = mkdtempSync(join(tmpdir(), 'mrw-native-'));
+  const raw = join(dir, 'image.rgba');
+  writeFileSync(raw, c.image.data);
+  const out = execFileSync(TOOL, [c.modelPath, raw, String(c.image.width), String(c.image.height), '2', String(MAX_INSTANCES)]);
+  native = JSON.parse(out.toString('utf8'));
+  assert.equal(native.instances.length, MAX_INSTANCES, 'the native run found fewer instances than the case has');
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+for (const [threads, worker] of [[2, false], [1, true]]) {
+  test(`WebAssembly equals native: ${threads} thread(s)${worker ? ', worker thread' : ''}`, { timeout: 120_000 }, async () => {
+    const segmenter = await load({ model: c.modelPath, threads, worker });
+    try {
+      assert.equal(segmenter.backend.threads, threads);
+      const result = await segmenter.segment(c.image, { maxInstances: MAX_INSTANCES, rle: true });
+      assertSameResult(resultJson(result), native, 'wasm vs native');
+    } finally {
+      await segmenter.dispose();
+    }
+  });
+}
