@@ -5,9 +5,10 @@ import { Engine } from './engine.js';
 import { FLAVOURS, pthreadWorkers } from './flavours.js';
 
 /** urls: file name in dist/ -> absolute URL; onProgress({ type: 'wasm', loaded, total }). */
-export async function loadBrowserEngine({ flavour, urls, threads, onProgress }) {
+export async function loadBrowserEngine({ flavour, urls: given, threads, onProgress }) {
   const spec = FLAVOURS[flavour];
   if (!spec || flavour === 'node') throw new Error(`unknown browser flavour '${flavour}'`);
+  const urls = await scriptsAsBlobs(given);
   const wasmBinary = await fetchBytes(urls[spec.wasm], {
     what: 'WebAssembly module',
     onProgress: (loaded, total) => onProgress?.({ type: 'wasm', loaded, total }),
@@ -26,4 +27,17 @@ export async function loadBrowserEngine({ flavour, urls, threads, onProgress }) 
     mainScriptUrlOrBlob: urls[spec.glue],
   });
   return new Engine(m, spec.threaded ? threads : 1);
+}
+
+// Bundlers inline small assets as data: URLs (Vite: under 4 KB, as the pthread worker script).
+// A worker started from a data: URL has an opaque origin and could not load the module; a
+// blob: URL keeps this page's origin.
+async function scriptsAsBlobs(urls) {
+  const out = { ...urls };
+  for (const [file, url] of Object.entries(urls)) {
+    if (!file.endsWith('.js') || !url.startsWith('data:')) continue;
+    const blob = await (await fetch(url)).blob();
+    out[file] = URL.createObjectURL(new Blob([blob], { type: 'text/javascript' }));
+  }
+  return out;
 }
