@@ -1,0 +1,16 @@
+// Vite needs two settings for maskrcnn-wasm, both for the dev server only (`vite build`
+// finds the .wasm files by itself through new URL(..., import.meta.url)):
+// - leave the package out of dependency pre-bundling, which would move its code away from
+//   the .wasm files it locates relative to itself;
+// - cross-origin isolation headers, so that the engine may use threads (without them it runs
+//   single-threaded: load() picks the build that the page allows).
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default {
+  optimizeDeps: { exclude: ['maskrcnn-wasm'] },
+  server: { headers: isolation },
+  preview: { headers: isolation },
+};
