@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: setup, reference fixtures from torchvision, then the Google Test suite
 # natively, under ASan + UBSan, and compiled to WebAssembly (SIMD, then SIMD + pthreads) under
-# Node. Ends with one "N passed, N failed" line over all runs.
+# Node; then the npm package's tests (wasm-tests/, node:test: the JS API and CLI in Node, the
+# packed package in Chromium). Ends with one "N passed, N failed" line over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
@@ -28,6 +29,28 @@ for variant in native asan wasm wasm-mt; do
   passed=$((passed + p))
   failed=$((failed + f))
 done
+
+# The package's modules link from the wasm and wasm-mt builds above; the tests also use the
+# native build's segment_json and the fixtures. One test file at a time: most use both cores.
+echo "test: running the package tests (wasm-tests, node:test)"
+if bash scripts/build.sh package; then
+  log=build/wasm-tests.log
+  tap=build/wasm-tests.tap
+  node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" wasm-tests/ >"$log" 2>&1
+  status=$?
+  grep -vE '^\s+(at |ℹ)' "$log" | grep -E '✔|✖|▶|^ℹ (tests|pass|fail|duration)' | head -200
+  [ $status -eq 0 ] || { grep -A30 '✖' "$log" | head -120; }
+  # the runner's closing counts; a skipped or unfinished test counts as a failure here
+  count() { local n; n=$(grep -E "^# $1 [0-9]+" "$tap" | tail -1 | awk '{print $3}'); echo "${n:-0}"; }
+  p=$(count pass)
+  f=$(( $(count fail) + $(count cancelled) + $(count skipped) + $(count todo) ))
+  [ $status -eq 0 ] || [ "$f" -gt 0 ] || f=1
+  passed=$((passed + p))
+  failed=$((failed + f))
+else
+  failed=$((failed + 1))
+fi
 
 echo "test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
