@@ -4,7 +4,7 @@
     /usr/bin/python3 models/make_fixtures.py OUTDIR [--only NAME]
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
-e2e_r50_legacy, e2e_r18. A fixture whose files all exist and are newer than this script,
+e2e_r50_legacy, e2e_r18, e2e_default. A fixture whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
 Everything is deterministic: fixed seeds, 2 threads, float32, model.eval(), torch.no_grad().
@@ -32,6 +32,8 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
   e2e_r50_empty                  r50_fpn (no detection passes 0.05) on a 200x1000 image
   e2e_r50_legacy                 r50_det_legacy (eps 0.0) on the landscape image
   e2e_r18                        r18_det on a 300x400 image (more than 100 boxes survive NMS)
+  e2e_default                    the shipped models/default.safetensors (copied beside) on a
+                                 512x384 scene from scenes.py
 Each e2e_<case>.safetensors holds "image"; torchvision's outputs "boxes" [N,4], "labels" [N]
 (F32), "scores" [N], "masks" [N,H,W] U8 (= pasted mask probability > 0.5); and the
 intermediates "input" [1,Hp,Wp,3] (normalized, resized, padded), "rpn.boxes" [P,4] and
@@ -46,6 +48,7 @@ smallest final score gap, the smallest distance of any candidate score to 0.05).
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 import time
 import types
@@ -77,6 +80,10 @@ RESIDUAL_DAMPING = 0.5
 R18_LABELS = ["__background__", "circle", "square", "triangle"]
 DEPENDENCIES = [os.path.abspath(__file__), os.path.join(HERE, "convert.py"),
                 os.path.join(HERE, "model_file.py")]
+DEFAULT_MODEL = os.path.join(HERE, "default.safetensors")
+DEFAULT_SCENE = (7, 0, 384, 512)  # scenes.py seed, index, height, width
+DEFAULT_DEPENDENCIES = [DEFAULT_MODEL, os.path.join(HERE, "scenes.py"),
+                        os.path.join(HERE, "train.py")]
 
 
 # --- models -------------------------------------------------------------------------------
@@ -685,6 +692,32 @@ def make_e2e_r18(outdir, models):
         raise RuntimeError("e2e_r18: no detections")
 
 
+def load_default_model():
+    """The shipped model as a torchvision Mask R-CNN in eval mode (trainable BatchNorm with
+    running statistics, F16 weights widened to f32 exactly as the engine widens them)."""
+    import train
+    config, tensors, _ = model_file.read_model(DEFAULT_MODEL)
+    a, p = config["architecture"], config["preprocess"]
+    model = train.build_model(a["num_classes"], a["depth"], a["fpn_channels"], a["box_head"],
+                              a["mask_head_channels"], p["min_size"], p["max_size"])
+    state = {k: torch.from_numpy(v.astype(np.float32)) for k, v in tensors.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or not all(k.endswith("num_batches_tracked") for k in missing):
+        raise RuntimeError(f"default model: unexpected {unexpected}, missing {missing}")
+    return model.eval()
+
+
+def make_e2e_default(outdir, models):
+    """The shipped model on a generated scene: F16 weights, BatchNorm statistics, FPN 64."""
+    import scenes
+    seed, index, h, w = DEFAULT_SCENE
+    image, _ = scenes.render_scene(scenes.scene_rng(seed, index), w, h)
+    shutil.copyfile(DEFAULT_MODEL, os.path.join(outdir, "default.safetensors"))
+    out = write_e2e(outdir, "e2e_default", load_default_model(), image, "default.safetensors")
+    if len(out["scores"]) == 0:
+        raise RuntimeError("e2e_default: no detections")
+
+
 FIXTURES = {
     "r50_fpn": (make_r50_fpn, ["r50_fpn.safetensors", "r50_fpn_io.safetensors"]),
     "r18_fpn128": (make_r18_fpn128, ["r18_fpn128.safetensors", "r18_fpn128_io.safetensors"]),
@@ -697,11 +730,13 @@ FIXTURES = {
     "e2e_r50_legacy": (make_e2e_r50_legacy,
                        ["r50_det_legacy.safetensors", "e2e_r50_legacy.safetensors"]),
     "e2e_r18": (make_e2e_r18, ["r18_det.safetensors", "e2e_r18.safetensors"]),
+    "e2e_default": (make_e2e_default, ["default.safetensors", "e2e_default.safetensors"],
+                    DEFAULT_DEPENDENCIES),
 }
 
 
-def up_to_date(paths):
-    newest_source = max(os.path.getmtime(p) for p in DEPENDENCIES)
+def up_to_date(paths, extra_dependencies=()):
+    newest_source = max(os.path.getmtime(p) for p in DEPENDENCIES + list(extra_dependencies))
     return all(os.path.exists(p) and os.path.getmtime(p) > newest_source for p in paths)
 
 
@@ -715,11 +750,14 @@ def main(argv=None):
     torch.set_grad_enabled(False)
     models = Models()
     start = time.time()
-    for name, (make, files) in FIXTURES.items():
+    for name, (make, files, *extra) in FIXTURES.items():
         if args.only and name != args.only:
             continue
+        if make is make_e2e_default and not os.path.exists(DEFAULT_MODEL):
+            print(f"{name}: {os.path.relpath(DEFAULT_MODEL)} is not there yet, not made")
+            continue
         paths = [os.path.join(args.outdir, f) for f in files]
-        if up_to_date(paths):
+        if up_to_date(paths, *extra):
             print(f"{name}: up to date")
             continue
         t = time.time()

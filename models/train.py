@@ -3,10 +3,13 @@
 
     /usr/bin/python3 models/train.py --data DIR --out RUNDIR [--iterations N] [--batch B]
         [--lr LR] [--threads T] [--depth 18|34|50] [--fpn C] [--box-head C]
-        [--mask-head C] [--min-size N] [--max-size N] [--convert MODEL.safetensors]
+        [--mask-head C] [--min-size N] [--max-size N] [--init CHECKPOINT]
+        [--convert MODEL.safetensors]
 
 DIR holds annotations.json (COCO instances: polygon or RLE segmentation) and the images it
-names, under DIR/images/ or DIR/. The run directory keeps checkpoint.pth, written every
+names, under DIR/images/ or DIR/; or give --annotations FILE and --images DIR instead.
+--init starts from another run's checkpoint (every tensor whose shape fits, so a model
+trained on other classes lends its backbone and heads but not its class layers). The run directory keeps checkpoint.pth, written every
 --save-every iterations and at the end; a run started again with the same RUNDIR resumes
 from it. Each --log-every iterations a line shows the iteration, the losses, seconds per
 iteration and the time left. With --convert, the final weights are written as a model file
@@ -61,8 +64,8 @@ def segmentation_mask(seg, h, w):
 class CocoDataset:
     """Images with their boxes, labels (1..K in category-id order) and masks."""
 
-    def __init__(self, root):
-        with open(os.path.join(root, "annotations.json"), encoding="utf-8") as fh:
+    def __init__(self, annotations, root):
+        with open(annotations, encoding="utf-8") as fh:
             coco = json.load(fh)
         self.root = root
         self.categories = sorted(coco["categories"], key=lambda c: c["id"])
@@ -158,7 +161,10 @@ def save_checkpoint(path, model, optimizer, iteration, args, class_names):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", required=True, help="COCO dataset directory")
+    ap.add_argument("--data", help="COCO dataset directory (annotations.json, images/)")
+    ap.add_argument("--annotations", help="COCO annotations file (default DATA/annotations.json)")
+    ap.add_argument("--images", help="image directory (default DATA/images or DATA)")
+    ap.add_argument("--init", metavar="CHECKPOINT", help="initial weights from another run")
     ap.add_argument("--out", required=True, help="run directory (checkpoint, log)")
     ap.add_argument("--iterations", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=4)
@@ -180,12 +186,30 @@ def parse_args(argv):
         ap.error("--iterations, --batch and --threads must be at least 1")
     if not 0 < args.min_size <= args.max_size:
         ap.error("need 0 < --min-size <= --max-size")
+    if args.annotations is None:
+        if args.data is None:
+            ap.error("give --data DIR, or --annotations FILE and --images DIR")
+        args.annotations = os.path.join(args.data, "annotations.json")
+    if args.images is None:
+        if args.data is None:
+            ap.error("--annotations needs --images DIR (or --data DIR)")
+        args.images = args.data
     return args
+
+
+def initialize_from(model, path):
+    """Copy every tensor of a checkpoint whose name and shape fit the model."""
+    state = torch.load(path, map_location="cpu")
+    state = state.get("model", state)
+    own = model.state_dict()
+    fits = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(fits, strict=False)
+    print(f"train: {len(fits)} of {len(own)} tensors from {path}", flush=True)
 
 
 def train(args):
     torch.set_num_threads(args.threads)
-    data = CocoDataset(args.data)
+    data = CocoDataset(args.annotations, args.images)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "checkpoint.pth")
     num_classes = len(data.class_names) + 1
@@ -204,6 +228,8 @@ def train(args):
         optimizer.load_state_dict(state["optimizer"])
         start = state["iteration"]
         print(f"train: resuming from iteration {start}", flush=True)
+    elif args.init:
+        initialize_from(model, args.init)
 
     model.train()
     sums, count, t0 = {}, 0, time.time()
