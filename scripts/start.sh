@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
-# npm start: installs what is missing, builds the C core natively and as WebAssembly, and
-# reports what was built.
+# npm start: installs what is missing, builds the C core natively and as WebAssembly and the
+# npm package's modules, reports what was built, and segments a sample image with the CLI and
+# the default model once that model is in the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh native wasm wasm-mt
+bash scripts/build.sh native wasm wasm-mt package
 echo
 echo "start: built"
-for f in build/native/libmrw_core.a build/wasm/libmrw_core.a build/wasm-mt/libmrw_core.a; do
-  printf '  %-32s %8d bytes\n' "$f" "$(stat -c %s "$f")"
+for f in build/native/libmrw_core.a build/wasm/libmrw_core.a build/wasm-mt/libmrw_core.a \
+         dist/maskrcnn-wasm-simd.wasm dist/maskrcnn-wasm-threads.wasm dist/node/maskrcnn-wasm-node.wasm; do
+  printf '  %-40s %9d bytes\n' "$f" "$(stat -c %s "$f")"
 done
+
+model=models/default.safetensors
+sample=$(ls web/demo/samples/*.png 2>/dev/null | head -1 || true)
+echo
+if [ ! -f "$model" ]; then
+  echo "start: the default model ($model) is not there yet; segment with your own model file:"
+  echo "  node web/src/cli/main.js segment IMAGE.png --model MODEL.safetensors --overlay overlay.png"
+elif [ -z "$sample" ]; then
+  echo "start: no sample image in web/demo/samples/; segment your own:"
+  echo "  node web/src/cli/main.js segment IMAGE.png --overlay overlay.png"
+else
+  echo "start: segmenting $sample with the default model"
+  node web/src/cli/main.js segment "$sample" --json build/start.json --overlay build/start-overlay.png
+  echo "start: wrote build/start.json and build/start-overlay.png"
+fi
 echo "start: run the test suite with 'npm test', the kernel benchmark with 'npm run bench'"
