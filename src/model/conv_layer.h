@@ -13,11 +13,14 @@ extern "C" {
 
 /* A convolution bound to its weights: packed for the GEMM at load, with either its own bias
  * or a FrozenBatchNorm folded in (scale = gamma / sqrt(var + eps) into the weights,
- * beta - mean * scale as the bias). */
+ * beta - mean * scale as the bias). 3x3 stride-1 convolutions with enough channels run as
+ * Winograd F(2x2, 3x3): their packed weights are then the 16 transformed matrices (and only
+ * those). */
 typedef struct mrw_conv_layer {
   mrw_conv_shape shape; /* in_h, in_w are set per call */
   float *packed;
   float *bias;
+  int winograd; /* packed by mrw_winograd_pack_weights */
 } mrw_conv_layer;
 
 /* What the caller expects of the tensors it names. */

@@ -22,5 +22,20 @@ void mrw_runtime_free(mrw_runtime *rt) {
   if (!rt) return;
   mrw_thread_pool_free(rt->pool);
   free(rt->gemm_workspace);
+  free(rt->scratch);
   memset(rt, 0, sizeof *rt);
+}
+
+float *mrw_runtime_scratch(mrw_runtime *rt, size_t floats, mrw_error *err) {
+  if (floats <= rt->scratch_floats) return rt->scratch;
+  /* Free first: the old contents are not needed, and the peak stays one buffer. */
+  free(rt->scratch);
+  rt->scratch_floats = 0;
+  rt->scratch = malloc(floats * sizeof(float));
+  if (!rt->scratch) {
+    mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for %zu floats of scratch", floats);
+    return NULL;
+  }
+  rt->scratch_floats = floats;
+  return rt->scratch;
 }

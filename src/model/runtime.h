@@ -8,14 +8,21 @@
 extern "C" {
 #endif
 
-/* What a forward pass runs on: the thread pool and the GEMM's per-thread scratch. */
+/* What a forward pass runs on: the thread pool, the GEMM's per-thread scratch, and a larger
+ * scratch that grows to the most any call has asked for (the Winograd convolutions' bands). */
 typedef struct mrw_runtime {
   mrw_thread_pool *pool;
   float *gemm_workspace;
+  float *scratch;
+  size_t scratch_floats;
 } mrw_runtime;
 
 mrw_status mrw_runtime_init(mrw_runtime *rt, int threads, mrw_error *err);
 void mrw_runtime_free(mrw_runtime *rt); /* a zeroed runtime is a no-op */
+
+/* At least `floats` floats of scratch, valid until the next call; NULL (and err) when out of
+ * memory. */
+float *mrw_runtime_scratch(mrw_runtime *rt, size_t floats, mrw_error *err);
 
 #ifdef __cplusplus
 }
