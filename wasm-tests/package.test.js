@@ -144,7 +144,11 @@ describe('in Chromium', () => {
         assert.match(report.errors.notLoaded, /^true: segment: the image has not loaded/);
         assert.match(report.errors.wrongLength, /^true: segment: the pixel buffer has 7 bytes; a 2x2 RGBA image needs 16/);
         assert.match(report.errors.zeroSize, /^true: segment: image size 0x5 is not allowed/);
+        assert.match(report.errors.videoWithoutFrame, /^true: segment: the video has no frame yet/);
         assert.match(report.afterDispose, /^true: segment: this segmenter has been disposed/);
+        assert.equal(report.onPage.backend.worker, false);
+        assert.equal(report.onPage.backend.build, report.backend.build);
+        assertSameResult(report.onPage.result, expectedSmall, 'the engine on the page\'s thread');
       } finally {
         await page.close();
         await server.close();

@@ -76,6 +76,7 @@ async function main() {
     image: plain(await segmenter.segment(img, options)),
     offscreenCanvas: plain(await segmenter.segment(canvas, options)),
     imageBitmapLatest: plain(await segmenter.segmentLatest(bitmap, options)),
+    videoFrame: plain(await segmenter.segment(new VideoFrame(canvas, { timestamp: 0 }), options)),
   };
   report.drawn = drawnPixels(img, fromImageData);
 
@@ -85,10 +86,16 @@ async function main() {
     notLoaded: await message(segmenter.segment(new Image())),
     wrongLength: await message(segmenter.segment({ data: new Uint8Array(7), width: 2, height: 2 })),
     zeroSize: await message(segmenter.segment(new OffscreenCanvas(0, 5))),
+    videoWithoutFrame: await message(segmenter.segment(document.createElement('video'))),
   };
   report.afterErrors = plain(await segmenter.segment(img, options));
   await segmenter.dispose();
   report.afterDispose = await message(segmenter.segment(img, options));
+
+  // The engine on this (the page's) thread, in the build the page allows.
+  const onPage = await load({ model: q.get('model'), worker: false });
+  report.onPage = { backend: onPage.backend, result: plain(await onPage.segment(img, options)) };
+  await onPage.dispose();
   return report;
 }
 

@@ -54,7 +54,10 @@ export const nodePlatform = {
     return new RemoteEngine({
       post: (message, transfer) => worker.postMessage(message, transfer),
       onMessage: (handler) => worker.on('message', handler),
-      onError: (handler) => worker.on('error', (e) => handler(e.message)),
+      onError: (handler) => {
+        worker.on('error', (e) => handler(e.message));
+        worker.on('exit', (code) => handler(`the worker thread exited (code ${code})`));
+      },
       terminate: () => { worker.terminate(); },
       // An idle worker lets the process end; a call in flight keeps it alive.
       setBusy: (busy) => (busy ? worker.ref() : worker.unref()),
