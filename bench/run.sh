@@ -1,30 +1,96 @@
 #!/usr/bin/env bash
-# Benchmarks in WebAssembly under Node (not tests: they print numbers).
-#  1. kernels: the SIMD128 multiply-add ceiling of the 4x8 register tile, the packed GEMM,
-#     and a 3x3 256->256 convolution at 200x304, with 1 thread (SIMD build) and 1 and 2
-#     threads (SIMD + pthreads build);
-#  2. the whole model (ResNet-50-FPN Mask R-CNN, torchvision's test weights from
-#     models/make_fixtures.py) on an 800x1199 image: median per-stage milliseconds and the
-#     peak WebAssembly memory, 1 and 2 threads.
-# Usage: npm run bench [-- --kernels-only]
+# Benchmarks (not tests: they print numbers).
+#
+#   npm run bench                    maskrcnn-wasm against ONNX Runtime Web (bench/compare.mjs):
+#                                    torchvision's maskrcnn_resnet50_fpn with the weights of
+#                                    build/fixtures/r50_det.safetensors, exported to ONNX
+#                                    (bench/export_onnx.py), on 800x1199 and 512x767 images
+#                                    with 1 and 2 threads; 1 warm-up + 5 alternating runs
+#   npm run bench -- --quick         the same at 512x767 with 2 threads, 1 warm-up + 2 runs
+#   npm run bench -- --kernels       the C benchmarks in WebAssembly: kernel throughput (the
+#                                    SIMD128 multiply-add ceiling of the 4x8 register tile, the
+#                                    GEMM, a 3x3 256->256 convolution at 200x304; 1 and 2
+#                                    threads) and the whole model's per-stage time at 800x1199
+#   npm run bench -- --kernels-only  the kernel throughput only
+# Other arguments go to bench/compare.mjs (--runs N, --warmup N, --threads 1,2, --sizes ...).
+# The ONNX files, model files and images are cached in build/bench/ and remade when their
+# inputs change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+mode=compare
+quick=0
+args=()
+for a in "$@"; do
+  case $a in
+    --kernels) mode=kernels ;;
+    --kernels-only) mode=kernels-only ;;
+    --quick) quick=1; args+=("$a") ;;
+    *) args+=("$a") ;;
+  esac
+done
+
 bash scripts/setup.sh >/dev/null
-bash scripts/build.sh wasm wasm-mt >/dev/null
 node_run() { node --no-experimental-fetch "$@"; }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), node $(node --version)"
-echo
-echo "== kernels (GFLOP/s) =="
-node_run build/wasm/bench/kernel_bench.js wasm-simd 1
-node_run build/wasm-mt/bench/kernel_bench.js wasm-mt 1 2 | tail -n +2
-[ "${1:-}" = "--kernels-only" ] && exit 0
+if [ "$mode" != compare ]; then
+  bash scripts/build.sh wasm wasm-mt >/dev/null
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), node $(node --version)"
+  echo
+  echo "== kernels (GFLOP/s) =="
+  node_run build/wasm/bench/kernel_bench.js wasm-simd 1
+  node_run build/wasm-mt/bench/kernel_bench.js wasm-mt 1 2 | tail -n +2
+  [ "$mode" = kernels-only ] && exit 0
 
-/usr/bin/python3 models/make_fixtures.py build/fixtures --only e2e_r50 >/dev/null
-model=build/fixtures/r50_det.safetensors
-echo
-echo "== whole model, 800x1199 =="
-echo "-- wasm-simd, 1 thread"
-node_run build/wasm/bench/model_bench.js "$model" 1199 800 1 2
-echo "-- wasm-mt, 2 threads"
-node_run build/wasm-mt/bench/model_bench.js "$model" 1199 800 2 2
+  /usr/bin/python3 models/make_fixtures.py build/fixtures --only e2e_r50 >/dev/null
+  model=build/fixtures/r50_det.safetensors
+  echo
+  echo "== whole model, 800x1199 =="
+  echo "-- wasm-simd, 1 thread"
+  node_run build/wasm/bench/model_bench.js "$model" 1199 800 1 2
+  echo "-- wasm-mt, 2 threads"
+  node_run build/wasm-mt/bench/model_bench.js "$model" 1199 800 2 2
+  exit 0
+fi
+
+# Debian packages this benchmark alone needs, installed the way scripts/setup.sh installs its
+# own: python3-onnx checks the exported graph (torch.onnx.export itself is python3-torch's).
+BENCH_APT_PACKAGES=(python3-onnx)
+missing=()
+for pkg in "${BENCH_APT_PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench: run as root (or install these packages yourself)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+bash scripts/build.sh package >/dev/null
+if ! /usr/bin/python3 models/make_fixtures.py build/fixtures --only e2e_r50 >build/bench-fixtures.log 2>&1; then
+  [ -f build/fixtures/r50_det.safetensors ] || { cat build/bench-fixtures.log >&2; exit 1; }
+  echo "bench: models/make_fixtures.py failed (build/bench-fixtures.log); using the existing build/fixtures/r50_det.safetensors" >&2
+fi
+
+# SIZE SEED [MIN MAX]: the 512x767 image runs with a 512-pixel short side (not resized to 800).
+export_size() {
+  local size=$1 seed=$2
+  shift 2
+  local extra=()
+  [ $# -eq 2 ] && extra=(--min-size "$1" --max-size "$2")
+  # (OPENBLAS_CORETYPE: Debian's OpenBLAS mis-detects this CPU; speed only, same results)
+  OPENBLAS_CORETYPE=Cooperlake /usr/bin/python3 bench/export_onnx.py \
+    build/fixtures/r50_det.safetensors "build/bench/r50_det_$size" \
+    --height "${size%x*}" --width "${size#*x}" --seed "$seed" "${extra[@]}" >&2
+}
+mkdir -p build/bench
+[ $quick -eq 1 ] || export_size 800x1199 40
+export_size 512x767 41 512 853
+
+node bench/compare.mjs "${args[@]}"

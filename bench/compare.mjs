@@ -1,0 +1,279 @@
+// maskrcnn-wasm against ONNX Runtime Web on the same model, weights and pixels.
+//   node bench/compare.mjs [--quick] [--dir build/bench] [--sizes 800x1199,512x767]
+//                          [--threads 1,2] [--warmup 1] [--runs 5]
+// For each input size and thread count, each engine runs in its own process
+// (bench/engine.mjs); after the warm-up runs the two alternate, one image at a time, so that
+// both see the same machine. Prints per engine the median seconds per image (min–max), the
+// effective GFLOP/s (bench/flops.mjs's analytic count of the model on that image divided by
+// the median time), the process's peak RSS (VmHWM) and its WebAssembly memory, the ratios
+// ours / ONNX Runtime Web, whether both found the same instances (the parity criteria of
+// tests/test_model_parity.cc) and our per-stage profile; then a summary table.
+// --quick: 512x767, 2 threads, 1 warm-up + 2 runs.
+// The files come from bench/export_onnx.py (bench/run.sh makes them).
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { modelFlops } from './flops.mjs';
+
+const PARITY = { boxIou: 0.99, scoreDiff: 1e-3, maskIou: 0.98 };
+const STAGES = [
+  ['preprocess', 'preprocess'], ['backbone', 'backbone'], ['fpn', 'FPN'], ['rpn', 'RPN'],
+  ['boxHead', 'box head'], ['maskHead', 'mask head'], ['paste', 'paste'],
+];
+
+function parseArgs(argv) {
+  const o = { dir: 'build/bench', sizes: '800x1199,512x767', threads: '1,2', warmup: 1, runs: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') Object.assign(o, { sizes: '512x767', threads: '2', warmup: 1, runs: 2, quick: true });
+    else if (['--dir', '--sizes', '--threads', '--warmup', '--runs'].includes(a) && i + 1 < argv.length) o[a.slice(2)] = argv[++i];
+    else throw new Error(`compare: unknown argument ${a}`);
+  }
+  o.sizes = o.sizes.split(',').map((s) => s.trim());
+  o.threads = String(o.threads).split(',').map(Number);
+  o.warmup = Number(o.warmup);
+  o.runs = Number(o.runs);
+  if (o.threads.some((t) => !(t >= 1)) || !(o.runs >= 1) || !(o.warmup >= 0)) throw new Error('compare: bad --threads, --runs or --warmup');
+  return o;
+}
+
+// --- child processes ------------------------------------------------------------------------
+
+function startEngine(kind, prefix, threads) {
+  const proc = fork(new URL('./engine.mjs', import.meta.url), [kind, prefix, String(threads)],
+                    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = [];
+  proc.on('message', (m) => {
+    const w = waiting.shift();
+    if (!w) return;
+    if (m.error) w.reject(new Error(`${kind}: ${m.error}`));
+    else w.resolve(m);
+  });
+  proc.on('exit', (code, signal) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`${kind} engine process ended (${signal ?? code})`));
+  });
+  const request = (message) => new Promise((resolve, reject) => {
+    waiting.push({ resolve, reject });
+    if (message) proc.send(message);
+  });
+  const ready = request(null);
+  return {
+    kind, ready,
+    run: (detail) => request({ cmd: 'run', detail }),
+    stats: () => request({ cmd: 'stats' }),
+    // (after its stats, or when the other engine failed: nothing of it is needed any more)
+    close: () => new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', resolve);
+      proc.kill();
+    }),
+  };
+}
+
+// --- parity ---------------------------------------------------------------------------------
+
+function decodeRuns(runs, pixels) {
+  const mask = new Uint8Array(pixels);
+  let p = 0;
+  runs.forEach((length, i) => {
+    if (i % 2) mask.fill(1, p, p + length);
+    p += length;
+  });
+  if (p !== pixels) throw new Error(`mask runs cover ${p} pixels, expected ${pixels}`);
+  return mask;
+}
+
+function maskIou(a, b) {
+  let inter = 0, union = 0;
+  for (let i = 0; i < a.length; i++) {
+    inter += a[i] & b[i];
+    union += a[i] | b[i];
+  }
+  return union ? inter / union : 1;
+}
+
+function boxIou(a, b) {
+  const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const inter = ix * iy;
+  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+  return union > 0 ? inter / union : Number(a.every((v, i) => v === b[i]));
+}
+
+/** tests/test_model_parity.cc's criteria, the peer as the reference: each of its instances,
+ * best score first, takes the unused instance of ours with the same label and the highest box
+ * IoU, which must be >= 0.99, with |score difference| <= 1e-3 and mask IoU >= 0.98; and the
+ * counts are equal. */
+function parity(reference, ours, pixels) {
+  const used = new Array(ours.length).fill(false);
+  const worst = { boxIou: 1, scoreDiff: 0, maskIou: 1 };
+  const problems = [];
+  reference.forEach((r, i) => {
+    let best = -1, bestIou = 0;
+    ours.forEach((o, j) => {
+      if (used[j] || o.label !== r.label) return;
+      const iou = boxIou(r.box, o.box);
+      if (iou > bestIou) { best = j; bestIou = iou; }
+    });
+    if (best < 0 || bestIou < PARITY.boxIou) {
+      problems.push(`peer instance ${i} (label ${r.label}, score ${r.score.toFixed(5)}) has no partner (best box IoU ${bestIou.toFixed(4)})`);
+      return;
+    }
+    used[best] = true;
+    const o = ours[best];
+    const scoreDiff = Math.abs(o.score - r.score);
+    const miou = maskIou(decodeRuns(r.runs, pixels), decodeRuns(o.runs, pixels));
+    worst.boxIou = Math.min(worst.boxIou, bestIou);
+    worst.scoreDiff = Math.max(worst.scoreDiff, scoreDiff);
+    worst.maskIou = Math.min(worst.maskIou, miou);
+    if (scoreDiff > PARITY.scoreDiff) problems.push(`instance ${i}: score ${o.score} vs ${r.score}`);
+    if (miou < PARITY.maskIou) problems.push(`instance ${i}: mask IoU ${miou.toFixed(4)}`);
+  });
+  if (ours.length !== reference.length) problems.push(`counts differ: ours ${ours.length}, peer ${reference.length}`);
+  const labels = new Set(reference.map((r) => r.label));
+  return { pass: problems.length === 0, problems, worst, count: reference.length, ourCount: ours.length, labels: labels.size };
+}
+
+// --- numbers --------------------------------------------------------------------------------
+
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b), n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+const mib = (bytes) => `${Math.round(bytes / 2 ** 20)} MiB`;
+const fixed = (v, d) => (Number.isFinite(v) ? v.toFixed(d) : '–');
+const secondsCell = (s) => `${fixed(median(s), 2)} (${fixed(Math.min(...s), 2)}–${fixed(Math.max(...s), 2)})`;
+
+function table(header, rows) {
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
+  const flags = cpuinfo.match(/^flags\s*:\s*(.*)$/m)?.[1].split(/\s+/) ?? [];
+  const simd = ['avx512f', 'avx2', 'avx', 'sse4_2'].find((f) => flags.includes(f));
+  const mhz = cpuinfo.match(/^cpu MHz\s*:\s*([\d.]+)/m)?.[1];
+  return `${os.cpus().length} cores, ${model}${mhz ? ` at ${(Number(mhz) / 1000).toFixed(2)} GHz` : ''}` +
+    `${simd ? ` (${simd.toUpperCase().replace('_', '.')}${flags.includes('fma') ? ', FMA' : ''})` : ''}, ` +
+    `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${os.release()}, Node ${process.version}`;
+}
+
+// --- one configuration ----------------------------------------------------------------------
+
+async function runConfiguration(o, size, threads) {
+  const prefix = path.join(o.dir, `r50_det_${size}`);
+  const meta = JSON.parse(readFileSync(`${prefix}.json`, 'utf8'));
+  console.log(`\n== ${size}, ${threads} thread${threads > 1 ? 's' : ''} ==`);
+  console.log(`  network input ${meta.resized.join('x')} (padded ${meta.padded.join('x')}), ` +
+              `min_size ${meta.min_size}, max_size ${meta.max_size}; image seed ${meta.seed}`);
+
+  const engines = [
+    { name: 'ours', label: 'maskrcnn-wasm', seconds: [], timings: [] },
+    { name: 'ort', label: 'ONNX Runtime Web', seconds: [], timings: [] },
+  ];
+  try {
+    // Loaded one after the other: neither load competes with the other's.
+    for (const e of engines) {
+      e.proc = startEngine(e.name, prefix, threads);
+      e.ready = await e.proc.ready;
+    }
+    console.log(`  ${engines.map((e) => `${e.ready.version}: loaded in ${e.ready.loadSeconds.toFixed(1)} s`).join('; ')}`);
+    for (let w = 0; w < o.warmup; w++) {
+      for (const e of engines) {
+        const r = await e.proc.run(w === 0);
+        if (w === 0) e.instances = r.instances;
+        e.count = r.count;
+        console.log(`  warm-up ${w + 1}: ${e.name} ${r.seconds.toFixed(2)} s, ${r.count} instances`);
+      }
+    }
+    for (let i = 0; i < o.runs; i++) {
+      const order = i % 2 ? [engines[1], engines[0]] : engines;
+      const line = [];
+      for (const e of order) {
+        const detail = !e.instances;
+        const r = await e.proc.run(detail);
+        if (detail) e.instances = r.instances;
+        e.count = r.count;
+        e.seconds.push(r.seconds);
+        if (r.timings) e.timings.push(r.timings);
+        line.push(`${e.name} ${r.seconds.toFixed(2)} s`);
+      }
+      console.log(`  run ${i + 1}: ${line.join(', ')}`);
+    }
+    for (const e of engines) e.stats = await e.proc.stats();
+  } finally {
+    await Promise.all(engines.map((e) => e.proc?.close()));
+  }
+
+  const [mine, theirs] = engines;
+  const pixels = meta.height * meta.width;
+  const check = parity(theirs.instances, mine.instances, pixels);
+  const flops = modelFlops(meta.config, { padded: meta.padded, proposals: meta.torchvision.proposals, detections: theirs.count });
+  const profiled = Object.values(meta.torchvision.flops).reduce((s, v) => s + v, 0);
+  const gflops = (e) => flops.total / 1e9 / median(e.seconds);
+
+  console.log(`  parity: ${check.pass ? 'PASS' : 'FAIL'} — ${check.count} instances (peer) / ${check.ourCount} (ours), ` +
+              `${check.labels} labels; worst box IoU ${check.worst.boxIou.toFixed(5)}, ` +
+              `score diff ${check.worst.scoreDiff.toExponential(1)}, mask IoU ${check.worst.maskIou.toFixed(5)}`);
+  for (const p of check.problems.slice(0, 10)) console.log(`    ${p}`);
+  if (check.problems.length > 10) console.log(`    … ${check.problems.length - 10} more`);
+  console.log(`  model: ${(flops.total / 1e9).toFixed(1)} GFLOP (analytic, ${meta.torchvision.proposals} proposals, ` +
+              `${theirs.count} detections; torch.profiler's conv2d + addmm on this image: ${(profiled / 1e9).toFixed(1)}, ` +
+              `analytic without the transposed conv: ${((flops.total - flops.transposed) / 1e9).toFixed(1)})`);
+  console.log(table(
+    ['engine', 's / image, median (min–max)', 'GFLOP/s', 'peak RSS', 'WASM memory'],
+    engines.map((e) => [e.label, secondsCell(e.seconds), fixed(gflops(e), 1), mib(e.stats.peakRss), mib(e.stats.wasmBytes)])
+      .concat([['ours / peer', fixed(median(mine.seconds) / median(theirs.seconds), 2), fixed(gflops(mine) / gflops(theirs), 2),
+                fixed(mine.stats.peakRss / theirs.stats.peakRss, 2), fixed(mine.stats.wasmBytes / theirs.stats.wasmBytes, 2)]])));
+
+  console.log(`  our stages (median over the ${mine.timings.length} timed runs):`);
+  const stageRows = STAGES.map(([key, name]) => {
+    const ms = median(mine.timings.map((t) => t[key]));
+    const f = flops.stages[key];
+    return [name, fixed(ms, 0), f ? fixed(f / 1e9, 1) : '–', f ? fixed(f / 1e6 / ms, 1) : '–'];
+  });
+  const sum = STAGES.reduce((s, [key]) => s + median(mine.timings.map((t) => t[key])), 0);
+  stageRows.push(['sum of stages', fixed(sum, 0), fixed(flops.total / 1e9, 1), fixed(flops.total / 1e6 / sum, 1)]);
+  console.log(table(['stage', 'ms', 'GFLOP', 'GFLOP/s'], stageRows));
+
+  return { size, threads, mine, theirs, check, flops, gflops };
+}
+
+// --- main -----------------------------------------------------------------------------------
+
+const o = parseArgs(process.argv.slice(2));
+console.log(`maskrcnn-wasm vs ONNX Runtime Web: ResNet-50-FPN Mask R-CNN (torchvision's ` +
+            `maskrcnn_resnet50_fpn, 91 classes), the same weights and pixels`);
+console.log(`machine: ${machine()}`);
+const load = () => os.loadavg().map((v) => v.toFixed(2)).join(', ');
+console.log(`load average at the start: ${load()} (1, 5, 15 minutes)`);
+console.log(`runs: ${o.warmup} warm-up + ${o.runs} timed per engine, alternating; each engine in its own process`);
+const results = [];
+for (const size of o.sizes) {
+  for (const threads of o.threads) results.push(await runConfiguration(o, size, threads));
+}
+
+console.log(`\nload average at the end: ${load()}`);
+console.log('\n== summary ==');
+console.log(table(
+  ['input', 'threads', 'ours s/image', 'ONNX RT Web s/image', 'time ours/peer', 'GFLOP/s ours, peer',
+   'peak RSS ours, peer (ratio)', 'WASM memory ours, peer (ratio)', 'parity'],
+  results.map(({ size, threads, mine, theirs, check, gflops }) => [
+    size, threads, secondsCell(mine.seconds), secondsCell(theirs.seconds),
+    fixed(median(mine.seconds) / median(theirs.seconds), 2),
+    `${fixed(gflops(mine), 1)}, ${fixed(gflops(theirs), 1)}`,
+    `${mib(mine.stats.peakRss)}, ${mib(theirs.stats.peakRss)} (${fixed(mine.stats.peakRss / theirs.stats.peakRss, 2)})`,
+    `${mib(mine.stats.wasmBytes)}, ${mib(theirs.stats.wasmBytes)} (${fixed(mine.stats.wasmBytes / theirs.stats.wasmBytes, 2)})`,
+    check.pass ? 'PASS' : 'FAIL',
+  ])));
+if (results.some((r) => !r.check.pass)) {
+  console.log('parity: FAIL');
+  process.exitCode = 1;
+} else {
+  console.log('parity: PASS');
+}
