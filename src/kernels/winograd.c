@@ -194,14 +194,16 @@ static void finish_tile(const wino_job *job, size_t t, const float *m) {
   for (size_t co = 0; co < out_c; co += 4) {
     size_t width = out_c - co < 4 ? out_c - co : 4;
     v128_t point[MRW_WINOGRAD_POINTS], y[4];
-    for (int p = 0; p < MRW_WINOGRAD_POINTS; p++) point[p] = load_n(m + p * job->plan.m_floats + co, width);
+    for (int p = 0; p < MRW_WINOGRAD_POINTS; p++)
+      point[p] = load_n(m + p * job->plan.m_floats + co, width);
     output_transform4(point, y);
     v128_t bias = e && e->bias ? load_n(e->bias + co, width) : zero;
     for (int i = 0; i < 4; i++) {
       if (i / 2 >= rows || i % 2 >= cols) continue;
       v128_t v = y[i];
       if (e && e->bias) v = wasm_f32x4_add(v, bias);
-      if (e && e->residual) v = wasm_f32x4_add(v, load_n(e->residual + pixel[i] * e->ldr + co, width));
+      if (e && e->residual)
+        v = wasm_f32x4_add(v, load_n(e->residual + pixel[i] * e->ldr + co, width));
       if (e && e->relu) v = wasm_f32x4_max(v, zero);
       store_n(job->output + pixel[i] * out_c + co, v, width);
     }
