@@ -6,7 +6,12 @@ const areas = new WeakMap();
 
 /** Pixels in an instance's mask. */
 export function maskArea(instance) {
-  if (!areas.has(instance)) areas.set(instance, instance.mask.data.reduce((sum, v) => sum + v, 0));
+  if (!areas.has(instance)) {
+    const { data } = instance.mask;
+    let sum = 0;
+    for (let i = 0; i < data.length; i++) sum += data[i];
+    areas.set(instance, sum);
+  }
   return areas.get(instance);
 }
 
