@@ -8,7 +8,7 @@ import { ImageControl } from './image-control.js';
 import { InstanceList } from './instance-list.js';
 import { paintInstances } from './instance-painter.js';
 import {
-  backendNote, cameraErrorMessage, clearMessage, formatDuration, segmentErrorMessage, showMessage,
+  backendNote, cameraErrorMessage, clearMessage, formatDuration, formatRate, segmentErrorMessage, showMessage,
 } from './messages.js';
 import { ModelControl } from './model-control.js';
 import { SAMPLES } from './samples/samples.js';
@@ -93,7 +93,7 @@ const webcam = new WebcamSession($('webcam-video'), {
   onStats({ segmented, skipped, fps }) {
     const stats = $('webcam-stats');
     stats.dataset.segmented = String(segmented);
-    stats.textContent = `${fps.toFixed(1)} fps · ${segmented} frames segmented, ${skipped} skipped while the engine was busy`;
+    stats.textContent = `${formatRate(fps)} · ${segmented} frames segmented, ${skipped} skipped while the engine was busy`;
   },
   onError(error) {
     showMessage(message, segmentErrorMessage(error), 'camera');

@@ -55,6 +55,13 @@ export function formatDuration(ms) {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** "12 fps", "2.5 fps", "0.31 fps (3.2 s a frame)" */
+export function formatRate(fps) {
+  if (fps >= 10) return `${Math.round(fps)} fps`;
+  if (fps >= 1) return `${fps.toFixed(1)} fps`;
+  return fps > 0 ? `${fps.toFixed(2)} fps (${(1 / fps).toFixed(1)} s a frame)` : '– fps';
+}
+
 /** The note on which engine runs: build, threads, worker. */
 export function backendNote({ build, threads, worker }) {
   const where = worker ? 'in a worker' : 'on the page\'s thread';
