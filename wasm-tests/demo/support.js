@@ -1,6 +1,6 @@
 // What the demo's browser tests share: the serve script the user runs (started on a free
-// port), the model to test with, Chromium (optionally with a fake camera), and where
-// screenshots go.
+// port), the model to test with, Chromium (optionally with a fake camera filming a sample
+// picture), and where screenshots go.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM, launchChromium } from '../support/browser.js';
+import { writePanningY4m } from './fake-camera.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'build', 'screenshots', 'demo');
+/** What the fake camera films. */
+export const CAMERA_SCENE = join(ROOT, 'web', 'demo', 'samples', 'scene-7.png');
 
 // The shipped model once it is there; until then the end-to-end fixture made by
 // models/make_fixtures.py (random weights: many instances with spread scores).
@@ -59,21 +62,23 @@ export async function startServeScript() {
   };
 }
 
-const CAMERA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
-
 /**
- * Chromium as the package's tests start it; with { camera: true } it also has Chromium's fake
- * camera (a moving test pattern) and grants it without asking.
+ * Chromium as the package's tests start it; with { camera: PNG } it also has Chromium's fake
+ * camera, filming that picture (panning slowly), and grants it without asking.
  */
-export async function launchBrowser({ camera = false } = {}) {
+export async function launchBrowser({ camera = null } = {}) {
   if (!camera) return launchChromium();
   // The shared launcher takes no extra flags; this one adds the fake camera's.
   const profile = mkdtempSync(join(tmpdir(), 'mrw-chromium-'));
+  const video = join(profile, 'camera.y4m');
+  writePanningY4m(camera, video);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...CAMERA_ARGS],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`],
   });
   const messages = [];
   context.on('page', (page) => {
