@@ -43,6 +43,9 @@ function drawCaption(ctx, text, x, y, background) {
 
 // drawImage blends; putImageData would overwrite what is under the mask.
 function toCanvas(imageData) {
+  if (typeof OffscreenCanvas !== 'function' && typeof document === 'undefined') {
+    throw new Error('drawInstances: there is no OffscreenCanvas or document here to draw masks with (use masks: false)');
+  }
   const canvas = typeof OffscreenCanvas === 'function'
     ? new OffscreenCanvas(imageData.width, imageData.height)
     : Object.assign(document.createElement('canvas'), { width: imageData.width, height: imageData.height });
