@@ -49,6 +49,7 @@ describe('serving the demo', { timeout: 180_000 }, () => {
     t.diagnostic(said);
     assert.match(said, /^The model file “no-such-model\.safetensors” is not on this server .* was not found\)\. Open a model file/);
     assert.equal(await page.locator('#instance-list li').count(), 0);
+    assert.match(await page.locator('#backend').textContent(), /not running/);
     assert.equal(await page.locator('#model-progress-box').isHidden(), true);
     t.diagnostic(`screenshot: ${await screenshot(page, 'missing-model')}`);
     await page.close();

@@ -67,6 +67,7 @@ const models = new ModelControl({
   onError(text) {
     showMessage(message, text, 'model');
     setStatus(models.segmenter ? 'The previous model is still in use.' : 'No model is loaded.');
+    if (!models.segmenter) $('backend').textContent = 'Engine: not running (it starts with a model).';
   },
 });
 
