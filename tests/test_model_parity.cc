@@ -101,6 +101,8 @@ TEST(Parity, ResNet50FpnPortrait) { check_case("e2e_r50_portrait"); }
 TEST(Parity, ResNet50FpnSmallOddSize) { check_case("e2e_r50_small"); }
 TEST(Parity, ResNet50FpnLegacyNames) { check_case("e2e_r50_legacy"); }
 TEST(Parity, ResNet18Fpn128Box256FourClasses) { check_case("e2e_r18", 1); }
+// The shipped model: trained BatchNorm statistics folded at load, F16 weights, FPN 64.
+TEST(Parity, ShippedDefaultModel) { check_case("e2e_default"); }
 
 TEST(Parity, NothingPassesTheScoreThreshold) {
   ModelFilePtr io = open_fixture("e2e_r50_empty.safetensors");
