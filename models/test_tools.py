@@ -171,7 +171,7 @@ class ConvertCommand(unittest.TestCase):
 
 
 class TrainCommand(unittest.TestCase):
-    def test_two_iterations_resume_and_convert(self):
+    def test_two_iterations_resume_convert_and_init(self):
         with tempfile.TemporaryDirectory() as tmp:
             data = os.path.join(tmp, "data")
             scenes.write_dataset(data, 3, seed=4, width=128, height=96)
@@ -187,8 +187,13 @@ class TrainCommand(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("resuming from iteration 1", r.stdout)
             self.assertIn("iter 2/2", r.stdout)
-            config, _, _ = model_file.read_model(out)
+            config, tensors, _ = model_file.read_model(out)
             self.assertEqual(config["labels"][1:], scenes.CLASSES)
+            # a new run starting from the model file takes all of its tensors
+            common[common.index(run)] = os.path.join(tmp, "run2")
+            r = run_tool(*common, "--iterations", "1", "--init", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(f"train: {len(tensors)} of ", r.stdout)
 
 
 if __name__ == "__main__":

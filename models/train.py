@@ -8,8 +8,9 @@
 
 DIR holds annotations.json (COCO instances: polygon or RLE segmentation) and the images it
 names, under DIR/images/ or DIR/; or give --annotations FILE and --images DIR instead.
---init starts from another run's checkpoint (every tensor whose shape fits, so a model
-trained on other classes lends its backbone and heads but not its class layers). The run directory keeps checkpoint.pth, written every
+--init starts from another run's checkpoint or from a model file such as
+models/default.safetensors (every tensor whose shape fits, so a model trained on other
+classes lends its backbone and heads but not its class layers). The run directory keeps checkpoint.pth, written every
 --save-every iterations and at the end; a run started again with the same RUNDIR resumes
 from it. Each --log-every iterations a line shows the iteration, the losses, seconds per
 iteration and the time left. With --convert, the final weights are written as a model file
@@ -164,7 +165,8 @@ def parse_args(argv):
     ap.add_argument("--data", help="COCO dataset directory (annotations.json, images/)")
     ap.add_argument("--annotations", help="COCO annotations file (default DATA/annotations.json)")
     ap.add_argument("--images", help="image directory (default DATA/images or DATA)")
-    ap.add_argument("--init", metavar="CHECKPOINT", help="initial weights from another run")
+    ap.add_argument("--init", metavar="CHECKPOINT",
+                    help="initial weights: another run's checkpoint.pth or a model file")
     ap.add_argument("--out", required=True, help="run directory (checkpoint, log)")
     ap.add_argument("--iterations", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=4)
@@ -198,9 +200,14 @@ def parse_args(argv):
 
 
 def initialize_from(model, path):
-    """Copy every tensor of a checkpoint whose name and shape fit the model."""
-    state = torch.load(path, map_location="cpu")
-    state = state.get("model", state)
+    """Copy every tensor of a checkpoint (or of a model file) whose name and shape fit."""
+    if path.endswith(".safetensors"):
+        import model_file
+        _, tensors, _ = model_file.read_model(path)
+        state = {k: torch.from_numpy(v.astype(np.float32)) for k, v in tensors.items()}
+    else:
+        state = torch.load(path, map_location="cpu")
+        state = state.get("model", state)
     own = model.state_dict()
     fits = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     model.load_state_dict(fits, strict=False)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm start: installs what is missing, builds the C core natively and as WebAssembly and the
-# npm package's modules, reports what was built, and segments a sample image with the CLI and
-# the default model once that model is in the repository.
+# npm package's modules, reports what was built, segments a sample image with the CLI and the
+# default model, then serves the demo page on localhost (with the headers that turn threads
+# on) and prints its address. START_NO_SERVE=1 stops after the sample.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -27,4 +28,8 @@ else
   node web/src/cli/main.js segment "$sample" --json build/start.json --overlay build/start-overlay.png
   echo "start: wrote build/start.json and build/start-overlay.png"
 fi
-echo "start: run the test suite with 'npm test', the kernel benchmark with 'npm run bench'"
+echo "start: run the test suite with 'npm test', the benchmark with 'npm run bench'"
+if [ "${START_NO_SERVE:-}" != 1 ]; then
+  echo "start: serving the demo (Ctrl-C stops it)"
+  exec node scripts/serve.js
+fi

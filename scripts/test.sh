@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: setup, reference fixtures from torchvision, then the Google Test suite
-# natively, under ASan + UBSan, and compiled to WebAssembly (SIMD, then SIMD + pthreads) under
-# Node; then the npm package's tests (wasm-tests/, node:test: the JS API and CLI in Node, the
+# The whole test suite: setup, reference fixtures from torchvision, the model tools' tests, then
+# the Google Test suite natively, under ASan + UBSan, and compiled to WebAssembly (SIMD, then
+# SIMD + pthreads) under Node; then the npm package's tests (wasm-tests/, node:test: the JS API and CLI in Node, the
 # packed package in Chromium). Ends with one "N passed, N failed" line over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,20 @@ echo "test: making reference fixtures with torchvision (build/fixtures)"
 
 passed=0
 failed=0
+
+# The model tools (RLE, scene generator, converter command line, a short training run).
+echo "test: running the model tools' tests (models/test_tools.py)"
+log=build/models.test.log
+/usr/bin/python3 -m unittest -v models/test_tools.py >"$log" 2>&1
+status=$?
+grep -E ' \.\.\. |^Ran ' "$log"
+[ $status -eq 0 ] || tail -40 "$log"
+p=$(grep -cE ' \.\.\. ok$' "$log" || true)
+f=$(grep -cE ' \.\.\. (FAIL|ERROR|skipped)' "$log" || true)
+[ $status -eq 0 ] || [ "$f" -gt 0 ] || f=1
+passed=$((passed + p))
+failed=$((failed + f))
+
 for variant in native asan wasm wasm-mt; do
   if ! bash scripts/build.sh "$variant"; then
     failed=$((failed + 1))

@@ -11,4 +11,4 @@ export function defaultModel() {
 
 export const NO_MODEL_MESSAGE =
   'a model is needed: pass --model FILE (a model file made by models/convert.py); ' +
-  'the default model (models/default.safetensors) is not shipped yet';
+  'the default model (models/default.safetensors) is missing from this package';
