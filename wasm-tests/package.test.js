@@ -4,7 +4,7 @@
 // the Node results for the same pixels.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -78,9 +78,14 @@ test('the tarball holds the code, types, WebAssembly assets and CLI, and no sour
     assert.ok(files.includes(f), `the tarball lacks ${f}`);
   }
   for (const f of files) assert.ok(!/^(src|tests|wasm-tests|build|bench|fuzz|scripts|examples)\//.test(f), `the tarball holds ${f}`);
+  // The default model ships when the repository has it, and no other model file does.
+  const defaultModel = join(ROOT, 'models', 'default.safetensors');
+  const modelBytes = existsSync(defaultModel) ? statSync(defaultModel).size : 0;
+  assert.equal(files.includes('models/default.safetensors'), modelBytes > 0);
+  assert.deepEqual(files.filter((f) => f.startsWith('models/') && f !== 'models/default.safetensors'), []);
   const size = statSync(tarball).size;
-  t.diagnostic(`${files.length} files, ${(size / 1024).toFixed(0)} KB`);
-  assert.ok(size < 2 << 20, `the tarball is ${size} bytes`);
+  t.diagnostic(`${files.length} files, ${(size / 1024).toFixed(0)} KB (the default model: ${(modelBytes / 1024).toFixed(0)} KB unpacked)`);
+  assert.ok(size < (2 << 20) + modelBytes, `the tarball is ${size} bytes`);
 });
 
 test('installed into an empty project: imported by name in Node, and its CLI runs', { timeout: 120_000 }, async () => {
