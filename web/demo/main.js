@@ -20,11 +20,11 @@ const $ = (id) => document.getElementById(id);
 // Live video needs few masks; fewer instances also make the mask head quicker.
 const WEBCAM_MAX_INSTANCES = 10;
 
-const DEFAULT_MODEL = {
-  name: 'default.safetensors',
-  label: 'Default: ResNet-18, six shapes',
-  url: new URL('../../models/default.safetensors', import.meta.url).href,
-};
+// The models in the repository, the default first.
+const SHIPPED_MODELS = [
+  { file: 'default.safetensors', label: 'Default: ResNet-18, six shapes' },
+  { file: 'fruits-nuts.safetensors', label: 'Fruits and nuts: dates, figs, hazelnuts (your photos)' },
+].map(({ file, label }) => ({ name: file, label, url: new URL(`../../models/${file}`, import.meta.url).href }));
 
 const params = new URLSearchParams(location.search);
 const firstSample = Math.min(SAMPLES.length - 1, Math.max(0, Number(params.get('sample')) || 0));
@@ -104,10 +104,10 @@ const webcam = new WebcamSession($('webcam-video'), {
 
 function modelChoices() {
   const asked = params.get('model');
-  if (!asked) return [DEFAULT_MODEL];
+  if (!asked) return SHIPPED_MODELS;
   const url = new URL(asked, location.href).href;
   const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || url);
-  return [{ name, label: `From the address: ${name}`, url }, DEFAULT_MODEL];
+  return [{ name, label: `From the address: ${name}`, url }, ...SHIPPED_MODELS];
 }
 
 // --- image mode ----------------------------------------------------------------------------
