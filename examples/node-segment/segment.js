@@ -36,7 +36,8 @@ try {
   }
   const overlay = PNG.sync.write({ width: image.width, height: image.height, data: drawOverlay(image, result) });
   await writeFile(output, overlay);
-  console.log(`${result.instances.length} instances in ${Math.round(result.timings.total)} ms; wrote ${output}`);
+  const count = result.instances.length;
+  console.log(`${count} instance${count === 1 ? '' : 's'} in ${Math.round(result.timings.total)} ms; wrote ${output}`);
 } finally {
   await segmenter.dispose();
 }

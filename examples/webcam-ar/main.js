@@ -42,7 +42,8 @@ function onFrame() {
     overlay.height = result.height;  // also clears the canvas
     drawInstances(overlay.getContext('2d'), result, { opacity: 0.6 });
     const fps = (frames * 1000) / (performance.now() - startedAt);
-    status.textContent = `${result.instances.length} instances · frame ${frames} · ${fps.toPrecision(2)} fps`;
+    const count = result.instances.length;
+    status.textContent = `${count} instance${count === 1 ? '' : 's'} · frame ${frames} · ${fps.toPrecision(2)} fps`;
     document.body.dataset.frames = String(frames);
   }, (error) => {
     status.textContent = `Error: ${error.message}`;
