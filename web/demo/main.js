@@ -13,7 +13,7 @@ import {
 import { ModelControl } from './model-control.js';
 import { SAMPLES } from './samples/samples.js';
 import { clearTimings, showTimings } from './timings-view.js';
-import { WebcamSession } from './webcam.js';
+import { WebcamLoop } from './webcam.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -82,7 +82,7 @@ const images = new ImageControl({ fileInput: $('image-file'), gallery: $('sample
     onError: (text) => showMessage(message, text, 'image'),
   });
 
-const webcam = new WebcamSession($('webcam-video'), {
+const webcam = new WebcamLoop($('webcam-video'), {
   segmenter: () => models.segmenter,
   options: () => ({ scoreThreshold: state.threshold, maxInstances: WEBCAM_MAX_INSTANCES }),
   onResult(result) {

@@ -3,11 +3,11 @@
 // resolve to null: skipped). Results arrive as fast as the engine goes, the video never waits.
 import { FpsMeter } from './fps-meter.js';
 
-export class WebcamSession {
+export class WebcamLoop {
   #video;
   #hooks;
   #stream = null;
-  #session = 0;  // results of an earlier session are ignored
+  #run = 0;  // results of an earlier start are ignored
   #meter = new FpsMeter();
   #stats = { segmented: 0, skipped: 0, fps: 0 };
 
@@ -33,37 +33,37 @@ export class WebcamSession {
       audio: false,
     });
     this.#stream = stream;
-    const session = ++this.#session;
+    const run = ++this.#run;
     this.#meter.reset();
     this.#stats = { segmented: 0, skipped: 0, fps: 0 };
     this.#video.srcObject = stream;
     await this.#video.play();
-    if (session === this.#session) this.#nextFrame(session);
+    if (run === this.#run) this.#nextFrame(run);
   }
 
   stop() {
-    this.#session += 1;
+    this.#run += 1;
     for (const track of this.#stream?.getTracks() ?? []) track.stop();
     this.#stream = null;
     this.#video.srcObject = null;
   }
 
-  #nextFrame(session) {
+  #nextFrame(run) {
     const video = this.#video;
     const onFrame = () => {
-      if (session !== this.#session) return;
-      this.#offer(session);
-      this.#nextFrame(session);
+      if (run !== this.#run) return;
+      this.#offer(run);
+      this.#nextFrame(run);
     };
     if (typeof video.requestVideoFrameCallback === 'function') video.requestVideoFrameCallback(onFrame);
     else requestAnimationFrame(onFrame);
   }
 
-  #offer(session) {
+  #offer(run) {
     const segmenter = this.#hooks.segmenter();
     if (!segmenter || this.#video.readyState < 2) return;
     segmenter.segmentLatest(this.#video, this.#hooks.options()).then((result) => {
-      if (session !== this.#session) return;
+      if (run !== this.#run) return;
       if (result === null) {
         this.#stats.skipped += 1;
       } else {
@@ -75,7 +75,7 @@ export class WebcamSession {
       this.#hooks.onStats({ ...this.#stats });
     }, (error) => {
       // A model switch disposes the old segmenter under its frames: not an error to show.
-      if (session === this.#session && segmenter === this.#hooks.segmenter()) this.#hooks.onError(error);
+      if (run === this.#run && segmenter === this.#hooks.segmenter()) this.#hooks.onError(error);
     });
   }
 }
