@@ -15,12 +15,12 @@ for f in build/native/libmrw_core.a build/wasm/libmrw_core.a build/wasm-mt/libmr
 done
 
 model=models/default.safetensors
-sample=$(ls web/demo/samples/*.png 2>/dev/null | head -1 || true)
+sample=web/demo/samples/scene-7.png  # the scene the default model reads best
 echo
 if [ ! -f "$model" ]; then
   echo "start: the default model ($model) is not there yet; segment with your own model file:"
   echo "  node web/src/cli/main.js segment IMAGE.png --model MODEL.safetensors --overlay overlay.png"
-elif [ -z "$sample" ]; then
+elif [ ! -f "$sample" ]; then
   echo "start: no sample image in web/demo/samples/; segment your own:"
   echo "  node web/src/cli/main.js segment IMAGE.png --overlay overlay.png"
 else
