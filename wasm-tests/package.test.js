@@ -114,7 +114,11 @@ console.log(JSON.stringify({ backend: segmenter.backend, result }));
 });
 
 describe('in Chromium', () => {
-  const mounts = () => ({ '/pkg/': join(project, 'node_modules', 'maskrcnn-wasm'), '/app/': join(ROOT, 'wasm-tests', 'browser') });
+  const mounts = () => ({
+    '/pkg/': join(project, 'node_modules', 'maskrcnn-wasm'),
+    '/app/': join(ROOT, 'wasm-tests', 'browser'),
+    '/elsewhere/': join(project, 'node_modules', 'maskrcnn-wasm', 'dist'),
+  });
   const routes = () => ({
     '/small.safetensors': { body: Buffer.from(small) },
     '/full.safetensors': { body: () => readFileSync(c.modelPath) },
@@ -128,7 +132,7 @@ describe('in Chromium', () => {
       const page = await browser.page();
       try {
         const query = new URLSearchParams({ model: '/small.safetensors', rgba: '/image.rgba', png: '/image.png',
-          width: c.image.width, height: c.image.height, maxInstances: OPTIONS.maxInstances });
+          width: c.image.width, height: c.image.height, maxInstances: OPTIONS.maxInstances, wasmPaths: '/elsewhere' });
         await page.goto(server.url(`/app/page.html?${query}`));
         await page.waitForFunction(() => window.report, null, { timeout: 240_000 });
         const report = await page.evaluate(() => window.report);
@@ -154,6 +158,10 @@ describe('in Chromium', () => {
         assert.equal(report.onPage.backend.worker, false);
         assert.equal(report.onPage.backend.build, report.backend.build);
         assertSameResult(report.onPage.result, expectedSmall, 'the engine on the page\'s thread');
+        const build = isolated ? 'maskrcnn-wasm-threads' : 'maskrcnn-wasm-simd';
+        assert.ok(server.requests.includes(`/pkg/dist/${build}.wasm`), 'the worker engine loads the package\'s own files');
+        assert.ok(server.requests.includes(`/elsewhere/${build}.wasm`), 'wasmPaths: the page engine loads its files from elsewhere');
+        assert.ok(server.requests.includes(`/elsewhere/${build}.js`));
       } finally {
         await page.close();
         await server.close();

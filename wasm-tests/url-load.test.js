@@ -1,7 +1,9 @@
 // A model loads from a URL served on 127.0.0.1, with progress events; gzip-compressed files
 // load too; a download aborted half-way rejects at once.
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 
@@ -95,4 +97,24 @@ test('aborting a download half-way rejects at once with an AbortError', async ()
   const modelEvents = events.filter((e) => e.type === 'model');
   assert.ok(modelEvents.at(-1).loaded < modelEvents.at(-1).total, 'the abort came before the end of the download');
   assert.ok(performance.now() - started < 10_000, 'the load rejected soon after the abort');
+});
+
+test('wasmPaths: the engine\'s files from another folder, and a clear error when they are not there', async () => {
+  const elsewhere = mkdtempSync(join(tmpdir(), 'mrw-wasm-paths-'));
+  try {
+    cpSync(DIST, elsewhere, { recursive: true });
+    const segmenter = await load({ model: small, threads: 1, wasmPaths: elsewhere });
+    try {
+      assertSameResult(await segmenter.segment(image, FEW), reference, 'engine files from another folder');
+    } finally {
+      await segmenter.dispose();
+    }
+    rmSync(join(elsewhere, 'node', 'maskrcnn-wasm-node.wasm'));
+    await assert.rejects(load({ model: small, threads: 1, wasmPaths: elsewhere }),
+      /could not read the WebAssembly module: .*maskrcnn-wasm-node\.wasm/);
+    await assert.rejects(load({ model: small, threads: 1, wasmPaths: { 'node/maskrcnn-wasm-node.wasm': join(elsewhere, 'none.wasm') } }),
+      /could not read the WebAssembly module: .*none\.wasm/);
+  } finally {
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
 });

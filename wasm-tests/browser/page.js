@@ -92,8 +92,9 @@ async function main() {
   await segmenter.dispose();
   report.afterDispose = await message(segmenter.segment(img, options));
 
-  // The engine on this (the page's) thread, in the build the page allows.
-  const onPage = await load({ model: q.get('model'), worker: false });
+  // The engine on this (the page's) thread, in the build the page allows, with its files
+  // from elsewhere (wasmPaths).
+  const onPage = await load({ model: q.get('model'), worker: false, wasmPaths: q.get('wasmPaths') });
   report.onPage = { backend: onPage.backend, result: plain(await onPage.segment(img, options)) };
   await onPage.dispose();
   return report;
