@@ -73,6 +73,25 @@ TEST(UpsampleNearest, ExactSizesMatchReference) {
     }
 }
 
+TEST(UpsampleNearest, AddMatchesReferenceAndAddsToWhatIsThere) {
+  uint64_t seed = 60;
+  for (int threads : kThreadCounts)
+    for (auto sizes : std::vector<std::array<int, 4>>{{{13, 19, 25, 38}}, {{7, 3, 17, 7}}})
+      for (int c : {5, 8}) {  // a channel tail after the vectors, and none
+        TestRandom rng(seed++);
+        std::vector<float> in = rng.floats(size_t(sizes[0]) * sizes[1] * c);
+        std::vector<float> base = rng.floats(size_t(sizes[2]) * sizes[3] * c);
+        std::vector<float> out = base, ref = base, copy(base.size());
+        ScopedPool pool(threads);
+        mrw_upsample_nearest_add(in.data(), sizes[0], sizes[1], c, out.data(), sizes[2], sizes[3], pool.get());
+        mrw_upsample_nearest_add_ref(in.data(), sizes[0], sizes[1], c, ref.data(), sizes[2], sizes[3]);
+        EXPECT_EQ(compare_arrays(out.data(), ref.data(), out.size()).max_abs_diff, 0.0);
+        // the same floats as upsampling into a buffer and adding it (the FPN's old way)
+        mrw_upsample_nearest_ref(in.data(), sizes[0], sizes[1], c, copy.data(), sizes[2], sizes[3]);
+        for (size_t i = 0; i < out.size(); i++) ASSERT_EQ(out[i], base[i] + copy[i]) << i;
+      }
+}
+
 TEST(UpsampleNearest, DoublingRepeatsEachPixel) {
   const float in[] = {1, 2, 3, 4};  // 2x2, one channel
   float out[16];

@@ -18,23 +18,38 @@ typedef struct nearest_job {
   const float *input;
   int in_h, in_w, c, out_h, out_w;
   float *output;
+  int accumulate;
 } nearest_job;
 
-// One output row: copies whole channel vectors of the source pixels.
+// One output row: copies (or adds) whole channel vectors of the source pixels.
 static void upsample_nearest_row(void *ctx, size_t oy, int thread) {
   (void)thread;
   const nearest_job *j = ctx;
   int iy = nearest_source((int)oy, j->in_h, j->out_h);
   for (int ox = 0; ox < j->out_w; ox++) {
     int ix = nearest_source(ox, j->in_w, j->out_w);
-    memcpy(j->output + ((size_t)oy * j->out_w + ox) * j->c,
-           j->input + ((size_t)iy * j->in_w + ix) * j->c, (size_t)j->c * sizeof(float));
+    float *dst = j->output + ((size_t)oy * j->out_w + ox) * j->c;
+    const float *src = j->input + ((size_t)iy * j->in_w + ix) * j->c;
+    if (!j->accumulate) {
+      memcpy(dst, src, (size_t)j->c * sizeof(float));
+      continue;
+    }
+    int ch = 0;
+    for (; ch + 4 <= j->c; ch += 4)
+      wasm_v128_store(dst + ch, wasm_f32x4_add(wasm_v128_load(dst + ch), wasm_v128_load(src + ch)));
+    for (; ch < j->c; ch++) dst[ch] += src[ch];
   }
 }
 
 void mrw_upsample_nearest(const float *input, int in_h, int in_w, int c, float *output,
                           int out_h, int out_w, mrw_thread_pool *pool) {
-  nearest_job job = {input, in_h, in_w, c, out_h, out_w, output};
+  nearest_job job = {input, in_h, in_w, c, out_h, out_w, output, 0};
+  mrw_thread_pool_run(pool, (size_t)out_h, upsample_nearest_row, &job);
+}
+
+void mrw_upsample_nearest_add(const float *input, int in_h, int in_w, int c, float *output,
+                              int out_h, int out_w, mrw_thread_pool *pool) {
+  nearest_job job = {input, in_h, in_w, c, out_h, out_w, output, 1};
   mrw_thread_pool_run(pool, (size_t)out_h, upsample_nearest_row, &job);
 }
 
@@ -45,6 +60,16 @@ void mrw_upsample_nearest_ref(const float *input, int in_h, int in_w, int c, flo
       for (int ch = 0; ch < c; ch++) {
         int iy = nearest_source(oy, in_h, out_h), ix = nearest_source(ox, in_w, out_w);
         output[((size_t)oy * out_w + ox) * c + ch] = input[((size_t)iy * in_w + ix) * c + ch];
+      }
+}
+
+void mrw_upsample_nearest_add_ref(const float *input, int in_h, int in_w, int c, float *output,
+                                  int out_h, int out_w) {
+  for (int oy = 0; oy < out_h; oy++)
+    for (int ox = 0; ox < out_w; ox++)
+      for (int ch = 0; ch < c; ch++) {
+        int iy = nearest_source(oy, in_h, out_h), ix = nearest_source(ox, in_w, out_w);
+        output[((size_t)oy * out_w + ox) * c + ch] += input[((size_t)iy * in_w + ix) * c + ch];
       }
 }
 

@@ -14,6 +14,12 @@ void mrw_upsample_nearest(const float *input, int in_h, int in_w, int c, float *
                           int out_h, int out_w, mrw_thread_pool *pool);
 void mrw_upsample_nearest_ref(const float *input, int in_h, int in_w, int c, float *output,
                               int out_h, int out_w);
+/* The same sampling added to what output holds: output += upsample(input) (the FPN's top-down
+ * path, without a buffer for the upsampled map). */
+void mrw_upsample_nearest_add(const float *input, int in_h, int in_w, int c, float *output,
+                              int out_h, int out_w, mrw_thread_pool *pool);
+void mrw_upsample_nearest_add_ref(const float *input, int in_h, int in_w, int c, float *output,
+                                  int out_h, int out_w);
 
 /* torch's bilinear interpolate with align_corners=False where the scale is recomputed from
  * the sizes (recompute_scale_factor=True): src = max((dst + 0.5) * in / out - 0.5, 0),

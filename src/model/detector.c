@@ -112,8 +112,11 @@ mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
   mrw_status s = mrw_preprocess(&d->config, image, &st.input, rt, err);
   STAGE_DONE(MRW_STAGE_PREPROCESS);
   if (s == MRW_OK) s = mrw_resnet_forward(&d->resnet, &st.input.image, st.stages, NULL, rt, err);
+  /* (only the input's sizes are needed from here on) */
+  free(st.input.image.data);
+  st.input.image.data = NULL;
   STAGE_DONE(MRW_STAGE_BACKBONE);
-  if (s == MRW_OK) s = mrw_fpn_forward(&d->fpn, st.stages, st.levels, rt, err);
+  if (s == MRW_OK) s = mrw_fpn_forward_consuming(&d->fpn, st.stages, st.levels, rt, err);
   for (int i = 0; i < 4; i++) mrw_feature_free(&st.stages[i]);
   STAGE_DONE(MRW_STAGE_FPN);
   if (s == MRW_OK)

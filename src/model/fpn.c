@@ -39,22 +39,25 @@ void mrw_fpn_free(mrw_fpn *fpn) {
   }
 }
 
-mrw_status mrw_fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4],
-                           mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
+/* The top-down pass. With release set, each backbone stage is freed as soon as its lateral
+ * convolution has read it: the detector's peak memory is in this stage, where the stages
+ * (C2 alone is 256 x H/4 x W/4 floats) and the levels would otherwise all be alive at once. */
+static mrw_status fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4], mrw_feature *release,
+                              mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
   memset(levels, 0, MRW_FPN_LEVELS * sizeof *levels);
   mrw_feature last_inner = {0};
   mrw_status s = mrw_conv_layer_run(&fpn->inner[3], &stages[3], NULL, 0, &last_inner, rt, err);
+  if (release) mrw_feature_free(&release[3]);
   if (s == MRW_OK) s = mrw_conv_layer_run(&fpn->layer[3], &last_inner, NULL, 0, &levels[3], rt, err);
   for (int i = 2; i >= 0 && s == MRW_OK; i--) {
-    /* inner = lateral(C_i) + upsample(previous inner), the add fused as a residual. */
-    mrw_feature top_down = {0}, inner = {0};
-    s = mrw_feature_alloc(&top_down, stages[i].h, stages[i].w, last_inner.c, err);
-    if (s == MRW_OK) {
-      mrw_upsample_nearest(last_inner.data, last_inner.h, last_inner.w, last_inner.c,
-                           top_down.data, top_down.h, top_down.w, rt->pool);
-      s = mrw_conv_layer_run(&fpn->inner[i], &stages[i], &top_down, 0, &inner, rt, err);
-    }
-    mrw_feature_free(&top_down);
+    /* inner = lateral(C_i) + upsample(previous inner): the sum torchvision forms, added in
+     * place after the lateral's bias, so the same two floats are added in the same order. */
+    mrw_feature inner = {0};
+    s = mrw_conv_layer_run(&fpn->inner[i], &stages[i], NULL, 0, &inner, rt, err);
+    if (release) mrw_feature_free(&release[i]);
+    if (s == MRW_OK)
+      mrw_upsample_nearest_add(last_inner.data, last_inner.h, last_inner.w, last_inner.c,
+                               inner.data, inner.h, inner.w, rt->pool);
     mrw_feature_free(&last_inner);
     last_inner = inner;
     if (s == MRW_OK) s = mrw_conv_layer_run(&fpn->layer[i], &last_inner, NULL, 0, &levels[i], rt, err);
@@ -68,5 +71,17 @@ mrw_status mrw_fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4],
   }
   if (s != MRW_OK)
     for (int i = 0; i < MRW_FPN_LEVELS; i++) mrw_feature_free(&levels[i]);
+  for (int i = 0; release && i < 4; i++) mrw_feature_free(&release[i]);
   return s;
+}
+
+mrw_status mrw_fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4],
+                           mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
+  return fpn_forward(fpn, stages, NULL, levels, rt, err);
+}
+
+mrw_status mrw_fpn_forward_consuming(const mrw_fpn *fpn, mrw_feature stages[4],
+                                     mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt,
+                                     mrw_error *err) {
+  return fpn_forward(fpn, stages, stages, levels, rt, err);
 }

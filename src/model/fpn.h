@@ -29,6 +29,11 @@ void mrw_fpn_free(mrw_fpn *fpn);
 /* levels[0..3] = P2..P5, levels[4] = pool; owned by the caller. */
 mrw_status mrw_fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4],
                            mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err);
+/* The same levels; the stages are freed on the way (each once the FPN has read it), whatever
+ * the outcome. */
+mrw_status mrw_fpn_forward_consuming(const mrw_fpn *fpn, mrw_feature stages[4],
+                                     mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt,
+                                     mrw_error *err);
 
 #ifdef __cplusplus
 }
