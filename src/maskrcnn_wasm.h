@@ -54,6 +54,13 @@ void mrw_model_free(mrw_model *model);
 mrw_status mrw_model_load_memory(mrw_model *model, const void *bytes, size_t length);
 mrw_status mrw_model_load_file(mrw_model *model, const char *path);
 
+/* As mrw_model_load_memory, without the copy: the model takes over buffer, which must come
+ * from malloc() with at least length + MRW_MODEL_BUFFER_PADDING bytes, and frees it before
+ * returning, whatever the outcome. (The JavaScript package loads this way: the file is in
+ * WebAssembly memory once, not twice.) */
+#define MRW_MODEL_BUFFER_PADDING 16
+mrw_status mrw_model_load_buffer(mrw_model *model, void *buffer, size_t length);
+
 /* The message of the last failure on this model ("" if none). */
 const char *mrw_model_error(const mrw_model *model);
 

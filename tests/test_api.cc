@@ -71,6 +71,36 @@ TEST(Api, TruncatedModelIsRefused) {
   EXPECT_STREQ(mrw_model_class_name(model.m, 3), "triangle");
 }
 
+// mrw_model_load_buffer takes over a malloc'd buffer and frees it whatever the outcome (the
+// sanitizer build reports a leak or a double free if it does not).
+static void *malloc_copy(const std::vector<char> &bytes, size_t length) {
+  void *buffer = malloc(length + MRW_MODEL_BUFFER_PADDING);
+  if (buffer && length) memcpy(buffer, bytes.data(), length);
+  return buffer;
+}
+
+TEST(Api, LoadBufferTakesOverTheBytes) {
+  std::string path = fixture_path("r18_fpn128.safetensors");
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << path;
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Model model;
+  EXPECT_EQ(mrw_model_load_buffer(model.m, nullptr, 0), MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "empty")) << mrw_model_error(model.m);
+  EXPECT_EQ(mrw_model_load_buffer(model.m, malloc_copy(bytes, bytes.size() / 2), bytes.size() / 2),
+            MRW_ERR_BAD_MODEL);
+  EXPECT_NE(std::string(mrw_model_error(model.m)), "");
+  std::vector<char> garbage(40, 'x');
+  EXPECT_EQ(mrw_model_load_buffer(model.m, malloc_copy(garbage, garbage.size()), garbage.size()),
+            MRW_ERR_BAD_MODEL);
+  EXPECT_EQ(mrw_model_load_buffer(nullptr, malloc_copy(bytes, 8), 8), MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mrw_model_class_count(model.m), 0);
+  ASSERT_EQ(mrw_model_load_buffer(model.m, malloc_copy(bytes, bytes.size()), bytes.size()), MRW_OK)
+      << mrw_model_error(model.m);
+  EXPECT_EQ(mrw_model_class_count(model.m), 4);
+  EXPECT_STREQ(mrw_model_class_name(model.m, 3), "triangle");
+}
+
 TEST(Api, SegmentRefusesBadArguments) {
   Model model;
   std::vector<uint8_t> pixels(64 * 48 * 4, 128);

@@ -79,6 +79,23 @@ mrw_status mrw_model_load_memory(mrw_model *model, const void *bytes, size_t len
   return load_from(model, file, opened);
 }
 
+_Static_assert(MRW_MODEL_BUFFER_PADDING >= MRW_MODEL_FILE_ALIGNMENT,
+               "the public padding must leave the file reader room to align the data");
+
+mrw_status mrw_model_load_buffer(mrw_model *model, void *buffer, size_t length) {
+  if (!model) {
+    free(buffer);
+    return MRW_ERR_INVALID_ARGUMENT;
+  }
+  if (!buffer || length == 0) {
+    free(buffer);
+    return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT, "model bytes are empty");
+  }
+  mrw_model_file *file = NULL;
+  mrw_status opened = mrw_model_file_open_owned(buffer, length, &file, &model->error);
+  return load_from(model, file, opened);
+}
+
 mrw_status mrw_model_load_file(mrw_model *model, const char *path) {
   if (!model) return MRW_ERR_INVALID_ARGUMENT;
   if (!path) return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT, "model path is NULL");

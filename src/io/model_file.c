@@ -31,7 +31,7 @@
 
 #define LENGTH_PREFIX_BYTES 8
 #define HEADER_MAX_BYTES 100000000u /* 100 MB, as the reference safetensors reader */
-#define DATA_ALIGNMENT 16
+#define DATA_ALIGNMENT MRW_MODEL_FILE_ALIGNMENT
 #define DIM_MAX 1099511627776.0     /* 2^40 */
 #define OFFSET_MAX 9007199254740992.0 /* 2^53: every integer up to it is exact in a double */
 #define NAME_IN_MESSAGE "'%.200s'"  /* names are quoted and cut short in messages */
@@ -465,6 +465,29 @@ mrw_status mrw_model_file_open_memory(const void *bytes, size_t length, mrw_mode
   if (!storage) return out_of_memory(err);
   if (length > 0) memcpy(storage, bytes, length);
   return load_storage(storage, length, out, err);
+}
+
+mrw_status mrw_model_file_open_owned(void *buffer, size_t length, mrw_model_file **out,
+                                     mrw_error *err) {
+  if (!out || !buffer) {
+    free(buffer);
+    return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
+                         "model file: no bytes or no output given");
+  }
+  *out = NULL;
+  if (mrw_gzip_detect(buffer, length)) {
+    unsigned char *storage = NULL;
+    size_t inflated_length = 0;
+    mrw_status status = inflate_file(buffer, length, &storage, &inflated_length, err);
+    free(buffer);
+    if (status != MRW_OK) return status;
+    return load_storage(storage, inflated_length, out, err);
+  }
+  if (length > FILE_MAX_BYTES) {
+    free(buffer);
+    return file_too_large(length, err);
+  }
+  return load_storage(buffer, length, out, err);
 }
 
 /* The size of a seekable file, to read it without regrowing; 0 if unknown. */

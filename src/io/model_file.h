@@ -35,6 +35,12 @@ typedef struct mrw_model_file mrw_model_file;
 /* Copies (or inflates) the bytes; the caller may free its buffer afterwards. */
 mrw_status mrw_model_file_open_memory(const void *bytes, size_t length, mrw_model_file **out,
                                       mrw_error *err);
+/* Takes over buffer (from malloc, with room for MRW_MODEL_FILE_ALIGNMENT bytes after the
+ * length bytes of the file: the data buffer is moved into alignment in place), saving the
+ * copy: the file frees it, and it is freed on failure. */
+#define MRW_MODEL_FILE_ALIGNMENT 16
+mrw_status mrw_model_file_open_owned(void *buffer, size_t length, mrw_model_file **out,
+                                     mrw_error *err);
 /* Reads the file, then as above; error messages name the path. */
 mrw_status mrw_model_file_open_path(const char *path, mrw_model_file **out, mrw_error *err);
 void mrw_model_file_free(mrw_model_file *file); /* NULL is a no-op */

@@ -11,6 +11,8 @@ const MRW_PIXELS_RGBA = 4;
 // Scratch block: mrw_segment_options {float score_threshold; int max_instances; float
 // mask_threshold;} at 0, the result pointer at 16, the mask rectangle's four ints at 32.
 const SCRATCH_BYTES = 64;
+/** mrw_model_load_buffer's room after the file (MRW_MODEL_BUFFER_PADDING in maskrcnn_wasm.h). */
+const MODEL_BUFFER_PADDING = 16;
 const OPTIONS_AT = 0;
 const RESULT_AT = 16;
 const RECT_AT = 32;
@@ -39,15 +41,12 @@ export class Engine {
   /** Loads an uncompressed model file; on failure the previous model (if any) stays. */
   loadModel(bytes) {
     const m = this.#m;
-    const at = m._malloc(Math.max(bytes.length, 1));
+    // The model takes over the buffer and frees it (mrw_model_load_buffer): the file is in
+    // WebAssembly memory once while the weights are built from it.
+    const at = m._malloc(bytes.length + MODEL_BUFFER_PADDING);
     if (!at) throw new Error(`out of memory for a model of ${bytes.length} bytes`);
-    let status;
-    try {
-      new Uint8Array(this.#buffer(), at, bytes.length).set(bytes);
-      status = m._mrw_model_load_memory(this.#model, at, bytes.length);
-    } finally {
-      m._free(at);
-    }
+    new Uint8Array(this.#buffer(), at, bytes.length).set(bytes);
+    const status = m._mrw_model_load_buffer(this.#model, at, bytes.length);
     if (status !== 0) throw new Error(`model file: ${this.#error()}`);
     const count = m._mrw_model_class_count(this.#model);
     const labels = [];
