@@ -349,6 +349,28 @@ TEST(IoModelFile, ReadRefusesWrongCount) {
   EXPECT_EQ(mrw_tensor_read_f32(nullptr, dst.data(), 0, &err), MRW_ERR_INVALID_ARGUMENT);
 }
 
+TEST(IoModelFile, ReadRangeTakesAPartOfEitherDtype) {
+  const std::vector<uint16_t> halves = {0x3C00, 0xC000, 0x7BFF, 0x0001};  // 1, -2, 65504, 2^-24
+  Opened opened(BuildFile({{"backbone.conv1.weight", "F32", {2, 3}, ToBytes(kF32Values)},
+                           {"h", "F16", {4}, ToBytes(halves)}}));
+  ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
+  const mrw_tensor_view *w = mrw_model_file_find(opened.file, "backbone.conv1.weight");
+  const mrw_tensor_view *h = mrw_model_file_find(opened.file, "h");
+  ASSERT_TRUE(w && h);
+  mrw_error err{};
+  std::vector<float> part(3);
+  ASSERT_EQ(mrw_tensor_read_f32_range(w, 3, 3, part.data(), &err), MRW_OK) << err.message;
+  EXPECT_EQ(part, std::vector<float>(kF32Values.begin() + 3, kF32Values.end()));
+  ASSERT_EQ(mrw_tensor_read_f32_range(h, 1, 2, part.data(), &err), MRW_OK) << err.message;
+  EXPECT_EQ(part[0], -2.0f);
+  EXPECT_EQ(part[1], 65504.0f);
+  EXPECT_EQ(mrw_tensor_read_f32_range(w, 4, 3, part.data(), &err), MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(err.message).find("elements 4..7, the tensor has 6"), std::string::npos)
+      << err.message;
+  EXPECT_EQ(mrw_tensor_read_f32_range(w, 7, 0, part.data(), &err), MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mrw_tensor_read_f32_range(w, 6, 0, part.data(), &err), MRW_OK);
+}
+
 TEST(IoModelFile, DtypeNames) {
   EXPECT_STREQ(mrw_dtype_name(MRW_DTYPE_F32), "F32");
   EXPECT_STREQ(mrw_dtype_name(MRW_DTYPE_F16), "F16");

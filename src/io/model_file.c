@@ -612,28 +612,38 @@ const char *mrw_model_file_metadata(const mrw_model_file *file, const char *key)
 
 mrw_status mrw_tensor_read_f32(const mrw_tensor_view *t, float *dst, size_t count,
                                mrw_error *err) {
+  if (t && count != t->count) {
+    return tensor_error(err, MRW_ERR_INVALID_ARGUMENT, t->name,
+                        "asked for %zu elements, the tensor has %zu", count, t->count);
+  }
+  return mrw_tensor_read_f32_range(t, 0, count, dst, err);
+}
+
+mrw_status mrw_tensor_read_f32_range(const mrw_tensor_view *t, size_t first, size_t count,
+                                     float *dst, mrw_error *err) {
   if (!t || (!dst && count > 0)) {
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
                          "tensor read: no tensor or no destination");
   }
-  if (count != t->count) {
+  if (first > t->count || count > t->count - first) {
     return tensor_error(err, MRW_ERR_INVALID_ARGUMENT, t->name,
-                        "asked for %zu elements, the tensor has %zu", count, t->count);
+                        "asked for elements %zu..%zu, the tensor has %zu", first,
+                        first + count, t->count);
   }
   const unsigned char *src = t->data;
   switch (t->dtype) {
     case MRW_DTYPE_F32:
-      if (count > 0) memcpy(dst, src, count * sizeof *dst); /* nbytes == count * 4 */
+      if (count > 0) memcpy(dst, src + 4 * first, count * sizeof *dst); /* nbytes == count * 4 */
       return MRW_OK;
     case MRW_DTYPE_F16:
       for (size_t i = 0; i < count; i++) {
         uint16_t half;
-        memcpy(&half, src + 2 * i, sizeof half);
+        memcpy(&half, src + 2 * (first + i), sizeof half);
         dst[i] = mrw_half_to_float(half);
       }
       return MRW_OK;
     case MRW_DTYPE_U8:
-      for (size_t i = 0; i < count; i++) dst[i] = (float)src[i];
+      for (size_t i = 0; i < count; i++) dst[i] = (float)src[first + i];
       return MRW_OK;
   }
   return tensor_error(err, MRW_ERR_INTERNAL, t->name, "unknown dtype %d", (int)t->dtype);

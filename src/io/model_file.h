@@ -59,6 +59,9 @@ const char *mrw_dtype_name(mrw_dtype dtype); /* "F32", "F16", "U8" */
  * dst. count must equal t->count. Works whatever the alignment of t->data. */
 mrw_status mrw_tensor_read_f32(const mrw_tensor_view *t, float *dst, size_t count,
                                mrw_error *err);
+/* The same for elements [first, first + count) of the flattened tensor. */
+mrw_status mrw_tensor_read_f32_range(const mrw_tensor_view *t, size_t first, size_t count,
+                                     float *dst, mrw_error *err);
 
 #ifdef __cplusplus
 }

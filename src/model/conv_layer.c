@@ -15,8 +15,9 @@ static void format_shape(char *buf, size_t cap, int ndim, const int64_t *shape) 
   if (used < cap) snprintf(buf + used, cap - used, "]");
 }
 
-mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int ndim,
-                               const int64_t *shape, float **out, mrw_error *err) {
+mrw_status mrw_find_float_tensor(const mrw_model_file *file, const char *name, int ndim,
+                                 const int64_t *shape, const mrw_tensor_view **out,
+                                 mrw_error *err) {
   *out = NULL;
   const mrw_tensor_view *t = mrw_model_file_find(file, name);
   if (!t) return mrw_error_set(err, MRW_ERR_BAD_MODEL, "model file: tensor '%s' is missing", name);
@@ -32,6 +33,16 @@ mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int
   if (t->dtype == MRW_DTYPE_U8)
     return mrw_error_set(err, MRW_ERR_BAD_MODEL,
                          "model file: tensor '%s' is U8, expected F32 or F16", name);
+  *out = t;
+  return MRW_OK;
+}
+
+mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int ndim,
+                               const int64_t *shape, float **out, mrw_error *err) {
+  *out = NULL;
+  const mrw_tensor_view *t = NULL;
+  mrw_status found = mrw_find_float_tensor(file, name, ndim, shape, &t, err);
+  if (found != MRW_OK) return found;
   float *data = malloc((t->count ? t->count : 1) * sizeof(float));
   if (!data)
     return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory reading tensor '%s'", name);

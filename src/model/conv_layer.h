@@ -49,6 +49,11 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
                                     int batch, const mrw_feature *residual, int relu,
                                     mrw_feature *out, mrw_runtime *rt, mrw_error *err);
 
+/* Finds a float (F32 or F16) tensor of exactly the given shape (ndim entries); the message
+ * names what is missing, mis-shaped or of another type. */
+mrw_status mrw_find_float_tensor(const mrw_model_file *file, const char *name, int ndim,
+                                 const int64_t *shape, const mrw_tensor_view **out,
+                                 mrw_error *err);
 /* Reads a float tensor of exactly the given shape (ndim entries) into a new buffer. */
 mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int ndim,
                                const int64_t *shape, float **out, mrw_error *err);

@@ -15,35 +15,37 @@ mrw_status mrw_linear_load(mrw_linear *layer, const mrw_model_file *file, const 
   for (int i = 0; i < count; i++) total += out_features[i];
   layer->in_features = in_features;
   layer->out_features = total;
-  /* W^T as [in][total]: row p holds input p's weights for every output. */
-  float *transposed = malloc((size_t)in_features * total * sizeof(float));
+  /* The weights go straight into the GEMM's packed B (B = W^T, [in][total]): panels of
+   * MRW_GEMM_NR outputs, [total / NR][in][NR], the last panel's missing outputs zero. */
+  size_t packed_floats = mrw_gemm_packed_b_floats((size_t)in_features, (size_t)total);
   layer->bias = malloc((size_t)total * sizeof(float));
-  layer->packed = malloc(mrw_gemm_packed_b_floats((size_t)in_features, (size_t)total) * sizeof(float));
-  mrw_status s = (transposed && layer->bias && layer->packed)
+  layer->packed = calloc(packed_floats, sizeof(float));
+  mrw_status s = (layer->bias && layer->packed)
                      ? MRW_OK
                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", names[0]);
+  float *row = malloc((size_t)in_features * sizeof(float));
+  if (s == MRW_OK && !row)
+    s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", names[0]);
   for (int i = 0, first = 0; i < count && s == MRW_OK; first += out_features[i], i++) {
     char name[256];
-    float *w = NULL, *b = NULL;
+    const mrw_tensor_view *w = NULL, *b = NULL;
     int64_t wshape[2] = {out_features[i], in_features}, bshape[1] = {out_features[i]};
     snprintf(name, sizeof name, "%s.weight", names[i]);
-    s = mrw_read_tensor_f32(file, name, 2, wshape, &w, err);
+    s = mrw_find_float_tensor(file, name, 2, wshape, &w, err);
     snprintf(name, sizeof name, "%s.bias", names[i]);
-    if (s == MRW_OK) s = mrw_read_tensor_f32(file, name, 1, bshape, &b, err);
-    if (s == MRW_OK) {
-      for (int o = 0; o < out_features[i]; o++)
-        for (int p = 0; p < in_features; p++) {
-          int src = input_order ? input_order[p] : p;
-          transposed[(size_t)p * total + first + o] = w[(size_t)o * in_features + src];
-        }
-      memcpy(layer->bias + first, b, (size_t)out_features[i] * sizeof(float));
+    if (s == MRW_OK) s = mrw_find_float_tensor(file, name, 1, bshape, &b, err);
+    if (s == MRW_OK) s = mrw_tensor_read_f32(b, layer->bias + first, b->count, err);
+    /* one output's weights at a time: no copy of the whole matrix besides the packed one */
+    for (int o = 0; o < out_features[i] && s == MRW_OK; o++) {
+      s = mrw_tensor_read_f32_range(w, (size_t)o * in_features, (size_t)in_features, row, err);
+      size_t column = (size_t)first + o;
+      float *panel = layer->packed + column / MRW_GEMM_NR * MRW_GEMM_NR * in_features +
+                     column % MRW_GEMM_NR;
+      for (int p = 0; p < in_features && s == MRW_OK; p++)
+        panel[(size_t)p * MRW_GEMM_NR] = row[input_order ? input_order[p] : p];
     }
-    free(w);
-    free(b);
   }
-  if (s == MRW_OK)
-    mrw_gemm_pack_b(transposed, (size_t)total, (size_t)in_features, (size_t)total, layer->packed);
-  free(transposed);
+  free(row);
   if (s != MRW_OK) mrw_linear_free(layer);
   return s;
 }
