@@ -58,11 +58,16 @@ TEST(Api, LoadErrorsNameTheProblem) {
   EXPECT_EQ(mrw_model_class_count(model.m), 0);
 }
 
-TEST(Api, TruncatedModelIsRefused) {
-  std::string path = fixture_path("r18_fpn128.safetensors");
+static std::vector<char> read_fixture_bytes(const char *name) {
+  std::string path = fixture_path(name);
   std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in) << path;
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(in) << path;
+  return std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(Api, TruncatedModelIsRefused) {
+  std::vector<char> bytes = read_fixture_bytes("r18_fpn128.safetensors");
+  ASSERT_FALSE(bytes.empty());
   Model model;
   EXPECT_EQ(mrw_model_load_memory(model.m, bytes.data(), bytes.size() / 2), MRW_ERR_BAD_MODEL);
   EXPECT_NE(std::string(mrw_model_error(model.m)), "");
@@ -80,10 +85,8 @@ static void *malloc_copy(const std::vector<char> &bytes, size_t length) {
 }
 
 TEST(Api, LoadBufferTakesOverTheBytes) {
-  std::string path = fixture_path("r18_fpn128.safetensors");
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in) << path;
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<char> bytes = read_fixture_bytes("r18_fpn128.safetensors");
+  ASSERT_FALSE(bytes.empty());
   Model model;
   EXPECT_EQ(mrw_model_load_buffer(model.m, nullptr, 0), MRW_ERR_INVALID_ARGUMENT);
   EXPECT_TRUE(contains(mrw_model_error(model.m), "empty")) << mrw_model_error(model.m);

@@ -53,24 +53,27 @@ void mrw_upsample_nearest_add(const float *input, int in_h, int in_w, int c, flo
   mrw_thread_pool_run(pool, (size_t)out_h, upsample_nearest_row, &job);
 }
 
-void mrw_upsample_nearest_ref(const float *input, int in_h, int in_w, int c, float *output,
-                              int out_h, int out_w) {
+// Scalar reference of both: output = (accumulate ? output : 0) + upsample(input).
+static void upsample_nearest_ref(const float *input, int in_h, int in_w, int c, float *output,
+                                 int out_h, int out_w, int accumulate) {
   for (int oy = 0; oy < out_h; oy++)
     for (int ox = 0; ox < out_w; ox++)
       for (int ch = 0; ch < c; ch++) {
         int iy = nearest_source(oy, in_h, out_h), ix = nearest_source(ox, in_w, out_w);
-        output[((size_t)oy * out_w + ox) * c + ch] = input[((size_t)iy * in_w + ix) * c + ch];
+        float *dst = output + ((size_t)oy * out_w + ox) * c + ch;
+        float value = input[((size_t)iy * in_w + ix) * c + ch];
+        *dst = accumulate ? *dst + value : value;
       }
+}
+
+void mrw_upsample_nearest_ref(const float *input, int in_h, int in_w, int c, float *output,
+                              int out_h, int out_w) {
+  upsample_nearest_ref(input, in_h, in_w, c, output, out_h, out_w, 0);
 }
 
 void mrw_upsample_nearest_add_ref(const float *input, int in_h, int in_w, int c, float *output,
                                   int out_h, int out_w) {
-  for (int oy = 0; oy < out_h; oy++)
-    for (int ox = 0; ox < out_w; ox++)
-      for (int ch = 0; ch < c; ch++) {
-        int iy = nearest_source(oy, in_h, out_h), ix = nearest_source(ox, in_w, out_w);
-        output[((size_t)oy * out_w + ox) * c + ch] += input[((size_t)iy * in_w + ix) * c + ch];
-      }
+  upsample_nearest_ref(input, in_h, in_w, c, output, out_h, out_w, 1);
 }
 
 /* One axis of the bilinear sampling: the two source indices and their weights. */

@@ -38,10 +38,11 @@ mrw_status mrw_linear_load(mrw_linear *layer, const mrw_model_file *file, const 
     /* one output's weights at a time: no copy of the whole matrix besides the packed one */
     for (int o = 0; o < out_features[i] && s == MRW_OK; o++) {
       s = mrw_tensor_read_f32_range(w, (size_t)o * in_features, (size_t)in_features, row, err);
+      if (s != MRW_OK) break;
       size_t column = (size_t)first + o;
       float *panel = layer->packed + column / MRW_GEMM_NR * MRW_GEMM_NR * in_features +
                      column % MRW_GEMM_NR;
-      for (int p = 0; p < in_features && s == MRW_OK; p++)
+      for (int p = 0; p < in_features; p++)
         panel[(size_t)p * MRW_GEMM_NR] = row[input_order ? input_order[p] : p];
     }
   }
