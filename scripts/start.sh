@@ -15,7 +15,7 @@ for f in build/native/libmrw_core.a build/wasm/libmrw_core.a build/wasm-mt/libmr
 done
 
 model=models/default.safetensors
-sample=web/demo/samples/scene-7.png  # a committed sample scene (the demo opens with it too)
+sample=web/demo/samples/scene-1.png  # a committed sample scene (the demo opens with it too)
 echo
 if [ ! -f "$model" ]; then
   echo "start: the default model ($model) is not there yet; segment with your own model file:"
