@@ -65,6 +65,22 @@ TEST(Gemm, ZeroDepthGivesTheEpilogueOfZero) {
   check_gemm({5, 9, 0, true, true, true}, 2, 5);
 }
 
+TEST(Gemm, PackingColumnByColumnEqualsPackingB) {
+  for (size_t n : {1u, 8u, 13u, 20u}) {
+    const size_t k = 5;
+    TestRandom rng(n);
+    std::vector<float> b = rng.floats(k * n);
+    std::vector<float> whole(mrw_gemm_packed_b_floats(k, n), -1.0f);
+    mrw_gemm_pack_b(b.data(), n, k, n, whole.data());
+    std::vector<float> by_column(whole.size(), 0.0f);
+    for (size_t j = 0; j < n; j++) {
+      float *column = mrw_gemm_packed_b_column(by_column.data(), k, j);
+      for (size_t p = 0; p < k; p++) column[p * MRW_GEMM_NR] = b[p * n + j];
+    }
+    EXPECT_EQ(by_column, whole) << "n " << n;
+  }
+}
+
 TEST(Gemm, KnownSmallProduct) {
   // [1 2; 3 4] * [5 6; 7 8] = [19 22; 43 50], plus bias [1, -100] then ReLU.
   const float a[] = {1, 2, 3, 4}, b[] = {5, 6, 7, 8}, bias[] = {1, -100};

@@ -20,6 +20,10 @@ void mrw_gemm_pack_b(const float *b, size_t ldb, size_t k, size_t n, float *pack
   }
 }
 
+float *mrw_gemm_packed_b_column(float *packed, size_t k, size_t j) {
+  return packed + j / MRW_GEMM_NR * MRW_GEMM_NR * k + j % MRW_GEMM_NR;
+}
+
 size_t mrw_gemm_workspace_floats(int threads) {
   return (size_t)threads * MRW_GEMM_MB * MRW_GEMM_KC;
 }

@@ -40,6 +40,9 @@ typedef struct mrw_gemm_a {
 /* Packed right operand: b [k][n] row-major (ldb) -> [ceil(n/8)][k][8], zero-padded columns. */
 size_t mrw_gemm_packed_b_floats(size_t k, size_t n);
 void mrw_gemm_pack_b(const float *b, size_t ldb, size_t k, size_t n, float *packed);
+/* Where column j of B starts in that layout: its element p is at [p * MRW_GEMM_NR]. Filling
+ * a zeroed buffer column by column packs B without B itself (e.g. from W of B = W^T). */
+float *mrw_gemm_packed_b_column(float *packed, size_t k, size_t j);
 
 /* Scratch that mrw_gemm needs for a pool of `threads` threads, in floats. */
 size_t mrw_gemm_workspace_floats(int threads);

@@ -15,8 +15,8 @@ mrw_status mrw_linear_load(mrw_linear *layer, const mrw_model_file *file, const 
   for (int i = 0; i < count; i++) total += out_features[i];
   layer->in_features = in_features;
   layer->out_features = total;
-  /* The weights go straight into the GEMM's packed B (B = W^T, [in][total]): panels of
-   * MRW_GEMM_NR outputs, [total / NR][in][NR], the last panel's missing outputs zero. */
+  /* The weights go straight into the GEMM's packed B (B = W^T, [in][total]), one output
+   * (column of B) at a time; calloc leaves the last panel's missing outputs zero. */
   size_t packed_floats = mrw_gemm_packed_b_floats((size_t)in_features, (size_t)total);
   layer->bias = malloc((size_t)total * sizeof(float));
   layer->packed = calloc(packed_floats, sizeof(float));
@@ -39,11 +39,10 @@ mrw_status mrw_linear_load(mrw_linear *layer, const mrw_model_file *file, const 
     for (int o = 0; o < out_features[i] && s == MRW_OK; o++) {
       s = mrw_tensor_read_f32_range(w, (size_t)o * in_features, (size_t)in_features, row, err);
       if (s != MRW_OK) break;
-      size_t column = (size_t)first + o;
-      float *panel = layer->packed + column / MRW_GEMM_NR * MRW_GEMM_NR * in_features +
-                     column % MRW_GEMM_NR;
+      float *column = mrw_gemm_packed_b_column(layer->packed, (size_t)in_features,
+                                               (size_t)first + o);
       for (int p = 0; p < in_features; p++)
-        panel[(size_t)p * MRW_GEMM_NR] = row[input_order ? input_order[p] : p];
+        column[(size_t)p * MRW_GEMM_NR] = row[input_order ? input_order[p] : p];
     }
   }
   free(row);
