@@ -189,11 +189,26 @@ class TrainCommand(unittest.TestCase):
             self.assertIn("iter 2/2", r.stdout)
             config, tensors, _ = model_file.read_model(out)
             self.assertEqual(config["labels"][1:], scenes.CLASSES)
-            # a new run starting from the model file takes all of its tensors
+            # a new run starting from the model file takes all of its tensors; trained at
+            # several sizes, its model file keeps --min-size for inference
             common[common.index(run)] = os.path.join(tmp, "run2")
-            r = run_tool(*common, "--iterations", "1", "--init", out)
+            out2 = os.path.join(tmp, "m2.safetensors")
+            r = run_tool(*common, "--iterations", "1", "--init", out,
+                         "--train-sizes", "64,80", "--convert", out2)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn(f"train: {len(tensors)} of ", r.stdout)
+            config2, _, _ = model_file.read_model(out2)
+            pre = config2["preprocess"]
+            self.assertEqual((pre["min_size"], pre["max_size"]), (96, 128))
+
+    def test_bad_train_sizes_are_refused(self):
+        for sizes, message in [("64,x", "not a list of positive sizes"),
+                               ("0", "not a list of positive sizes"),
+                               ("64,200", "--train-sizes must not exceed --max-size")]:
+            r = run_tool(os.path.join(HERE, "train.py"), "--data", HERE, "--out", HERE,
+                         "--max-size", "128", "--min-size", "96", "--train-sizes", sizes)
+            self.assertEqual(r.returncode, 2, sizes)
+            self.assertIn(message, r.stderr)
 
 
 if __name__ == "__main__":

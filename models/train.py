@@ -3,8 +3,8 @@
 
     /usr/bin/python3 models/train.py --data DIR --out RUNDIR [--iterations N] [--batch B]
         [--lr LR] [--threads T] [--depth 18|34|50] [--fpn C] [--box-head C]
-        [--mask-head C] [--min-size N] [--max-size N] [--init CHECKPOINT]
-        [--convert MODEL.safetensors]
+        [--mask-head C] [--min-size N] [--max-size N] [--train-sizes N,N,...]
+        [--init CHECKPOINT] [--convert MODEL.safetensors]
 
 DIR holds annotations.json (COCO instances: polygon or RLE segmentation) and the images it
 names, under DIR/images/ or DIR/; or give --annotations FILE and --images DIR instead.
@@ -19,7 +19,9 @@ iteration and the time left. With --convert, the final weights are written as a 
 The network is built from scratch (no pretrained weights here): a ResNet with trainable
 BatchNorm (folded into the convolutions by the converter), an FPN of --fpn channels, a
 two-layer box head and a four-layer mask head of the given widths. SGD with momentum, linear
-warm-up and cosine decay; random horizontal flips.
+warm-up and cosine decay; random horizontal flips. Images are resized as the engine will
+resize them (--min-size, --max-size), or, with --train-sizes, to a shorter side drawn per
+image from that list (multi-scale training); the model file keeps --min-size for inference.
 """
 
 import argparse
@@ -160,6 +162,16 @@ def save_checkpoint(path, model, optimizer, iteration, args, class_names):
 
 # --- main -----------------------------------------------------------------------------------
 
+def sizes_list(text):
+    try:
+        sizes = [int(t) for t in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"not a list of positive sizes: {text!r}")
+    return sizes
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", help="COCO dataset directory (annotations.json, images/)")
@@ -179,6 +191,8 @@ def parse_args(argv):
     ap.add_argument("--mask-head", type=int, default=128)
     ap.add_argument("--min-size", type=int, default=384)
     ap.add_argument("--max-size", type=int, default=512)
+    ap.add_argument("--train-sizes", type=sizes_list, metavar="N,N,...",
+                    help="shorter sides to train at, one drawn per image (default --min-size)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--log-every", type=int, default=10)
@@ -188,6 +202,8 @@ def parse_args(argv):
         ap.error("--iterations, --batch and --threads must be at least 1")
     if not 0 < args.min_size <= args.max_size:
         ap.error("need 0 < --min-size <= --max-size")
+    if args.train_sizes and max(args.train_sizes) > args.max_size:
+        ap.error("--train-sizes must not exceed --max-size")
     if args.annotations is None:
         if args.data is None:
             ap.error("give --data DIR, or --annotations FILE and --images DIR")
@@ -221,8 +237,10 @@ def train(args):
     ckpt_path = os.path.join(args.out, "checkpoint.pth")
     num_classes = len(data.class_names) + 1
     torch.manual_seed(args.seed)
+    # torchvision draws one of the min_size values per training image.
+    sizes = tuple(args.train_sizes) if args.train_sizes else args.min_size
     model = build_model(num_classes, args.depth, args.fpn, args.box_head, args.mask_head,
-                        args.min_size, args.max_size)
+                        sizes, args.max_size)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=1e-4)
     start = 0
