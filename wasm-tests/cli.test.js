@@ -134,6 +134,15 @@ test('usage errors name the problem; eval dispatches', async () => {
   assert.match(r.stderr, /missing\.png: no such file or folder/);
   r = await cli(['segment', 'out.json', '--model', modelPath], { ok: false });
   assert.match(r.stderr, /out\.json: not a PNG or JPEG file/);
+  const png = readFileSync(join(dir, 'shapes.png'));
+  png.writeUInt32BE(60000, 16);   // IHDR width and height
+  png.writeUInt32BE(60000, 20);
+  writeFileSync(join(dir, 'huge.png'), png);
+  r = await cli(['segment', 'huge.png', '--model', modelPath], { ok: false });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /huge\.png: PNG file declares a 60000x60000 image; the largest side accepted is 16384 pixels/);
+  r = await cli(['segment', 'shapes.png', '--model', modelPath, '--exif-orientation', '--max-instances', '1']);
+  assert.equal(JSON.parse(r.stdout).width, c.image.width, '--exif-orientation is accepted (a PNG is not turned)');
   r = await cli(['frobnicate'], { ok: false });
   assert.match(r.stderr, /unknown command 'frobnicate'/);
 

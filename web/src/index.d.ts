@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // maskrcnn-wasm: Mask R-CNN instance segmentation on WebAssembly SIMD, in browsers and Node.
-// The same declarations serve both entry points (web/src/index.js and web/src/node.js).
+// The declarations of both entry points (web/src/index.js); node.d.ts adds Node's extras.
 
 /** Pixels in Node (and accepted in browsers too): RGBA, row by row, width * height * 4 bytes. */
 export interface RgbaImage {

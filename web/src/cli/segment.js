@@ -23,6 +23,8 @@ export const USAGE = `usage: maskrcnn-wasm segment <image or folder> [options]
   --max-instances N       at most N instances per image
   --mask-threshold T      binary masks: probability above T (0..<1, default the model's)
   --threads N             engine threads (default: auto)
+  --exif-orientation      turn JPEG images as their EXIF orientation says (default: the
+                          stored pixels, as PIL's Image.open and torchvision users see them)
   -h, --help              this help`;
 
 const SPEC = {
@@ -33,6 +35,7 @@ const SPEC = {
   'max-instances': { type: 'integer', min: 0 },
   'mask-threshold': { type: 'number', min: 0, max: 0.999999 },
   threads: { type: 'integer', min: 1, max: 64, allow: ['auto'] },
+  'exif-orientation': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -57,15 +60,16 @@ export async function main(argv, { stdout = process.stdout, stderr = process.std
       scoreThreshold: values['score-threshold'], maxInstances: values['max-instances'],
       maskThreshold: values['mask-threshold'], rle: true,
     };
-    if (info.isDirectory()) return await segmentFolder(segmenter, images, values, options, stderr);
-    return await segmentOne(segmenter, input, values, options, { stdout, stderr });
+    const read = { applyOrientation: values['exif-orientation'] ?? false };
+    if (info.isDirectory()) return await segmentFolder(segmenter, images, values, options, read, stderr);
+    return await segmentOne(segmenter, input, values, options, read, { stdout, stderr });
   } finally {
     await segmenter.dispose();
   }
 }
 
-async function segmentOne(segmenter, path, values, options, { stdout, stderr }) {
-  const { json, summary } = await segmentFile(segmenter, path, options, values.overlay);
+async function segmentOne(segmenter, path, values, options, read, { stdout, stderr }) {
+  const { json, summary } = await segmentFile(segmenter, path, options, read, values.overlay);
   const text = `${JSON.stringify(json)}\n`;
   if (values.json && values.json !== '-') await writeFile(values.json, text);
   else if (values.json === '-' || !values.overlay) stdout.write(text);
@@ -73,7 +77,7 @@ async function segmentOne(segmenter, path, values, options, { stdout, stderr }) 
   return 0;
 }
 
-async function segmentFolder(segmenter, images, values, options, stderr) {
+async function segmentFolder(segmenter, images, values, options, read, stderr) {
   if (values.json && values.json !== '-') await mkdir(values.json, { recursive: true });
   if (values.overlay) await mkdir(values.overlay, { recursive: true });
   if (values.json === '-') throw new UsageError('--json - (stdout) is for one image; give a folder for a folder');
@@ -83,7 +87,7 @@ async function segmentFolder(segmenter, images, values, options, stderr) {
     const name = basename(path, extname(path));
     try {
       const overlay = values.overlay ? join(values.overlay, `${name}.png`) : undefined;
-      const { json, summary } = await segmentFile(segmenter, path, options, overlay);
+      const { json, summary } = await segmentFile(segmenter, path, options, read, overlay);
       const out = values.json ? join(values.json, `${name}.json`) : join(path, '..', `${name}.json`);
       await writeFile(out, `${JSON.stringify(json)}\n`);
       progress.step(`${basename(path)}: ${summary}`);
@@ -96,8 +100,8 @@ async function segmentFolder(segmenter, images, values, options, stderr) {
   return failed > 0 ? 1 : 0;
 }
 
-async function segmentFile(segmenter, path, options, overlayPath) {
-  const image = await readImage(path);
+async function segmentFile(segmenter, path, options, read, overlayPath) {
+  const image = await readImage(path, read);
   const result = await segmenter.segment(image, options);
   if (overlayPath) {
     await writePng(overlayPath, renderOverlay(image.data, image.width, image.height, result), image.width, image.height);
