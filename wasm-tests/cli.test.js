@@ -52,7 +52,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('segment a PNG: JSON of the given format, masks equal to the API\'s, an overlay', { timeout: 120_000 }, async () => {
   const { stderr } = await cli(['segment', 'shapes.png', '--model', modelPath, '--max-instances', '3',
-    '--json', 'out.json', '--overlay', 'overlay.png', '--threads', '2']);
+    '--json', 'out.json', '--overlay', 'overlay.png', '--threads', '2', '--score-threshold', '0.05']);
   assert.match(stderr, /shapes\.png: 3 instances \(/);
   const json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
   assert.deepEqual(Object.keys(json), ['width', 'height', 'instances']);
@@ -121,6 +121,22 @@ test('segment a JPEG to stdout; a folder gets a progress bar and a JSON per imag
     assert.ok(existsSync(join(dir, 'overlays', `${name}.png`)));
   }
   assert.ok(!existsSync(join(dir, 'jsons', 'notes.json')));
+});
+
+test('the overlay shows instances scoring 0.5 or more by default; the JSON keeps the model\'s threshold', { timeout: 120_000 }, async () => {
+  // the default model on a sample scene: its objects score near 1, weak duplicates follow
+  const scene = join(ROOT, 'web', 'demo', 'samples', 'scene-1.png');
+  await cli(['segment', scene, '--json', 'all.json', '--overlay', 'default-overlay.png']);
+  const json = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8'));
+  const weak = json.instances.filter((i) => i.score < 0.5).length;
+  assert.ok(weak > 0 && weak < json.instances.length, `scores on both sides of 0.5 (${weak} of ${json.instances.length} weak)`);
+  assert.ok(json.instances.every((i) => i.score >= 0.05), 'the JSON keeps the model\'s 0.05');
+  await cli(['segment', scene, '--json', 'half.json', '--overlay', 'half-overlay.png', '--score-threshold', '0.5']);
+  await cli(['segment', scene, '--json', 'low.json', '--overlay', 'low-overlay.png', '--score-threshold', '0.05']);
+  const pixels = (name) => pngjs.PNG.sync.read(readFileSync(join(dir, name))).data;
+  assert.ok(pixels('default-overlay.png').equals(pixels('half-overlay.png')), 'the default overlay is the one at 0.5');
+  assert.ok(!pixels('default-overlay.png').equals(pixels('low-overlay.png')), 'weak instances are not drawn by default');
+  assert.ok(JSON.parse(readFileSync(join(dir, 'half.json'), 'utf8')).instances.every((i) => i.score >= 0.5), '--score-threshold sets the JSON\'s too');
 });
 
 test('usage errors name the problem; eval dispatches', async () => {

@@ -1,6 +1,6 @@
 // Paints instances over a picture: a translucent fill and an outline per mask, the box, and a
 // "class score" caption. One instance can be highlighted (the others fade).
-import { classColor, cssColor } from './palette.js';
+import { cssColor, instanceCaption, labelColor } from './palette.js';
 
 const FILL_ALPHA = 0.45;
 const FADED_ALPHA = 0.3;
@@ -22,7 +22,7 @@ export function paintInstances(ctx, instances, { highlighted = null, scale = 1 }
   if (highlighted && order.includes(highlighted)) order.push(order.splice(order.indexOf(highlighted), 1)[0]);
   ctx.save();
   for (const instance of order) {
-    const color = classColor(instance.label);
+    const color = labelColor(instance.label);
     ctx.globalAlpha = highlighted !== null && instance !== highlighted ? FADED_ALPHA : 1;
     const sprite = spriteOf(instance, color, Math.max(1, Math.round(scale)));
     if (sprite) {
@@ -40,11 +40,6 @@ export function paintInstances(ctx, instances, { highlighted = null, scale = 1 }
   return captions;
 }
 
-/** The caption text of an instance: "circle 0.97". */
-export function captionOf(instance) {
-  return `${instance.className} ${instance.score.toFixed(2)}`;
-}
-
 // Above the box's top-left corner, or inside the box when the image has no room above; kept
 // inside the image on the right.
 function paintCaption(ctx, instance, color, scale) {
@@ -52,7 +47,7 @@ function paintCaption(ctx, instance, color, scale) {
   const pad = Math.round(3 * scale);
   ctx.font = `600 ${size}px system-ui, sans-serif`;
   ctx.textBaseline = 'top';
-  const text = captionOf(instance);
+  const text = instanceCaption(instance);
   const width = Math.ceil(ctx.measureText(text).width) + 2 * pad;
   const height = size + 2 * pad;
   const [x1, y1] = instance.box;
