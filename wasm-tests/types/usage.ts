@@ -38,11 +38,11 @@ export async function example(canvas: HTMLCanvasElement, video: HTMLVideoElement
     const bytes: Uint8Array = mask.data;
     const rle: string | undefined = mask.rle;
     const probabilities: Float32Array | undefined = mask.probabilities;
-    const toImage: ToImageDataOptions = { color: [255, 0, 0, 128], fullFrame: true };
+    const toImage: ToImageDataOptions = { color: [255, 0, 0, 128], fullFrame: true, soft: true };
     const pixels: ImageData = mask.toImageData(toImage);
     console.log(x1, y1, x2, y2, name, instance.label, instance.score, bytes.length, rle, probabilities, pixels.width);
   }
-  const draw: DrawOptions = { opacity: 0.4, boxes: true, labels: true, masks: true };
+  const draw: DrawOptions = { opacity: 0.4, boxes: true, labels: true, masks: true, soft: false };
   const ctx = canvas.getContext('2d');
   if (ctx) drawInstances(ctx, result, draw);
   const memory: number = await segmenter.wasmMemoryBytes();
