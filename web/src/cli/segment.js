@@ -3,6 +3,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 
+import { MAX_THREADS } from '../api/options.js';
 import { load } from '../node.js';
 import { parseCommandLine, UsageError } from './args.js';
 import { defaultModel, NO_MODEL_MESSAGE } from './default-model.js';
@@ -40,7 +41,7 @@ const SPEC = {
   'score-threshold': { type: 'number', min: 0, max: 1 },
   'max-instances': { type: 'integer', min: 0 },
   'mask-threshold': { type: 'number', min: 0, max: 0.999999 },
-  threads: { type: 'integer', min: 1, max: 64, allow: ['auto'] },
+  threads: { type: 'integer', min: 1, max: MAX_THREADS, allow: ['auto'] },
   'exif-orientation': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
