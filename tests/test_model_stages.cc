@@ -44,7 +44,7 @@ struct Stages {
     mrw_image_view view{static_cast<const uint8_t *>(image->data), int(image->shape[1]),
                         int(image->shape[0]), int(image->shape[1]) * 3, 3};
     ASSERT_EQ(mrw_preprocess(&detector.config, &view, &input, &rt, &err), MRW_OK) << err.message;
-    ASSERT_EQ(mrw_resnet_forward(&detector.resnet, &input.image, stages, nullptr, &rt, &err), MRW_OK);
+    ASSERT_EQ(mrw_detector_backbone(&detector, &input.image, stages, &rt, &err), MRW_OK) << err.message;
     ASSERT_EQ(mrw_fpn_forward(&detector.fpn, stages, levels, &rt, &err), MRW_OK);
     ready = true;
   }
@@ -103,7 +103,7 @@ void check_box_head(Stages &s, const char *name) {
     const mrw_box_head &h = s.detector.box_head;
     std::vector<float> features(size_t(n) * h.fc6.in_features), h6(size_t(n) * h.fc6.out_features),
         h7(h6.size()), pred(size_t(n) * h.predictor.out_features);
-    mrw_multiscale_roi_align(s.levels, s.input.resized_h, boxes.values.data(), n, 7, 2, features.data(), &s.rt);
+    mrw_multiscale_roi_align(s.levels, s.detector.config.fpn_levels - 1, s.input.resized_h, boxes.values.data(), n, 7, 2, features.data(), &s.rt);
     mrw_linear_run(&h.fc6, features.data(), n, 1, h6.data(), &s.rt);
     mrw_linear_run(&h.fc7, h6.data(), n, 1, h7.data(), &s.rt);
     mrw_linear_run(&h.predictor, h7.data(), n, 0, pred.data(), &s.rt);
