@@ -53,10 +53,10 @@ static void depthwise_row(void *ctx, size_t oy, int thread) {
     for (; ch + 4 <= c; ch += 4) {
       v128_t acc = wasm_v128_load(j->bias + ch);
       for (int ky = ky0; ky < ky1; ky++) {
-        const float *in = j->input + ((size_t)(y0 + ky) * s->in_w + x0) * c + ch;
+        const float *row = j->input + (size_t)(y0 + ky) * s->in_w * c + ch;
         const float *w = j->packed + (size_t)ky * k * c + ch;
         for (int kx = kx0; kx < kx1; kx++)
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(in + (size_t)kx * c),
+          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(row + (size_t)(x0 + kx) * c),
                                                    wasm_v128_load(w + (size_t)kx * c)));
       }
       wasm_v128_store(out + ch, activate4(j->activation, acc));
@@ -65,7 +65,7 @@ static void depthwise_row(void *ctx, size_t oy, int thread) {
       float acc = j->bias[ch];
       for (int ky = ky0; ky < ky1; ky++)
         for (int kx = kx0; kx < kx1; kx++)
-          acc += j->input[((size_t)(y0 + ky) * s->in_w + x0 + kx) * c + ch] *
+          acc += j->input[((size_t)(y0 + ky) * s->in_w + (size_t)(x0 + kx)) * c + ch] *
                  j->packed[((size_t)ky * k + kx) * c + ch];
       out[ch] = mrw_activate(j->activation, acc);
     }
