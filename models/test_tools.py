@@ -100,17 +100,14 @@ class Scenes(unittest.TestCase):
                                       [True, True, True, False])
 
 
-class ConvertCommand(unittest.TestCase):
-    """convert.py as a user runs it, on checkpoints saved by torch."""
+class ConvertTestCase(unittest.TestCase):
+    """A temporary folder for checkpoints saved by torch, and convert.py run on them."""
 
     @classmethod
     def setUpClass(cls):
         import torch
-        import train
         torch.manual_seed(0)
         cls.torch = torch
-        model = train.build_model(4, 18, 32, 64, 32, 96, 128).eval()
-        cls.state = model.state_dict()
         cls.tmp = tempfile.TemporaryDirectory()
 
     @classmethod
@@ -124,6 +121,17 @@ class ConvertCommand(unittest.TestCase):
 
     def convert(self, *args):
         return run_tool(os.path.join(HERE, "convert.py"), *args)
+
+
+class ConvertCommand(ConvertTestCase):
+    """convert.py as a user runs it, on checkpoints saved by torch."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        import train
+        model = train.build_model(4, 18, 32, 64, 32, 96, 128).eval()
+        cls.state = model.state_dict()
 
     def test_checkpoint_dict_with_batchnorm_converts(self):
         ckpt = self.save("ckpt.pth", {"model": self.state, "iteration": 3})
@@ -170,13 +178,13 @@ class ConvertCommand(unittest.TestCase):
         self.assertIn("cannot load checkpoint", r.stderr)
 
 
-class ConvertMobileNetCommand(unittest.TestCase):
+class ConvertMobileNetCommand(ConvertTestCase):
     """convert.py on MobileNetV3-Large FPN Mask R-CNNs: backbone, FPN and head sizes from the
     tensor shapes, the mobile detector's defaults."""
 
     @classmethod
     def setUpClass(cls):
-        import torch
+        super().setUpClass()
         from torchvision.models import mobilenetv3
         from torchvision.models.detection.anchor_utils import AnchorGenerator
         from torchvision.models.detection.backbone_utils import BackboneWithFPN
@@ -184,9 +192,6 @@ class ConvertMobileNetCommand(unittest.TestCase):
         from torchvision.models.detection.mask_rcnn import (MaskRCNN, MaskRCNNHeads,
                                                             MaskRCNNPredictor)
         from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
-        torch.manual_seed(0)
-        cls.torch = torch
-        cls.tmp = tempfile.TemporaryDirectory()
 
         def build(sizes_per_level):
             # MobileNetV3's own BatchNorm (eps 0.001), an FPN of 64 channels, light heads
@@ -203,18 +208,6 @@ class ConvertMobileNetCommand(unittest.TestCase):
 
         cls.state = build(5).state_dict()
         cls.one_size_state = build(1).state_dict()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def save(self, name, obj):
-        path = os.path.join(self.tmp.name, name)
-        self.torch.save(obj, path)
-        return path
-
-    def convert(self, *args):
-        return run_tool(os.path.join(HERE, "convert.py"), *args)
 
     def test_training_checkpoint_converts_with_mobile_defaults(self):
         ckpt = self.save("mnv3.pth", {"model": self.state, "epoch": 2})
