@@ -4,7 +4,8 @@
     /usr/bin/python3 models/make_fixtures.py OUTDIR [--only NAME]
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
-e2e_r50_legacy, e2e_r18, e2e_default, e2e_mnv3, e2e_mnv3_light. A fixture whose files all exist and are newer than this script,
+e2e_r50_legacy, e2e_r18, e2e_jpeg, e2e_default, e2e_mnv3, e2e_mnv3_light, images. A fixture
+whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
 Everything is deterministic: fixed seeds, 2 threads, float32, model.eval(), torch.no_grad().
@@ -34,11 +35,15 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
   e2e_r18                        r18_det on a 300x400 image (more than 100 boxes survive NMS)
   e2e_default                    the shipped models/default.safetensors (copied beside) on a
                                  512x384 scene from scenes.py
+  e2e_jpeg_fruits, e2e_jpeg_r18  fruits_nuts JPEG photos (copied beside as CASE.jpg), read as
+                                 PIL.Image.open(f).convert("RGB"): the shipped fruits-nuts model
+                                 (copied beside) on held-out 0.jpg, r18_det on 11.jpg
+  images/                        image files of every kind with PIL's pixels (image_fixtures.py)
   mnv3_det.safetensors           MobileNetV3-Large FPN Mask R-CNN as torchvision's
                                  fasterrcnn_mobilenet_v3_large_320_fpn builds its backbone
-                                 (FrozenBN with randomized statistics, all five anchor sizes on
-                                 each of the 3 levels, 320/640, RPN 150/150, score thresh 0.05),
-                                 default heads, 91 classes, made decisive (seed 2)
+                                 (FrozenBN statistics calibrated on an image, all five anchor
+                                 sizes on each of the 3 levels, 320/640, RPN 150/150, score
+                                 thresh 0.05), default heads, 91 classes, made decisive (seed 2)
   mnv3_light_det.safetensors     the same backbone with light heads: TwoMLPHead(256*7*7, 256),
                                  MaskRCNNHeads(256, [64, 64]), MaskRCNNPredictor(64, 32), 4
                                  classes (seed 3)
@@ -83,6 +88,7 @@ from torchvision.ops.misc import FrozenBatchNorm2d
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import convert  # noqa: E402
+import image_fixtures  # noqa: E402
 import model_file  # noqa: E402
 
 MEAN = (0.485, 0.456, 0.406)
@@ -95,6 +101,10 @@ R18_LABELS = ["__background__", "circle", "square", "triangle"]
 DEPENDENCIES = [os.path.abspath(__file__), os.path.join(HERE, "convert.py"),
                 os.path.join(HERE, "model_file.py")]
 DEFAULT_MODEL = os.path.join(HERE, "default.safetensors")
+FRUITS_MODEL = os.path.join(HERE, "fruits-nuts.safetensors")
+PHOTOS = os.path.join(HERE, "..", "..", "shared", "data", "fruits_nuts", "data", "images")
+# fruits_nuts photos (800x600 JPEG, 4:2:0) held out of the fruits-nuts model's training
+E2E_JPEG_PHOTOS = {"e2e_jpeg_fruits": "0.jpg", "e2e_jpeg_r18": "11.jpg"}
 DEFAULT_SCENE = (7, 0, 384, 512)  # scenes.py seed, index, height, width
 DEFAULT_DEPENDENCIES = [DEFAULT_MODEL, os.path.join(HERE, "scenes.py"),
                         os.path.join(HERE, "train.py")]
@@ -813,18 +823,19 @@ def make_e2e_mnv3_light(outdir, models):
     make_e2e_mobilenet(outdir, models, "mnv3_light", labels=R18_LABELS)
 
 
-def load_default_model():
-    """The shipped model as a torchvision Mask R-CNN in eval mode (trainable BatchNorm with
+def load_trained_model(path=DEFAULT_MODEL):
+    """A shipped model as a torchvision Mask R-CNN in eval mode (trainable BatchNorm with
     running statistics, F16 weights widened to f32 exactly as the engine widens them)."""
     import train
-    config, tensors, _ = model_file.read_model(DEFAULT_MODEL)
+    config, tensors, _ = model_file.read_model(path)
     a, p = config["architecture"], config["preprocess"]
-    model = train.build_model(a["num_classes"], a["depth"], a["fpn_channels"], a["box_head"],
-                              a["mask_head_channels"], p["min_size"], p["max_size"])
+    model = train.build_model(a["num_classes"], a.get("depth"), a["fpn_channels"], a["box_head"],
+                              a["mask_head_channels"], p["min_size"], p["max_size"],
+                              a.get("backbone", "resnet"), a["mask_head_layers"])
     state = {k: torch.from_numpy(v.astype(np.float32)) for k, v in tensors.items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or not all(k.endswith("num_batches_tracked") for k in missing):
-        raise RuntimeError(f"default model: unexpected {unexpected}, missing {missing}")
+        raise RuntimeError(f"{path}: unexpected {unexpected}, missing {missing}")
     return model.eval()
 
 
@@ -834,12 +845,51 @@ def make_e2e_default(outdir, models):
     seed, index, h, w = DEFAULT_SCENE
     image, _ = scenes.render_scene(scenes.scene_rng(seed, index), w, h)
     shutil.copyfile(DEFAULT_MODEL, os.path.join(outdir, "default.safetensors"))
-    out = write_e2e(outdir, "e2e_default", load_default_model(), image, "default.safetensors")
+    out = write_e2e(outdir, "e2e_default", load_trained_model(), image, "default.safetensors")
     if len(out["scores"]) == 0:
         raise RuntimeError("e2e_default: no detections")
 
 
+def make_images(outdir, models):
+    manifest = image_fixtures.make(os.path.join(outdir, "images"))
+    print(f"  {len(manifest)} image files with PIL's pixels")
+
+
+def read_photo(outdir, case, photo):
+    """A fruits_nuts JPEG copied beside the fixtures as CASE.jpg, and its pixels as torchvision
+    users read them: PIL.Image.open(file).convert("RGB")."""
+    from PIL import Image
+    source = os.path.join(PHOTOS, photo)
+    if not os.path.exists(source):
+        raise FileNotFoundError(f"{source}: the fruits_nuts photos are missing "
+                                "(shared/data beside the repository)")
+    shutil.copyfile(source, os.path.join(outdir, f"{case}.jpg"))
+    with Image.open(source) as image:
+        return np.asarray(image.convert("RGB")).copy()
+
+
+def make_e2e_jpeg(outdir, models):
+    """JPEG photos end to end: the trained fruits-nuts model on a held-out photo, and the
+    decisive random-weight ResNet-18 on another."""
+    shutil.copyfile(FRUITS_MODEL, os.path.join(outdir, "fruits-nuts.safetensors"))
+    case = "e2e_jpeg_fruits"
+    out = write_e2e(outdir, case, load_trained_model(FRUITS_MODEL),
+                    read_photo(outdir, case, E2E_JPEG_PHOTOS[case]), "fruits-nuts.safetensors",
+                    {"photo": f"{case}.jpg"})
+    if len(out["scores"]) == 0:
+        raise RuntimeError(f"{case}: no detections")
+    model = models.get("r18_det")
+    write_model(os.path.join(outdir, "r18_det.safetensors"), model, labels=R18_LABELS,
+                min_size=416, max_size=640)
+    case = "e2e_jpeg_r18"
+    out = write_e2e(outdir, case, model, read_photo(outdir, case, E2E_JPEG_PHOTOS[case]),
+                    "r18_det.safetensors", {"photo": f"{case}.jpg"})
+    if len(out["scores"]) == 0:
+        raise RuntimeError(f"{case}: no detections")
+
+
 FIXTURES = {
+    "images": (make_images, ["images/manifest.json"], [image_fixtures.__file__]),
     "r50_fpn": (make_r50_fpn, ["r50_fpn.safetensors", "r50_fpn_io.safetensors"]),
     "r18_fpn128": (make_r18_fpn128, ["r18_fpn128.safetensors", "r18_fpn128_io.safetensors"]),
     "r50_fpn_legacy": (make_r50_fpn_legacy,
@@ -851,6 +901,9 @@ FIXTURES = {
     "e2e_r50_legacy": (make_e2e_r50_legacy,
                        ["r50_det_legacy.safetensors", "e2e_r50_legacy.safetensors"]),
     "e2e_r18": (make_e2e_r18, ["r18_det.safetensors", "e2e_r18.safetensors"]),
+    "e2e_jpeg": (make_e2e_jpeg, ["fruits-nuts.safetensors", "r18_det.safetensors"]
+                 + [f"{case}{ext}" for case in E2E_JPEG_PHOTOS for ext in (".jpg", ".safetensors")],
+                 [FRUITS_MODEL]),
     "e2e_mnv3": (make_e2e_mnv3, ["mnv3_det.safetensors"]
                  + [f"e2e_mnv3_{shape}.safetensors" for shape in E2E_MNV3_IMAGES]),
     "e2e_mnv3_light": (make_e2e_mnv3_light, ["mnv3_light_det.safetensors"]

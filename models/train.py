@@ -2,8 +2,9 @@
 """Train a torchvision Mask R-CNN on a COCO-format dataset (CPU), then convert it.
 
     /usr/bin/python3 models/train.py --data DIR --out RUNDIR [--iterations N] [--batch B]
-        [--lr LR] [--threads T] [--depth 18|34|50] [--fpn C] [--box-head C]
-        [--mask-head C] [--min-size N] [--max-size N] [--train-sizes N,N,...]
+        [--lr LR] [--threads T] [--backbone resnet|mobilenet_v3_large] [--depth 18|34|50]
+        [--fpn C] [--box-head C] [--mask-head C] [--mask-layers N] [--min-size N]
+        [--max-size N] [--train-sizes N,N,...]
         [--init CHECKPOINT] [--convert MODEL.safetensors]
 
 DIR holds annotations.json (COCO instances: polygon or RLE segmentation) and the images it
@@ -17,8 +18,11 @@ iteration and the time left. With --convert, the final weights are written as a 
 (F16) with the dataset's category names, through convert.py.
 
 The network is built from scratch (no pretrained weights here): a ResNet with trainable
-BatchNorm (folded into the convolutions by the converter), an FPN of --fpn channels, a
-two-layer box head and a four-layer mask head of the given widths. SGD with momentum, linear
+BatchNorm (folded into the convolutions by the converter) and an FPN of --fpn channels, or
+(--backbone mobilenet_v3_large) the MobileNetV3-Large FPN that torchvision's
+fasterrcnn_mobilenet_v3_large_320_fpn builds (BatchNorm eps 1e-5, FPN 256 over the last two
+stages, five anchor sizes on each of the three levels, its RPN defaults); then a two-layer box
+head of --box-head and a mask head of --mask-layers convolutions of --mask-head channels. SGD with momentum, linear
 warm-up and cosine decay; random horizontal flips. Images are resized as the engine will
 resize them (--min-size, --max-size), or, with --train-sizes, to a shorter side drawn per
 image from that list (multi-scale training); the model file keeps --min-size for inference.
@@ -35,9 +39,10 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 from torch import nn
-from torchvision.models import resnet
+from torchvision.models import mobilenet_v3_large, resnet
 from torchvision.models.detection import MaskRCNN
-from torchvision.models.detection.backbone_utils import BackboneWithFPN
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.backbone_utils import BackboneWithFPN, _mobilenet_extractor
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
@@ -126,19 +131,35 @@ class CocoDataset:
 
 # --- model ----------------------------------------------------------------------------------
 
-def build_model(num_classes, depth, fpn, box_head, mask_head, min_size, max_size):
-    body = getattr(resnet, f"resnet{depth}")(weights=None, norm_layer=nn.BatchNorm2d)
-    stage = [64, 128, 256, 512] if depth < 50 else [256, 512, 1024, 2048]
-    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)}, stage,
-                               fpn, extra_blocks=LastLevelMaxPool())
+# torchvision's fasterrcnn_mobilenet_v3_large_320_fpn: anchors and RPN test settings
+MOBILE_ANCHOR_SIZES = ((32, 64, 128, 256, 512),) * 3
+MOBILE_RPN = {"rpn_pre_nms_top_n_test": 150, "rpn_post_nms_top_n_test": 150,
+              "rpn_score_thresh": 0.05}
+
+
+def build_model(num_classes, depth, fpn, box_head, mask_head, min_size, max_size,
+                backbone="resnet", mask_layers=4):
+    """A Mask R-CNN as torchvision builds it; fpn is 256 for MobileNetV3 (its extractor's)."""
+    extra = {}
+    if backbone == "mobilenet_v3_large":
+        body = mobilenet_v3_large(weights=None, norm_layer=nn.BatchNorm2d)
+        net = _mobilenet_extractor(body, True, 6)
+        fpn = net.out_channels
+        extra = dict(MOBILE_RPN, rpn_anchor_generator=AnchorGenerator(
+            MOBILE_ANCHOR_SIZES, ((0.5, 1.0, 2.0),) * len(MOBILE_ANCHOR_SIZES)))
+    else:
+        body = getattr(resnet, f"resnet{depth}")(weights=None, norm_layer=nn.BatchNorm2d)
+        stage = [64, 128, 256, 512] if depth < 50 else [256, 512, 1024, 2048]
+        net = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)}, stage,
+                              fpn, extra_blocks=LastLevelMaxPool())
     return MaskRCNN(
-        backbone, num_classes=None, min_size=min_size, max_size=max_size,
+        net, num_classes=None, min_size=min_size, max_size=max_size,
         box_head=TwoMLPHead(fpn * 7 * 7, box_head),
         box_predictor=FastRCNNPredictor(box_head, num_classes),
-        mask_head=MaskRCNNHeads(fpn, [mask_head] * 4, 1),
+        mask_head=MaskRCNNHeads(fpn, [mask_head] * mask_layers, 1),
         mask_predictor=MaskRCNNPredictor(mask_head, mask_head, num_classes),
         rpn_pre_nms_top_n_train=1000, rpn_post_nms_top_n_train=600,
-        box_batch_size_per_image=128)
+        box_batch_size_per_image=128, **extra)
 
 
 def learning_rate(base, iteration, total, warmup):
@@ -185,10 +206,12 @@ def parse_args(argv):
     ap.add_argument("--lr", type=float, default=0.02)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--backbone", choices=["resnet", "mobilenet_v3_large"], default="resnet")
     ap.add_argument("--depth", type=int, choices=[18, 34, 50], default=18)
     ap.add_argument("--fpn", type=int, default=128)
     ap.add_argument("--box-head", type=int, default=256)
     ap.add_argument("--mask-head", type=int, default=128)
+    ap.add_argument("--mask-layers", type=int, default=4)
     ap.add_argument("--min-size", type=int, default=384)
     ap.add_argument("--max-size", type=int, default=512)
     ap.add_argument("--train-sizes", type=sizes_list, metavar="N,N,...",
@@ -198,8 +221,8 @@ def parse_args(argv):
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--convert", metavar="MODEL", help="write the final model file (F16)")
     args = ap.parse_args(argv)
-    if args.iterations < 1 or args.batch < 1 or args.threads < 1:
-        ap.error("--iterations, --batch and --threads must be at least 1")
+    if args.iterations < 1 or args.batch < 1 or args.threads < 1 or args.mask_layers < 1:
+        ap.error("--iterations, --batch, --threads and --mask-layers must be at least 1")
     if not 0 < args.min_size <= args.max_size:
         ap.error("need 0 < --min-size <= --max-size")
     if args.train_sizes and max(args.train_sizes) > args.max_size:
@@ -240,7 +263,7 @@ def train(args):
     # torchvision draws one of the min_size values per training image.
     sizes = tuple(args.train_sizes) if args.train_sizes else args.min_size
     model = build_model(num_classes, args.depth, args.fpn, args.box_head, args.mask_head,
-                        sizes, args.max_size)
+                        sizes, args.max_size, args.backbone, args.mask_layers)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=1e-4)
     start = 0

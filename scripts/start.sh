@@ -14,20 +14,11 @@ for f in build/native/libmrw_core.a build/wasm/libmrw_core.a build/wasm-mt/libmr
   printf '  %-40s %9d bytes\n' "$f" "$(stat -c %s "$f")"
 done
 
-model=models/default.safetensors
 sample=web/demo/samples/scene-1.png  # a committed sample scene (the demo opens with it too)
 echo
-if [ ! -f "$model" ]; then
-  echo "start: the default model ($model) is not there yet; segment with your own model file:"
-  echo "  node web/src/cli/main.js segment IMAGE.png --model MODEL.safetensors --overlay overlay.png"
-elif [ ! -f "$sample" ]; then
-  echo "start: no sample image in web/demo/samples/; segment your own:"
-  echo "  node web/src/cli/main.js segment IMAGE.png --overlay overlay.png"
-else
-  echo "start: segmenting $sample with the default model"
-  node web/src/cli/main.js segment "$sample" --json build/start.json --overlay build/start-overlay.png
-  echo "start: wrote build/start.json and build/start-overlay.png"
-fi
+echo "start: segmenting $sample with the default model (models/default.safetensors)"
+node web/src/cli/main.js segment "$sample" --json build/start.json --overlay build/start-overlay.png
+echo "start: wrote build/start.json and build/start-overlay.png"
 echo "start: run the test suite with 'npm test', the benchmark with 'npm run bench'"
 if [ "${START_NO_SERVE:-}" != 1 ]; then
   echo "start: serving the demo (Ctrl-C stops it)"

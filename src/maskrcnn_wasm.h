@@ -24,11 +24,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/status.h"
-
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* What every function that can fail returns; the message is kept on the model handle. */
+typedef enum mrw_status {
+  MRW_OK = 0,
+  MRW_ERR_INVALID_ARGUMENT = 1,
+  MRW_ERR_OUT_OF_MEMORY = 2,
+  MRW_ERR_BAD_MODEL = 3,
+  MRW_ERR_UNSUPPORTED = 4,
+  MRW_ERR_IO = 5,
+  MRW_ERR_INTERNAL = 6
+} mrw_status;
+
+/* Limits of the API: the largest image side mrw_model_segment takes, and the most threads a
+ * model handle runs (more are clamped). */
+#define MRW_MAX_IMAGE_SIDE 16384
+#define MRW_MAX_THREADS 64
 
 typedef struct mrw_model mrw_model;
 typedef struct mrw_result mrw_result;
@@ -44,7 +58,7 @@ typedef struct mrw_segment_options {
 
 mrw_segment_options mrw_default_options(void);
 
-/* A model handle with `threads` worker threads (1..64; threads that cannot start, as in a
+/* A model handle with `threads` worker threads (1..MRW_MAX_THREADS; threads that cannot start, as in a
  * single-threaded WebAssembly build, are left out). NULL only when out of memory. */
 mrw_model *mrw_model_create(int threads);
 void mrw_model_free(mrw_model *model);

@@ -52,7 +52,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('segment a PNG: JSON of the given format, masks equal to the API\'s, an overlay', { timeout: 120_000 }, async () => {
   const { stderr } = await cli(['segment', 'shapes.png', '--model', modelPath, '--max-instances', '3',
-    '--json', 'out.json', '--overlay', 'overlay.png', '--threads', '2']);
+    '--json', 'out.json', '--overlay', 'overlay.png', '--threads', '2', '--score-threshold', '0.05']);
   assert.match(stderr, /shapes\.png: 3 instances \(/);
   const json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
   assert.deepEqual(Object.keys(json), ['width', 'height', 'instances']);
@@ -123,6 +123,22 @@ test('segment a JPEG to stdout; a folder gets a progress bar and a JSON per imag
   assert.ok(!existsSync(join(dir, 'jsons', 'notes.json')));
 });
 
+test('the overlay shows instances scoring 0.5 or more by default; the JSON keeps the model\'s threshold', { timeout: 120_000 }, async () => {
+  // the default model on a sample scene: its objects score near 1, weak duplicates follow
+  const scene = join(ROOT, 'web', 'demo', 'samples', 'scene-1.png');
+  await cli(['segment', scene, '--json', 'all.json', '--overlay', 'default-overlay.png']);
+  const json = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8'));
+  const weak = json.instances.filter((i) => i.score < 0.5).length;
+  assert.ok(weak > 0 && weak < json.instances.length, `scores on both sides of 0.5 (${weak} of ${json.instances.length} weak)`);
+  assert.ok(json.instances.every((i) => i.score >= 0.05), 'the JSON keeps the model\'s 0.05');
+  await cli(['segment', scene, '--json', 'half.json', '--overlay', 'half-overlay.png', '--score-threshold', '0.5']);
+  await cli(['segment', scene, '--json', 'low.json', '--overlay', 'low-overlay.png', '--score-threshold', '0.05']);
+  const pixels = (name) => pngjs.PNG.sync.read(readFileSync(join(dir, name))).data;
+  assert.ok(pixels('default-overlay.png').equals(pixels('half-overlay.png')), 'the default overlay is the one at 0.5');
+  assert.ok(!pixels('default-overlay.png').equals(pixels('low-overlay.png')), 'weak instances are not drawn by default');
+  assert.ok(JSON.parse(readFileSync(join(dir, 'half.json'), 'utf8')).instances.every((i) => i.score >= 0.5), '--score-threshold sets the JSON\'s too');
+});
+
 test('usage errors name the problem; eval dispatches', async () => {
   let r = await cli(['segment', 'shapes.png', '--model', modelPath, '--threads', 'many'], { ok: false });
   assert.equal(r.code, 2);
@@ -134,6 +150,15 @@ test('usage errors name the problem; eval dispatches', async () => {
   assert.match(r.stderr, /missing\.png: no such file or folder/);
   r = await cli(['segment', 'out.json', '--model', modelPath], { ok: false });
   assert.match(r.stderr, /out\.json: not a PNG or JPEG file/);
+  const png = readFileSync(join(dir, 'shapes.png'));
+  png.writeUInt32BE(60000, 16);   // IHDR width and height
+  png.writeUInt32BE(60000, 20);
+  writeFileSync(join(dir, 'huge.png'), png);
+  r = await cli(['segment', 'huge.png', '--model', modelPath], { ok: false });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /huge\.png: PNG file declares a 60000x60000 image; the largest side accepted is 16384 pixels/);
+  r = await cli(['segment', 'shapes.png', '--model', modelPath, '--exif-orientation', '--max-instances', '1']);
+  assert.equal(JSON.parse(r.stdout).width, c.image.width, '--exif-orientation is accepted (a PNG is not turned)');
   r = await cli(['frobnicate'], { ok: false });
   assert.match(r.stderr, /unknown command 'frobnicate'/);
 

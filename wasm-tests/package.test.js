@@ -15,7 +15,7 @@ import pngjs from 'pngjs';
 import { load } from '../web/src/node.js';
 import { launchChromium } from './support/browser.js';
 import { assertSameResult } from './support/compare.js';
-import { checkDist, e2eCase, ROOT, smallModelBytes } from './support/fixtures.js';
+import { checkDist, e2eCase, fixturePath, ROOT, smallModelBytes } from './support/fixtures.js';
 import { startServer } from './support/server.js';
 
 const run = promisify(execFile);
@@ -71,7 +71,7 @@ after(async () => {
 test('the tarball holds the code, types, WebAssembly assets and CLI, and no sources or tests', async (t) => {
   const { stdout } = await run('tar', ['-tzf', tarball]);
   const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-  for (const f of ['package.json', 'README.md', 'web/src/index.js', 'web/src/node.js', 'web/src/index.d.ts',
+  for (const f of ['package.json', 'README.md', 'web/src/index.js', 'web/src/node.js', 'web/src/index.d.ts', 'web/src/node.d.ts',
     'web/src/engine/worker.js', 'web/src/cli/main.js', 'dist/maskrcnn-wasm-simd.js', 'dist/maskrcnn-wasm-simd.wasm',
     'dist/maskrcnn-wasm-threads.js', 'dist/maskrcnn-wasm-threads.wasm', 'dist/maskrcnn-wasm-threads.worker.js',
     'dist/node/maskrcnn-wasm-node.js', 'dist/node/maskrcnn-wasm-node.wasm', 'dist/node/package.json']) {
@@ -111,6 +111,19 @@ console.log(JSON.stringify({ backend: segmenter.backend, result }));
   const bin = join(project, 'node_modules', '.bin', 'maskrcnn-wasm');
   const version = await run(bin, ['--version']);
   assert.equal(version.stdout.trim(), '0.1.0');
+
+  // its JPEG decoder (a dependency the install brings) gives PIL's pixels
+  const jpegFile = join(fixturePath('images'), 'jpeg-420-progressive.jpg');
+  writeFileSync(join(project, 'decode.js'), `
+import { readFileSync } from 'node:fs';
+import { decodeImage } from 'maskrcnn-wasm';
+const image = await decodeImage(readFileSync(process.argv[2]));
+const rgb = Buffer.alloc(image.width * image.height * 3);
+for (let p = 0; p < image.width * image.height; p++) for (let k = 0; k < 3; k++) rgb[3 * p + k] = image.data[4 * p + k];
+process.stdout.write(rgb);
+`);
+  const decoded = await run(process.execPath, ['decode.js', jpegFile], { cwd: project, encoding: 'buffer', maxBuffer: 16 << 20 });
+  assert.ok(decoded.stdout.equals(readFileSync(jpegFile.replace(/\.jpg$/, '.rgb'))), 'decodeImage in the installed package equals PIL');
 });
 
 describe('in Chromium', () => {

@@ -1,13 +1,14 @@
 // Segments a PNG or JPEG file with maskrcnn-wasm and writes an overlay PNG: each instance's
-// mask tinted in its class's color and its box outlined. Prints what it found.
+// mask tinted in its class's color and its box outlined. Prints what it found. The package's
+// decodeImage gives the pixels PIL gives (libjpeg-turbo's JPEG decoding), so the detections
+// are those torchvision finds in the same file.
 //
 //   node segment.js IMAGE [OUT.png] [--model MODEL.safetensors] [--threshold 0.5]
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import jpeg from 'jpeg-js';
-import { load } from 'maskrcnn-wasm';
+import { decodeImage, load } from 'maskrcnn-wasm';
 import { PNG } from 'pngjs';
 
 // The repository's shipped model; in your own project, pass --model.
@@ -27,7 +28,7 @@ if (!input) {
   process.exit(2);
 }
 
-const image = decode(await readFile(input));
+const image = await decodeImage(await readFile(input));
 const segmenter = await load({ model: values.model });
 try {
   const result = await segmenter.segment(image, { scoreThreshold: Number(values.threshold) });
@@ -40,13 +41,6 @@ try {
   console.log(`${count} instance${count === 1 ? '' : 's'} in ${Math.round(result.timings.total)} ms; wrote ${output}`);
 } finally {
   await segmenter.dispose();
-}
-
-/** { data: RGBA bytes, width, height } from PNG or JPEG bytes. */
-function decode(bytes) {
-  if (bytes[0] === 0x89 && bytes[1] === 0x50) return PNG.sync.read(bytes);
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) return jpeg.decode(bytes, { useTArray: true });
-  throw new Error(`${input}: not a PNG or JPEG file`);
 }
 
 /** A copy of the image's pixels with masks tinted (half opacity) and boxes outlined. */

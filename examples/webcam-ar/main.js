@@ -34,13 +34,14 @@ start.addEventListener('click', async () => {
 });
 
 function onFrame() {
-  // Few instances and a score threshold keep each frame quick.
-  segmenter.segmentLatest(video, { scoreThreshold: 0.5, maxInstances: 10 }).then((result) => {
+  // Few instances and a score threshold keep each frame quick; the probabilities give the
+  // masks soft edges over the video.
+  segmenter.segmentLatest(video, { scoreThreshold: 0.5, maxInstances: 10, probabilities: true }).then((result) => {
     if (result === null) return;  // a newer frame took this one's place
     frames += 1;
     overlay.width = result.width;
     overlay.height = result.height;  // also clears the canvas
-    drawInstances(overlay.getContext('2d'), result, { opacity: 0.6 });
+    drawInstances(overlay.getContext('2d'), result, { opacity: 0.6, soft: true });
     const fps = (frames * 1000) / (performance.now() - startedAt);
     const count = result.instances.length;
     status.textContent = `${count} instance${count === 1 ? '' : 's'} · frame ${frames} · ${fps.toPrecision(2)} fps`;

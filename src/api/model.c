@@ -6,8 +6,6 @@
 #include "maskrcnn_wasm.h"
 #include "model/detector.h"
 
-#define MAX_IMAGE_SIDE 16384
-
 struct mrw_model {
   mrw_error error;
   mrw_runtime runtime;
@@ -24,7 +22,7 @@ mrw_model *mrw_model_create(int threads) {
   mrw_model *m = calloc(1, sizeof *m);
   if (!m) return NULL;
   if (threads < 1) threads = 1;
-  if (threads > 64) threads = 64;
+  if (threads > MRW_MAX_THREADS) threads = MRW_MAX_THREADS;
   if (mrw_runtime_init(&m->runtime, threads, &m->error) != MRW_OK) {
     free(m);
     return NULL;
@@ -114,10 +112,10 @@ static mrw_status check_segment_arguments(mrw_model *model, const uint8_t *pixel
   if (format != MRW_PIXELS_RGB && format != MRW_PIXELS_RGBA)
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
                          "pixel format %d is neither RGB (3) nor RGBA (4)", (int)format);
-  if (width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE)
+  if (width < 1 || height < 1 || width > MRW_MAX_IMAGE_SIDE || height > MRW_MAX_IMAGE_SIDE)
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
                          "image size %dx%d is outside 1x1 .. %dx%d", width, height,
-                         MAX_IMAGE_SIDE, MAX_IMAGE_SIDE);
+                         MRW_MAX_IMAGE_SIDE, MRW_MAX_IMAGE_SIDE);
   if (stride < width * (int)format)
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
                          "row stride %d is smaller than width %d x %d bytes", stride, width,

@@ -3,17 +3,10 @@
 
 #include <stddef.h>
 
-/* Status codes shared by every layer. The message that explains a failure is kept in an
- * mrw_error owned by the caller (in the public API: by the handle), never in a global. */
-typedef enum mrw_status {
-  MRW_OK = 0,
-  MRW_ERR_INVALID_ARGUMENT = 1,
-  MRW_ERR_OUT_OF_MEMORY = 2,
-  MRW_ERR_BAD_MODEL = 3,
-  MRW_ERR_UNSUPPORTED = 4,
-  MRW_ERR_IO = 5,
-  MRW_ERR_INTERNAL = 6
-} mrw_status;
+/* The status codes are the public API's (mrw_status), shared by every layer. The message that
+ * explains a failure is kept in an mrw_error owned by the caller (in the public API: by the
+ * handle), never in a global. */
+#include "maskrcnn_wasm.h"
 
 #define MRW_ERROR_MESSAGE_CAPACITY 512
 

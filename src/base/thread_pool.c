@@ -1,10 +1,10 @@
 #include "base/thread_pool.h"
 
+#include "maskrcnn_wasm.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-
-#define MRW_MAX_THREADS 64
 
 typedef struct worker_arg {
   mrw_thread_pool *pool;

@@ -4,8 +4,8 @@ import { mkdtemp, writeFile, readFile, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../web/src/cli/eval.js';
-import { decodeMask } from '../../web/src/coco/index.js';
-import { pasteMask, resultToCoco } from '../../web/src/coco/predict.js';
+import { decodeMask, encodeMask } from '../../web/src/coco/index.js';
+import { resultToCoco } from '../../web/src/coco/predict.js';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'coco-eval-'));
 after(() => rm(dir, { recursive: true, force: true }));
@@ -89,7 +89,11 @@ test('eval --model runs the segmenter on every image, writes the results and sco
   await writeFile(modelFile, Uint8Array.of(1, 2, 3));
   const json = path.join(dir, 'out.json');
   const calls = { load: [], read: [], segment: [], disposed: 0 };
-  const ones = (n) => new Uint8Array(n).fill(1);
+  // the engine's RLE of a rectangle mask in the 20x10 image, as segment(..., { rle: true }) gives it
+  const rle = (x, y, w, h) => encodeMask(Array.from({ length: 200 }, (_, p) => {
+    const [px, py] = [p % 20, Math.floor(p / 20)];
+    return px >= x && px < x + w && py >= y && py < y + h ? 1 : 0;
+  }), 10, 20).counts;
   const load = async (options) => {
     calls.load.push(options);
     return {
@@ -97,9 +101,9 @@ test('eval --model runs the segmenter on every image, writes the results and sco
         calls.segment.push({ width: image.width, height: image.height, options });
         return {
           instances: [
-            { box: [2, 2, 6, 6], label: 1, className: 'square', score: 0.9, mask: { x: 2, y: 2, width: 4, height: 4, data: ones(16) } },
-            { box: [10, 1, 12, 9], label: 2, className: 'bar', score: 0.8, mask: { x: 10, y: 1, width: 2, height: 8, data: ones(16) } },
-            { box: [0, 0, 1, 1], label: 3, className: 'kite', score: 0.7, mask: { x: 0, y: 0, width: 1, height: 1, data: ones(1) } },
+            { box: [2, 2, 6, 6], label: 1, className: 'square', score: 0.9, mask: { rle: rle(2, 2, 4, 4) } },
+            { box: [10, 1, 12, 9], label: 2, className: 'bar', score: 0.8, mask: { rle: rle(10, 1, 2, 8) } },
+            { box: [0, 0, 1, 1], label: 3, className: 'kite', score: 0.7, mask: { rle: rle(0, 0, 1, 1) } },
           ],
         };
       },
@@ -117,7 +121,7 @@ test('eval --model runs the segmenter on every image, writes the results and sco
   assert.equal(code, 0, err);
   assert.deepEqual(calls.load.map((o) => [Array.from(o.model), o.threads]), [[[1, 2, 3], 2]]);
   assert.deepEqual(calls.read, [path.join(images, 'a.png')]);
-  assert.deepEqual(calls.segment, [{ width: 20, height: 10, options: { scoreThreshold: 0.05, maxInstances: 100 } }]);
+  assert.deepEqual(calls.segment, [{ width: 20, height: 10, options: { scoreThreshold: 0.05, maxInstances: 100, rle: true } }]);
   assert.equal(calls.disposed, 1);
   assert.match(err, /\[1\/1\] .*a\.png: 2 instances/);
   assert.match(err, /1 detections of class 'kite' left out/);
@@ -150,17 +154,13 @@ test('eval --model refuses an image whose size differs from the annotations', as
   assert.equal(disposed, 1, 'the segmenter is disposed after a failure too');
 });
 
-test('a box-local mask is pasted into the full image and cut at its edges', () => {
-  // 3x2 mask at (-1, -1) into a 2x2 image: only its row 1, columns 1-2 land inside (at row 0)
-  const full = pasteMask({ x: -1, y: -1, width: 3, height: 2, data: [1, 0, 1, 0, 1, 1] }, 2, 2);
-  assert.deepEqual(Array.from(full), [1, 1, 0, 0]);
-});
-
 test('instances become COCO results: [x1, y1, x2, y2] to [x, y, w, h], class names to category ids', () => {
   const { records, unknownClasses } = resultToCoco(
-    { instances: [{ box: [1.5, 2.25, 4, 5], className: 'bar', score: 0.5 }, { box: [0, 0, 1, 1], className: 'N/A', score: 0.4 }] },
-    { imageId: 7, width: 8, height: 8, categoryIdByName: new Map([['bar', 5]]) },
+    { instances: [{ box: [1.5, 2.25, 4, 5], className: 'bar', score: 0.5 }, { box: [0, 0, 1, 1], className: 'N/A', score: 0.4 },
+      { box: [0, 0, 2, 3], className: 'bar', score: 0.3, mask: { rle: '04' } }] },
+    { imageId: 7, width: 8, height: 6, categoryIdByName: new Map([['bar', 5]]) },
   );
-  assert.deepEqual(records, [{ image_id: 7, category_id: 5, bbox: [1.5, 2.25, 2.5, 2.75], score: 0.5 }]);
+  assert.deepEqual(records, [{ image_id: 7, category_id: 5, bbox: [1.5, 2.25, 2.5, 2.75], score: 0.5 },
+    { image_id: 7, category_id: 5, bbox: [0, 0, 2, 3], score: 0.3, segmentation: { size: [6, 8], counts: '04' } }]);
   assert.deepEqual(unknownClasses, ['N/A']);
 });

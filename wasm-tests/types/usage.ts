@@ -1,7 +1,7 @@
 // Compiled by types.test.js with tsc --strict: every public name of the package, used as
 // the README shows, through the package's own name (its exports map's "types"). The lines
 // marked as expected errors must fail to type-check: the declarations are not just `any`.
-import { drawInstances, load } from 'maskrcnn-wasm';
+import { decodeImage, drawInstances, load } from 'maskrcnn-wasm';
 import type {
   Backend, DrawOptions, Instance, InstanceMask, LoadOptions, PixelSource, ProgressEvent,
   RgbaImage, SegmentOptions, SegmentResult, Segmenter, Timings, ToImageDataOptions,
@@ -38,16 +38,22 @@ export async function example(canvas: HTMLCanvasElement, video: HTMLVideoElement
     const bytes: Uint8Array = mask.data;
     const rle: string | undefined = mask.rle;
     const probabilities: Float32Array | undefined = mask.probabilities;
-    const toImage: ToImageDataOptions = { color: [255, 0, 0, 128], fullFrame: true };
+    const toImage: ToImageDataOptions = { color: [255, 0, 0, 128], fullFrame: true, soft: true };
     const pixels: ImageData = mask.toImageData(toImage);
     console.log(x1, y1, x2, y2, name, instance.label, instance.score, bytes.length, rle, probabilities, pixels.width);
   }
-  const draw: DrawOptions = { opacity: 0.4, boxes: true, labels: true, masks: true };
+  const draw: DrawOptions = { opacity: 0.4, boxes: true, labels: true, masks: true, soft: false };
   const ctx = canvas.getContext('2d');
   if (ctx) drawInstances(ctx, result, draw);
   const memory: number = await segmenter.wasmMemoryBytes();
   await segmenter.dispose();
   console.log(labels, threads, build, latest, total, memory);
+
+  const decoded = await decodeImage(new Uint8Array(0), { applyOrientation: true });
+  const decodedBytes: Uint8Array = decoded.data;
+  console.log(decodedBytes.length, decoded.width, decoded.height);
+  // @ts-expect-error: decodeImage takes bytes, not a file name
+  await decodeImage('photo.jpg');
 
   // @ts-expect-error: a model is a URL or bytes
   await load({ model: 42 });

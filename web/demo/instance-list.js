@@ -1,6 +1,6 @@
 // The list of instances beside the picture. Pointing at an entry (or focusing it with the
 // keyboard) highlights its instance in the picture; the picture can highlight an entry too.
-import { classColor, cssColor } from './palette.js';
+import { cssColor, labelColor } from './palette.js';
 
 const areas = new WeakMap();
 
@@ -81,7 +81,7 @@ export class InstanceList {
     });
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
-    swatch.style.background = cssColor(classColor(instance.label));
+    swatch.style.background = cssColor(labelColor(instance.label));
     const name = span('name', instance.className);
     const score = span('score', instance.score.toFixed(2));
     const size = span('size', `box ${Math.round(x2 - x1)}×${Math.round(y2 - y1)}, mask ${maskArea(instance)} px`);

@@ -1,6 +1,6 @@
 // Paints instances over a picture: a translucent fill and an outline per mask, the box, and a
 // "class score" caption. One instance can be highlighted (the others fade).
-import { classColor, cssColor } from './palette.js';
+import { cssColor, instanceCaption, labelColor } from './palette.js';
 
 const FILL_ALPHA = 0.45;
 const FADED_ALPHA = 0.3;
@@ -11,10 +11,11 @@ const sprites = new WeakMap();
 
 /**
  * ctx: a 2D context in the image's coordinates; instances: best first. scale: how many image
- * pixels one screen pixel covers (lines and text grow with it). Returns, per instance, the
- * caption's rectangle { x, y, width, height } in image pixels.
+ * pixels one screen pixel covers (lines and text grow with it). soft: masks fade with their
+ * probabilities (live video; the instances must carry them) instead of a hard outline.
+ * Returns, per instance, the caption's rectangle { x, y, width, height } in image pixels.
  */
-export function paintInstances(ctx, instances, { highlighted = null, scale = 1 } = {}) {
+export function paintInstances(ctx, instances, { highlighted = null, scale = 1, soft = false } = {}) {
   const captions = new Map();
   const line = Math.max(2, Math.round(2 * scale));
   // Worst first, so the best lies on top; the highlighted one above all.
@@ -22,9 +23,9 @@ export function paintInstances(ctx, instances, { highlighted = null, scale = 1 }
   if (highlighted && order.includes(highlighted)) order.push(order.splice(order.indexOf(highlighted), 1)[0]);
   ctx.save();
   for (const instance of order) {
-    const color = classColor(instance.label);
+    const color = labelColor(instance.label);
     ctx.globalAlpha = highlighted !== null && instance !== highlighted ? FADED_ALPHA : 1;
-    const sprite = spriteOf(instance, color, Math.max(1, Math.round(scale)));
+    const sprite = soft ? softSprite(instance, color) : spriteOf(instance, color, Math.max(1, Math.round(scale)));
     if (sprite) {
       ctx.drawImage(sprite, instance.mask.x, instance.mask.y);
       // Twice over makes the fill about 0.7 opaque.
@@ -40,11 +41,6 @@ export function paintInstances(ctx, instances, { highlighted = null, scale = 1 }
   return captions;
 }
 
-/** The caption text of an instance: "circle 0.97". */
-export function captionOf(instance) {
-  return `${instance.className} ${instance.score.toFixed(2)}`;
-}
-
 // Above the box's top-left corner, or inside the box when the image has no room above; kept
 // inside the image on the right.
 function paintCaption(ctx, instance, color, scale) {
@@ -52,7 +48,7 @@ function paintCaption(ctx, instance, color, scale) {
   const pad = Math.round(3 * scale);
   ctx.font = `600 ${size}px system-ui, sans-serif`;
   ctx.textBaseline = 'top';
-  const text = captionOf(instance);
+  const text = instanceCaption(instance);
   const width = Math.ceil(ctx.measureText(text).width) + 2 * pad;
   const height = size + 2 * pad;
   const [x1, y1] = instance.box;
@@ -71,6 +67,14 @@ function spriteOf(instance, color, thickness) {
   const { width, height } = instance.mask;
   const canvas = width > 0 && height > 0 ? maskCanvas(instance.mask, color, thickness) : null;
   sprites.set(instance, { canvas, thickness });
+  return canvas;
+}
+
+// The mask in color with soft edges (the package's toImageData), each frame anew.
+function softSprite({ mask }, [r, g, b]) {
+  if (mask.width === 0 || mask.height === 0) return null;
+  const canvas = new OffscreenCanvas(mask.width, mask.height);
+  canvas.getContext('2d').putImageData(mask.toImageData({ color: [r, g, b, Math.round(FILL_ALPHA * 255)], soft: true }), 0, 0);
   return canvas;
 }
 

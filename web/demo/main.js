@@ -84,7 +84,7 @@ const images = new ImageControl({ fileInput: $('image-file'), gallery: $('sample
 
 const webcam = new WebcamLoop($('webcam-video'), {
   segmenter: () => models.segmenter,
-  options: () => ({ scoreThreshold: state.threshold, maxInstances: WEBCAM_MAX_INSTANCES }),
+  options: () => ({ scoreThreshold: state.threshold, maxInstances: WEBCAM_MAX_INSTANCES, probabilities: true }),
   onResult(result) {
     state.webcamResult = result;
     if (state.mode !== 'webcam') return;
@@ -220,7 +220,7 @@ function paintWebcam() {
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   state.shown = aboveThreshold(result);
-  refreshList(paintInstances(ctx, state.shown, { scale: displayScale(canvas) }));
+  refreshList(paintInstances(ctx, state.shown, { scale: displayScale(canvas), soft: true }));
 }
 
 async function setMode(mode) {

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // maskrcnn-wasm: Mask R-CNN instance segmentation on WebAssembly SIMD, in browsers and Node.
-// The same declarations serve both entry points (web/src/index.js and web/src/node.js).
+// The declarations of both entry points (web/src/index.js); node.d.ts adds Node's extras.
 
 /** Pixels in Node (and accepted in browsers too): RGBA, row by row, width * height * 4 bytes. */
 export interface RgbaImage {
@@ -75,6 +75,12 @@ export interface ToImageDataOptions {
   color?: [number, number, number, number];
   /** The whole image's size with the mask in place, instead of the mask's box. */
   fullFrame?: boolean;
+  /**
+   * Soft edges for compositing: the alpha follows the mask probability (none at 0.25 or
+   * below, full at 0.75 or above) instead of the binary mask. Needs the probabilities:
+   * segment(source, { probabilities: true }); throws a TypeError without them.
+   */
+  soft?: boolean;
 }
 
 /** An instance's mask, local to the rectangle (x, y, width, height) of the image that holds it. */
@@ -166,6 +172,8 @@ export interface DrawOptions {
   boxes?: boolean;
   /** Draw "className score" captions (default true). */
   labels?: boolean;
+  /** Soft mask edges from the probabilities (see ToImageDataOptions.soft; default false). */
+  soft?: boolean;
 }
 
 /** Draws colored masks, boxes and captions, in the result's image coordinates. */

@@ -7,7 +7,7 @@ export function drawInstances(ctx, result, options = {}) {
     throw new TypeError('drawInstances: expected a CanvasRenderingContext2D or OffscreenCanvasRenderingContext2D');
   }
   if (!result || !Array.isArray(result.instances)) throw new TypeError('drawInstances: expected a result of segment()');
-  const { opacity = 0.5, boxes = true, labels = true, masks = true } = options;
+  const { opacity = 0.5, boxes = true, labels = true, masks = true, soft = false } = options;
   if (!(typeof opacity === 'number' && opacity >= 0 && opacity <= 1)) {
     throw new RangeError('drawInstances: opacity must be a number from 0 to 1');
   }
@@ -16,7 +16,7 @@ export function drawInstances(ctx, result, options = {}) {
     for (const instance of result.instances) {
       const [r, g, b] = labelColor(instance.label);
       if (masks && instance.mask.width > 0 && instance.mask.height > 0) {
-        const pixels = instance.mask.toImageData({ color: [r, g, b, Math.round(opacity * 255)] });
+        const pixels = instance.mask.toImageData({ color: [r, g, b, Math.round(opacity * 255)], soft });
         ctx.drawImage(toCanvas(pixels), instance.mask.x, instance.mask.y);
       }
       const [x1, y1, x2, y2] = instance.box;

@@ -1,6 +1,7 @@
 // Raw RGBA images ({ data, width, height }): the one kind of pixels the engine takes.
 
-export const MAX_IMAGE_SIDE = 16384; // the C API's limit (src/api/model.c)
+// MRW_MAX_IMAGE_SIDE of the C API: the engine refuses to start if its module says otherwise.
+export const MAX_IMAGE_SIDE = 16384;
 
 export function checkImageSize(width, height, what = 'segment') {
   if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1 &&

@@ -1,5 +1,6 @@
 // Checks of the options that load() and segment() take; each failure names the option.
 
+// MRW_MAX_THREADS of the C API: the engine refuses to start if its module says otherwise.
 export const MAX_THREADS = 64;
 
 export function checkLoadOptions(options) {

@@ -23,6 +23,8 @@ as pycocotools computes them.
   --images DIR        folder holding the images, by their file_name
   --json FILE         with --model: also write the results to FILE
   --threads N         with --model: number of threads, or 'auto' (default)
+  --exif-orientation  with --model: turn JPEG images as their EXIF orientation says
+                      (default: the stored pixels, as PIL's Image.open gives them)
   -h, --help          this text
 `;
 
@@ -33,6 +35,7 @@ const OPTIONS = {
   images: { type: 'string' },
   json: { type: 'string' },
   threads: { type: 'string' },
+  'exif-orientation': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -52,7 +55,7 @@ function parseOptions(argv) {
     throw new UsageError('give --results RESULTS.json, or --images DIR (and --model FILE) to run a model');
   }
   if (values.results) {
-    for (const name of ['images', 'json', 'threads']) {
+    for (const name of ['images', 'json', 'threads', 'exif-orientation']) {
       if (values[name] !== undefined) throw new UsageError(`--${name} goes with --model, not with --results`);
     }
   } else if (!values.images) {
@@ -106,7 +109,7 @@ async function runModel(options, annotations, { load, readImage, log }) {
       segmenter,
       dataset: annotations,
       imagesDir: options.images,
-      readImage: readImageFile,
+      readImage: (file) => readImageFile(file, { applyOrientation: options['exif-orientation'] ?? false }),
       onImage: ({ index, total, file, instances }) => log(`[${index + 1}/${total}] ${file}: ${instances} instances`),
     });
     for (const [name, count] of unknownClasses) {

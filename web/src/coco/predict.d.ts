@@ -1,20 +1,17 @@
 import type { CocoCategory, CocoImage, CocoResult } from './dataset.js';
 
-export interface BoxLocalMask { x: number; y: number; width: number; height: number; data: ArrayLike<number> }
-export interface SegmentInstance { box: number[]; className: string; score: number; mask?: BoxLocalMask }
+export interface SegmentInstance { box: number[]; className: string; score: number; mask?: { rle?: string } }
 export interface RgbaImage { data: Uint8Array | Uint8ClampedArray; width: number; height: number }
 
 export function categoryIdsByName(categories: readonly CocoCategory[]): Map<string, number>;
-/** A box-local 0/1 mask in a zero image of width x height, row-major. */
-export function pasteMask(mask: BoxLocalMask, width: number, height: number): Uint8Array;
-/** One image's instances as COCO result records; instances of unknown class names are left out and listed. */
+/** One image's instances as COCO result records (a mask's rle as its segmentation); instances of unknown class names are left out and listed. */
 export function resultToCoco(
   result: { instances: readonly SegmentInstance[] },
   image: { imageId: number; width: number; height: number; categoryIdByName: Map<string, number> },
 ): { records: CocoResult[]; unknownClasses: string[] };
 /** Segments every image of the dataset (files under imagesDir by file_name) and returns COCO results. */
 export function predictDataset(options: {
-  segmenter: { segment(image: RgbaImage, options?: { scoreThreshold?: number; maxInstances?: number }): Promise<{ instances: readonly SegmentInstance[] }> };
+  segmenter: { segment(image: RgbaImage, options?: { scoreThreshold?: number; maxInstances?: number; rle?: boolean }): Promise<{ instances: readonly SegmentInstance[] }> };
   dataset: { images: readonly CocoImage[]; categories: readonly CocoCategory[] };
   imagesDir: string;
   readImage: (file: string) => Promise<RgbaImage>;

@@ -1,9 +1,9 @@
 // Running a segmenter over a COCO dataset's images and writing its output as COCO results
 // (the records pycocotools' loadRes reads): bbox [x, y, w, h], category_id found by class
-// name among the annotations' categories, score, and the full-image mask as compressed RLE.
+// name among the annotations' categories, score, and the full-image mask as compressed RLE
+// (the engine's own encoding: segment(..., { rle: true })).
 
 import path from 'node:path';
-import { encodeMask } from './rle.js';
 
 /**
  * Category ids by name.
@@ -15,28 +15,10 @@ export function categoryIdsByName(categories) {
 }
 
 /**
- * A box-local mask placed into a zero image of the full size, row-major; parts outside the
- * image are cut off.
- * @param {{ x: number, y: number, width: number, height: number, data: ArrayLike<number> }} mask
- * @param {number} width image width
- * @param {number} height image height
- * @returns {Uint8Array}
- */
-export function pasteMask(mask, width, height) {
-  const full = new Uint8Array(width * height);
-  const x0 = Math.max(0, mask.x), x1 = Math.min(width, mask.x + mask.width);
-  const y0 = Math.max(0, mask.y), y1 = Math.min(height, mask.y + mask.height);
-  for (let y = y0; y < y1; y++) {
-    const row = (y - mask.y) * mask.width - mask.x;
-    for (let x = x0; x < x1; x++) full[y * width + x] = mask.data[row + x] ? 1 : 0;
-  }
-  return full;
-}
-
-/**
  * One image's segmentation result as COCO result records. Instances whose class name is not
- * a category of the annotations are left out and their names returned.
- * @param {{ instances: { box: number[], className: string, score: number, mask?: { x: number, y: number, width: number, height: number, data: ArrayLike<number> } }[] }} result
+ * a category of the annotations are left out and their names returned. A mask with its
+ * compressed RLE (mask.rle) becomes the record's segmentation.
+ * @param {{ instances: { box: number[], className: string, score: number, mask?: { rle?: string } }[] }} result
  * @param {{ imageId: number, width: number, height: number, categoryIdByName: Map<string, number> }} image
  */
 export function resultToCoco(result, { imageId, width, height, categoryIdByName }) {
@@ -47,7 +29,7 @@ export function resultToCoco(result, { imageId, width, height, categoryIdByName 
     if (categoryId === undefined) { unknownClasses.push(instance.className); continue; }
     const [x1, y1, x2, y2] = instance.box;
     const record = { image_id: imageId, category_id: categoryId, bbox: [x1, y1, x2 - x1, y2 - y1], score: instance.score };
-    if (instance.mask) record.segmentation = encodeMask(pasteMask(instance.mask, width, height), height, width);
+    if (instance.mask?.rle !== undefined) record.segmentation = { size: [height, width], counts: instance.mask.rle };
     records.push(record);
   }
   return { records, unknownClasses };
@@ -82,7 +64,7 @@ export async function predictDataset({
     }
     const result = await segmenter.segment(
       { data: pixels.data, width: pixels.width, height: pixels.height },
-      { scoreThreshold, maxInstances },
+      { scoreThreshold, maxInstances, rle: true },
     );
     const coco = resultToCoco(result, { imageId: image.id, width: pixels.width, height: pixels.height, categoryIdByName });
     results.push(...coco.records);

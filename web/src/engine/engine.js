@@ -1,39 +1,73 @@
 // The engine: one instance of the WebAssembly module and one model handle, driven through the
 // public C API (src/maskrcnn_wasm.h) on the calling thread. Results come out as plain data
 // (numbers, strings, typed arrays that own their memory): nothing to free, transferable.
+import { MAX_IMAGE_SIDE } from '../api/image.js';
+import { MAX_THREADS } from '../api/options.js';
 
 /** C stage names (mrw_stage_name) and the result keys they become. */
 const STAGES = [
   ['preprocess', 'preprocess'], ['backbone', 'backbone'], ['fpn', 'fpn'], ['rpn', 'rpn'],
   ['box_head', 'boxHead'], ['mask_head', 'maskHead'], ['paste', 'paste'],
 ];
-const MRW_PIXELS_RGBA = 4;
-// Scratch block: mrw_segment_options {float score_threshold; int max_instances; float
-// mask_threshold;} at 0, the result pointer at 16, the mask rectangle's four ints at 32.
-const SCRATCH_BYTES = 64;
-/** mrw_model_load_buffer's room after the file (MRW_MODEL_BUFFER_PADDING in maskrcnn_wasm.h). */
-const MODEL_BUFFER_PADDING = 16;
-const OPTIONS_AT = 0;
-const RESULT_AT = 16;
-const RECT_AT = 32;
+
+/**
+ * The C API's binary layout as the module states it (mrw_js_layout in web/wasm/module.c):
+ * mrw_segment_options' offsets, sizes, enum values and limits. Checked against the limits the
+ * JavaScript side enforces before a call reaches the module.
+ */
+function readLayout(m) {
+  const length = m._mrw_js_layout(0, 0);
+  const at = m._malloc(length + 1);
+  if (!at) throw new Error('out of memory reading the module\'s layout');
+  let layout;
+  try {
+    m._mrw_js_layout(at, length + 1);
+    layout = JSON.parse(m.UTF8ToString(at, length));
+  } finally {
+    m._free(at);
+  }
+  const expected = { max_image_side: MAX_IMAGE_SIDE, max_threads: MAX_THREADS, int_size: 4, float_size: 4, stages: STAGES.length };
+  for (const [key, value] of Object.entries(expected)) {
+    if (layout[key] !== value) {
+      throw new Error(`the package's JavaScript and its WebAssembly module disagree on ${key} (${value} and ${layout[key]}): reinstall the package`);
+    }
+  }
+  return layout;
+}
+
+/** Where the scratch block holds the options, the result pointer and the mask rectangle. */
+function scratchLayout(layout) {
+  const align = (n, to) => Math.ceil(n / to) * to;
+  const options = 0;
+  const result = align(layout.options.size, layout.pointer_size);
+  const rect = align(result + layout.pointer_size, layout.int_size);
+  return { options, result, rect, bytes: rect + 4 * layout.int_size };
+}
 
 export class Engine {
   #m;
   #model;
   #scratch;
   #labels = [];
+  #layout;
+  #at;  // offsets in the scratch block
 
   /** @param m an instantiated module; threads: the thread count asked of the model handle */
   constructor(m, threads) {
     checkStages(m);
+    this.#layout = readLayout(m);
+    this.#at = scratchLayout(this.#layout);
     this.#m = m;
     this.#model = m._mrw_model_create(threads);
-    this.#scratch = m._malloc(SCRATCH_BYTES);
+    this.#scratch = m._malloc(this.#at.bytes);
     if (!this.#model || !this.#scratch) throw new Error('out of memory creating the model');
   }
 
   get threads() { return this.#m._mrw_model_threads(this.#model); }
   get labels() { return this.#labels; }
+
+  /** The C API's layout and limits as the module states them (see readLayout). */
+  get layout() { return this.#layout; }
 
   /** Bytes of WebAssembly memory in use by this instance (its current size). */
   memoryBytes() { return this.#buffer().byteLength; }
@@ -43,7 +77,7 @@ export class Engine {
     const m = this.#m;
     // The model takes over the buffer and frees it (mrw_model_load_buffer): the file is in
     // WebAssembly memory once while the weights are built from it.
-    const at = m._malloc(bytes.length + MODEL_BUFFER_PADDING);
+    const at = m._malloc(bytes.length + this.#layout.model_buffer_padding);
     if (!at) throw new Error(`out of memory for a model of ${bytes.length} bytes`);
     new Uint8Array(this.#buffer(), at, bytes.length).set(bytes);
     const status = m._mrw_model_load_buffer(this.#model, at, bytes.length);
@@ -69,18 +103,19 @@ export class Engine {
     let status;
     try {
       new Uint8Array(this.#buffer(), at, length).set(pixels);
-      const o = new DataView(this.#buffer(), this.#scratch, SCRATCH_BYTES);
-      o.setFloat32(OPTIONS_AT, options.scoreThreshold ?? -1, true);
-      o.setInt32(OPTIONS_AT + 4, options.maxInstances ?? -1, true);
-      o.setFloat32(OPTIONS_AT + 8, options.maskThreshold ?? -1, true);
-      o.setUint32(RESULT_AT, 0, true);
-      status = m._mrw_model_segment(this.#model, at, width, height, width * 4, MRW_PIXELS_RGBA,
-                                    this.#scratch + OPTIONS_AT, this.#scratch + RESULT_AT);
+      const { options: fields } = this.#layout;
+      const o = new DataView(this.#buffer(), this.#scratch, this.#at.bytes);
+      o.setFloat32(this.#at.options + fields.score_threshold, options.scoreThreshold ?? -1, true);
+      o.setInt32(this.#at.options + fields.max_instances, options.maxInstances ?? -1, true);
+      o.setFloat32(this.#at.options + fields.mask_threshold, options.maskThreshold ?? -1, true);
+      o.setUint32(this.#at.result, 0, true);
+      status = m._mrw_model_segment(this.#model, at, width, height, width * 4, this.#layout.pixels_rgba,
+                                    this.#scratch + this.#at.options, this.#scratch + this.#at.result);
     } finally {
       m._free(at);
     }
     if (status !== 0) throw new Error(this.#error());
-    const result = new DataView(this.#buffer(), this.#scratch, SCRATCH_BYTES).getUint32(RESULT_AT, true);
+    const result = new DataView(this.#buffer(), this.#scratch, this.#at.bytes).getUint32(this.#at.result, true);
     try {
       return this.#read(result, options, performance.now() - started);
     } finally {
@@ -104,10 +139,10 @@ export class Engine {
     const count = m._mrw_result_count(result);
     const instances = [];
     for (let i = 0; i < count; i++) {
-      m._mrw_result_mask_rect(result, i, this.#scratch + RECT_AT, this.#scratch + RECT_AT + 4,
-                              this.#scratch + RECT_AT + 8, this.#scratch + RECT_AT + 12);
-      const rect = new Int32Array(this.#buffer(), this.#scratch + RECT_AT, 4);
-      const [x, y, w, h] = rect;
+      const rect = this.#scratch + this.#at.rect;
+      const int = this.#layout.int_size;
+      m._mrw_result_mask_rect(result, i, rect, rect + int, rect + 2 * int, rect + 3 * int);
+      const [x, y, w, h] = new Int32Array(this.#buffer(), rect, 4);
       const box = Array.from(new Float32Array(this.#buffer(), m._mrw_result_box(result, i), 4));
       const mask = { x, y, width: w, height: h,
                      data: new Uint8Array(this.#buffer(), m._mrw_result_mask(result, i), w * h).slice() };
