@@ -286,6 +286,25 @@ class TrainCommand(unittest.TestCase):
             pre = config2["preprocess"]
             self.assertEqual((pre["min_size"], pre["max_size"]), (96, 128))
 
+    def test_mobilenet_trains_and_converts(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            scenes.write_dataset(data, 2, seed=5, width=128, height=96)
+            out = os.path.join(tmp, "mnv3.safetensors")
+            r = run_tool(os.path.join(HERE, "train.py"), "--data", data, "--out",
+                         os.path.join(tmp, "run"), "--backbone", "mobilenet_v3_large",
+                         "--batch", "1", "--box-head", "32", "--mask-head", "16",
+                         "--mask-layers", "2", "--min-size", "96", "--max-size", "128",
+                         "--iterations", "1", "--convert", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            config, _, _ = model_file.read_model(out)
+            arch, post = config["architecture"], config["postprocess"]
+            self.assertEqual((arch["backbone"], arch["fpn_channels"], arch["box_head"],
+                              arch["mask_head_layers"], arch["mask_head_channels"]),
+                             ("mobilenet_v3_large", 256, 32, 2, 16))
+            self.assertEqual((config["preprocess"]["min_size"], post["rpn_score_thresh"]),
+                             (96, 0.05))
+
     def test_bad_train_sizes_are_refused(self):
         for sizes, message in [("64,x", "not a list of positive sizes"),
                                ("0", "not a list of positive sizes"),
