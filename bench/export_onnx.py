@@ -68,9 +68,10 @@ def build_torchvision(config, tensors):
     import make_fixtures
 
     arch, pre, post = config["architecture"], config["preprocess"], config["postprocess"]
-    if (arch["backbone"], arch["depth"], arch["weight_names"]) != ("resnet", 50, "torchvision"):
+    depth = arch.get("depth", "")  # (a MobileNetV3 has none)
+    if (arch["backbone"], depth, arch["weight_names"]) != ("resnet", 50, "torchvision"):
         raise SystemExit(f"export_onnx: expected a ResNet-50 model with torchvision names, got "
-                         f"{arch['backbone']}{arch['depth']} ({arch['weight_names']} names)")
+                         f"{arch['backbone']}{depth} ({arch['weight_names']} names)")
     model = torchvision.models.detection.maskrcnn_resnet50_fpn(
         weights=None, weights_backbone=None, num_classes=arch["num_classes"],
         min_size=pre["min_size"], max_size=pre["max_size"],

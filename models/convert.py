@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""Convert a torchvision Mask R-CNN (ResNet-FPN) checkpoint to a maskrcnn-wasm model file.
+"""Convert a torchvision Mask R-CNN (ResNet-FPN or MobileNetV3-Large-FPN) checkpoint to a
+maskrcnn-wasm model file.
 
     /usr/bin/python3 models/convert.py CHECKPOINT OUT [--fp16] [--labels FILE|a,b,c]
         [--min-size N] [--max-size N] [--bn-eps E]
 
-The architecture (ResNet depth, FPN channels, head sizes, number of classes) is inferred from
-the tensor shapes. Tensors keep their original names: torchvision >= 0.13 names
+The architecture (backbone: ResNet and its depth, or MobileNetV3-Large; FPN channels, head
+sizes, number of classes) is inferred from the tensor shapes. A MobileNetV3 model gets the
+defaults of torchvision's 320 mobile detector (min/max size 320/640, RPN pre/post-NMS top-n
+150/150 and score threshold 0.05 at test); --min-size and --max-size override them. Tensors keep their original names: torchvision >= 0.13 names
 ("torchvision") or the older names of the published COCO checkpoint ("legacy").
 FrozenBatchNorm tensors are stored unfolded; num_batches_tracked is dropped.
 Errors (unknown, missing or mis-shaped tensors, bad options) exit with code 2.
@@ -37,6 +40,21 @@ POSTPROCESS = {"rpn_pre_nms_top_n": 1000, "rpn_post_nms_top_n": 1000, "rpn_nms_t
                "box_score_thresh": 0.05, "box_nms_thresh": 0.5, "box_detections_per_img": 100,
                "box_min_size": 0.01, "mask_threshold": 0.5}
 MAX_LISTED = 12
+
+# torchvision's mobilenet_v3_large() blocks as the detection builder makes them (width 1, no
+# dilation, full tail): input, kernel, expanded, output, squeeze-excitation, stride.
+MOBILENET_V3_LARGE = [
+    (16, 3, 16, 16, False, 1), (16, 3, 64, 24, False, 2), (24, 3, 72, 24, False, 1),
+    (24, 5, 72, 40, True, 2), (40, 5, 120, 40, True, 1), (40, 5, 120, 40, True, 1),
+    (40, 3, 240, 80, False, 2), (80, 3, 200, 80, False, 1), (80, 3, 184, 80, False, 1),
+    (80, 3, 184, 80, False, 1), (80, 3, 480, 112, True, 1), (112, 3, 672, 112, True, 1),
+    (112, 5, 672, 160, True, 2), (160, 5, 960, 160, True, 1), (160, 5, 960, 160, True, 1),
+]
+MOBILENET_STEM, MOBILENET_LAST = 16, 960
+# fasterrcnn_mobilenet_v3_large_320_fpn's test-time settings
+MOBILENET_PREPROCESS = {"min_size": 320, "max_size": 640}
+MOBILENET_POSTPROCESS = {"rpn_pre_nms_top_n": 150, "rpn_post_nms_top_n": 150,
+                         "rpn_score_thresh": 0.05}
 
 
 class ConvertError(Exception):
@@ -138,9 +156,50 @@ def _count_indexed(shapes, prefix, pattern):
     return n
 
 
+def make_divisible8(value):
+    """torchvision's _make_divisible(value, 8)."""
+    rounded = max(8, int(value + 4) // 8 * 8)
+    return rounded + 8 if rounded < 0.9 * value else rounded
+
+
+def is_mobilenet(shapes):
+    """MobileNetV3 features are numbered modules (backbone.body.0.0.weight is the stem)."""
+    return "backbone.body.0.0.weight" in shapes and "backbone.body.conv1.weight" not in shapes
+
+
+def infer_heads(shapes, legacy):
+    """The FPN, RPN and RoI head sizes shared by both backbones."""
+    mask_layers = 0  # legacy names are 1-based (mask_fcn1, ...), new ones 0-based
+    while any(mask_head_name(mask_layers, legacy, k) in shapes for k in ("weight", "bias")):
+        mask_layers += 1
+    return {
+        "fpn_channels": _dim(shapes, fpn_name("inner_blocks", 0, legacy, "weight"), 0),
+        "box_head": _dim(shapes, "roi_heads.box_head.fc6.weight", 0),
+        "mask_head_channels": _dim(shapes, mask_head_name(0, legacy, "weight"), 0),
+        "mask_head_layers": mask_layers,
+        "mask_predictor_channels": _dim(shapes, "roi_heads.mask_predictor.conv5_mask.weight", 1),
+        "num_classes": _dim(shapes, "roi_heads.box_predictor.cls_score.weight", 0),
+        "weight_names": "legacy" if legacy else "torchvision",
+    }
+
+
+def check_anchors(shapes, sizes_per_level):
+    anchors = _dim(shapes, "rpn.head.cls_logits.weight", 0)
+    expected = sizes_per_level * len(ASPECT_RATIOS)
+    if anchors != expected:
+        raise ConvertError(f"unsupported RPN: rpn.head.cls_logits.weight has {anchors} anchors "
+                           f"per location, expected {expected}")
+
+
 def infer_architecture(shapes):
     """Architecture dict (without bn_eps) from a mapping name -> shape tuple."""
     legacy = detect_naming(shapes) == "legacy"
+    if is_mobilenet(shapes):
+        check_anchors(shapes, len(ANCHOR_SIZES))  # all five sizes on each level
+        arch = {"backbone": "mobilenet_v3_large", "anchor_sizes": list(ANCHOR_SIZES),
+                "aspect_ratios": list(ASPECT_RATIOS)}
+        arch.update(infer_heads(shapes, legacy))
+        return arch
     blocks = []
     for layer in range(1, 5):
         n = _count_indexed(shapes, f"backbone.body.layer{layer}.", r"\.")
@@ -152,44 +211,78 @@ def infer_architecture(shapes):
     if depth is None:
         raise ConvertError(f"unsupported ResNet: {block} blocks per layer {blocks} "
                            "(supported depths 18, 34, 50, 101)")
-    fpn = _dim(shapes, fpn_name("inner_blocks", 0, legacy, "weight"), 0)
-    anchors = _dim(shapes, "rpn.head.cls_logits.weight", 0)
-    if anchors != len(ASPECT_RATIOS):
-        raise ConvertError(f"unsupported RPN: rpn.head.cls_logits.weight has {anchors} anchors "
-                           f"per location, expected {len(ASPECT_RATIOS)}")
-    mask_layers = 0  # legacy names are 1-based (mask_fcn1, ...), new ones 0-based
-    while any(mask_head_name(mask_layers, legacy, k) in shapes for k in ("weight", "bias")):
-        mask_layers += 1
-    return {
-        "backbone": "resnet",
-        "depth": depth,
-        "fpn_channels": fpn,
-        "anchor_sizes": list(ANCHOR_SIZES),
-        "aspect_ratios": list(ASPECT_RATIOS),
-        "box_head": _dim(shapes, "roi_heads.box_head.fc6.weight", 0),
-        "mask_head_channels": _dim(shapes, mask_head_name(0, legacy, "weight"), 0),
-        "mask_head_layers": mask_layers,
-        "num_classes": _dim(shapes, "roi_heads.box_predictor.cls_score.weight", 0),
-        "weight_names": "legacy" if legacy else "torchvision",
-    }
+    check_anchors(shapes, 1)  # one size per level
+    arch = {"backbone": "resnet", "depth": depth, "anchor_sizes": list(ANCHOR_SIZES),
+            "aspect_ratios": list(ASPECT_RATIOS)}
+    arch.update(infer_heads(shapes, legacy))
+    return arch
+
+
+def _conv(out, name, cout, cin, k, bias=False):
+    out[name + ".weight"] = (cout, cin, k, k)
+    if bias:
+        out[name + ".bias"] = (cout,)
+
+
+def _bn(out, name, c):
+    for kind in ("weight", "bias", "running_mean", "running_var"):
+        out[f"{name}.{kind}"] = (c,)
+
+
+def mobilenet_body_shapes(out):
+    """backbone.body.* of MobileNetV3-Large's features; returns the FPN's input channels."""
+    body = "backbone.body"
+    _conv(out, f"{body}.0.0", MOBILENET_STEM, 3, 3)
+    _bn(out, f"{body}.0.1", MOBILENET_STEM)
+    stage_channels = {}
+    for i, (cin, k, expanded, cout, se, stride) in enumerate(MOBILENET_V3_LARGE, start=1):
+        p, j = f"{body}.{i}.block", 0
+        if expanded != cin:
+            _conv(out, f"{p}.{j}.0", expanded, cin, 1)
+            _bn(out, f"{p}.{j}.1", expanded)
+            j += 1
+        _conv(out, f"{p}.{j}.0", expanded, 1, k)
+        _bn(out, f"{p}.{j}.1", expanded)
+        j += 1
+        if se:
+            squeeze = make_divisible8(expanded // 4)
+            _conv(out, f"{p}.{j}.fc1", squeeze, expanded, 1, bias=True)
+            _conv(out, f"{p}.{j}.fc2", expanded, squeeze, 1, bias=True)
+            j += 1
+        _conv(out, f"{p}.{j}.0", cout, expanded, 1)
+        _bn(out, f"{p}.{j}.1", cout)
+        stage_channels[i] = cout
+    last = len(MOBILENET_V3_LARGE) + 1
+    _conv(out, f"{body}.{last}.0", MOBILENET_LAST, MOBILENET_V3_LARGE[-1][3], 1)
+    _bn(out, f"{body}.{last}.1", MOBILENET_LAST)
+    stage_channels[last] = MOBILENET_LAST
+    # _mobilenet_extractor: stage_indices = [0] + stride-2 blocks + [last], the last two returned
+    stages = [0] + [i for i, b in enumerate(MOBILENET_V3_LARGE, start=1) if b[5] > 1] + [last]
+    return [stage_channels[i] for i in stages[-2:]]
 
 
 def expected_shapes(arch):
     """Ordered dict name -> shape of every tensor a model of this architecture has."""
     legacy = arch["weight_names"] == "legacy"
-    depth = arch["depth"]
+    out = {}
+    if arch["backbone"] == "mobilenet_v3_large":
+        stage_channels = mobilenet_body_shapes(out)
+    else:
+        stage_channels = resnet_body_shapes(out, arch["depth"])
+    _head_shapes(out, arch, stage_channels, legacy)
+    return out
+
+
+def resnet_body_shapes(out, depth):
+    """backbone.body.* of a ResNet; returns the FPN's input channels (layer1..layer4)."""
     block, counts = next(k for k, v in DEPTHS.items() if v == depth)
     expansion = 4 if block == "bottleneck" else 1
-    out = {}
 
-    def conv(name, cout, cin, k, bias=False):
-        out[name + ".weight"] = (cout, cin, k, k)
-        if bias:
-            out[name + ".bias"] = (cout,)
+    def conv(name, cout, cin, k):
+        _conv(out, name, cout, cin, k)
 
     def bn(name, c):
-        for kind in ("weight", "bias", "running_mean", "running_var"):
-            out[f"{name}.{kind}"] = (c,)
+        _bn(out, name, c)
 
     body = "backbone.body"
     conv(f"{body}.conv1", 64, 3, 7)
@@ -218,6 +311,13 @@ def expected_shapes(arch):
                 bn(f"{p}.downsample.1", planes * expansion)
             inplanes = planes * expansion
         stage_channels.append(inplanes)
+    return stage_channels
+
+
+def _head_shapes(out, arch, stage_channels, legacy):
+    """The FPN, RPN, box and mask heads over the backbone's returned stages."""
+    def conv(name, cout, cin, k, bias=False):
+        _conv(out, name, cout, cin, k, bias)
 
     f = arch["fpn_channels"]
     for i, c in enumerate(stage_channels):
@@ -227,7 +327,8 @@ def expected_shapes(arch):
         out[fpn_name("layer_blocks", i, legacy, "weight")] = (f, f, 3, 3)
         out[fpn_name("layer_blocks", i, legacy, "bias")] = (f,)
 
-    a = len(arch["aspect_ratios"])
+    sizes_per_level = len(arch["anchor_sizes"]) if arch["backbone"] == "mobilenet_v3_large" else 1
+    a = sizes_per_level * len(arch["aspect_ratios"])
     out[rpn_conv_name(legacy, "weight")] = (f, f, 3, 3)
     out[rpn_conv_name(legacy, "bias")] = (f,)
     conv("rpn.head.cls_logits", a, f, 1, bias=True)
@@ -249,11 +350,12 @@ def expected_shapes(arch):
         out[mask_head_name(i, legacy, "weight")] = (m, cin, 3, 3)
         out[mask_head_name(i, legacy, "bias")] = (m,)
         cin = m
-    # ConvTranspose2d weight is [in, out, kH, kW]; the engine expects out == mask_head_channels.
-    out["roi_heads.mask_predictor.conv5_mask.weight"] = (m, m, 2, 2)
-    out["roi_heads.mask_predictor.conv5_mask.bias"] = (m,)
-    conv("roi_heads.mask_predictor.mask_fcn_logits", c, m, 1, bias=True)
-    return out
+    # ConvTranspose2d weight is [in, out, kH, kW]: in = the mask head's width, out =
+    # MaskRCNNPredictor's dim_reduced.
+    d = arch["mask_predictor_channels"]
+    out["roi_heads.mask_predictor.conv5_mask.weight"] = (m, d, 2, 2)
+    out["roi_heads.mask_predictor.conv5_mask.bias"] = (d,)
+    conv("roi_heads.mask_predictor.mask_fcn_logits", c, d, 1, bias=True)
 
 
 def check_tensors(shapes, expected):
@@ -345,11 +447,12 @@ def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn
     shapes = {n: tuple(a.shape) for n, a in tensors.items()}
     arch = infer_architecture(shapes)
     check_tensors(shapes, expected_shapes(arch))
+    mobilenet = arch["backbone"] == "mobilenet_v3_large"
     if bn_eps is None:
-        bn_eps = 0.0 if arch["weight_names"] == "legacy" else 1e-5
+        bn_eps = 0.0 if arch["weight_names"] == "legacy" and not mobilenet else 1e-5
     if not (bn_eps >= 0.0 and np.isfinite(bn_eps)):
         raise ConvertError(f"--bn-eps must be a finite number >= 0, got {bn_eps}")
-    preprocess = dict(PREPROCESS)
+    preprocess = dict(PREPROCESS, **(MOBILENET_PREPROCESS if mobilenet else {}))
     if min_size is not None:
         preprocess["min_size"] = int(min_size)
     if max_size is not None:
@@ -357,18 +460,23 @@ def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn
     if not 0 < preprocess["min_size"] <= preprocess["max_size"]:
         raise ConvertError(f"need 0 < min_size <= max_size, got {preprocess['min_size']} "
                            f"and {preprocess['max_size']}")
-    architecture = {
-        "backbone": arch["backbone"], "depth": arch["depth"], "bn_eps": float(bn_eps),
+    architecture = {"backbone": arch["backbone"]}
+    if not mobilenet:
+        architecture["depth"] = arch["depth"]
+    architecture.update({
+        "bn_eps": float(bn_eps),
         "fpn_channels": arch["fpn_channels"], "anchor_sizes": arch["anchor_sizes"],
         "aspect_ratios": arch["aspect_ratios"], "box_head": arch["box_head"],
         "mask_head_channels": arch["mask_head_channels"],
-        "mask_head_layers": arch["mask_head_layers"], "num_classes": arch["num_classes"],
+        "mask_head_layers": arch["mask_head_layers"],
+        "mask_predictor_channels": arch["mask_predictor_channels"],
+        "num_classes": arch["num_classes"],
         "weight_names": arch["weight_names"],
-    }
+    })
     config = {
         "architecture": architecture,
         "preprocess": preprocess,
-        "postprocess": dict(POSTPROCESS),
+        "postprocess": dict(POSTPROCESS, **(MOBILENET_POSTPROCESS if mobilenet else {})),
         "labels": resolve_labels(arch["num_classes"], labels),
     }
     return config, tensors
@@ -410,10 +518,13 @@ def main(argv=None):
     parser.add_argument("out", help="output model file (.safetensors)")
     parser.add_argument("--fp16", action="store_true", help="store weights as F16")
     parser.add_argument("--labels", help="class names: a file with one per line, or a,b,c")
-    parser.add_argument("--min-size", type=int, help="preprocess short side (default 800)")
-    parser.add_argument("--max-size", type=int, help="preprocess long side cap (default 1333)")
+    parser.add_argument("--min-size", type=int,
+                        help="preprocess short side (default 800; 320 for MobileNetV3)")
+    parser.add_argument("--max-size", type=int,
+                        help="preprocess long side cap (default 1333; 640 for MobileNetV3)")
     parser.add_argument("--bn-eps", type=float,
-                        help="FrozenBatchNorm eps (default 0.0 for legacy names, else 1e-5)")
+                        help="BatchNorm eps (default 0.0 for a ResNet with legacy names, else "
+                             "1e-5; 0.001 for a MobileNetV3 built with its own default norm)")
     args = parser.parse_args(argv)
     try:
         if not os.path.isfile(args.checkpoint):
@@ -428,7 +539,8 @@ def main(argv=None):
         return 2
     a = config["architecture"]
     size = os.path.getsize(args.out)
-    print(f"wrote {args.out}: resnet{a['depth']} FPN {a['fpn_channels']}, box head "
+    backbone = f"resnet{a['depth']}" if "depth" in a else a["backbone"]
+    print(f"wrote {args.out}: {backbone} FPN {a['fpn_channels']}, box head "
           f"{a['box_head']}, mask head {a['mask_head_layers']}x{a['mask_head_channels']}, "
           f"{a['num_classes']} classes, {a['weight_names']} names, bn_eps {a['bn_eps']}, "
           f"{len(tensors)} tensors {'F16' if args.fp16 else 'F32'}, {size / 2**20:.1f} MiB")

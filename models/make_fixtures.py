@@ -4,7 +4,8 @@
     /usr/bin/python3 models/make_fixtures.py OUTDIR [--only NAME]
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
-e2e_r50_legacy, e2e_r18, e2e_jpeg, e2e_default, images. A fixture whose files all exist and are newer than this script,
+e2e_r50_legacy, e2e_r18, e2e_jpeg, e2e_default, e2e_mnv3, e2e_mnv3_light, images. A fixture
+whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
 Everything is deterministic: fixed seeds, 2 threads, float32, model.eval(), torch.no_grad().
@@ -38,6 +39,18 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
                                  PIL.Image.open(f).convert("RGB"): the shipped fruits-nuts model
                                  (copied beside) on held-out 0.jpg, r18_det on 11.jpg
   images/                        image files of every kind with PIL's pixels (image_fixtures.py)
+  mnv3_det.safetensors           MobileNetV3-Large FPN Mask R-CNN as torchvision's
+                                 fasterrcnn_mobilenet_v3_large_320_fpn builds its backbone
+                                 (FrozenBN statistics calibrated on an image, all five anchor
+                                 sizes on each of the 3 levels, 320/640, RPN 150/150, score
+                                 thresh 0.05), default heads, 91 classes, made decisive (seed 2)
+  mnv3_light_det.safetensors     the same backbone with light heads: TwoMLPHead(256*7*7, 256),
+                                 MaskRCNNHeads(256, [64, 64]), MaskRCNNPredictor(64, 32), 4
+                                 classes (seed 3)
+  e2e_mnv3_landscape, _portrait  mnv3_det on 240x320 and 480x360 images
+  e2e_mnv3_light_landscape, _portrait   mnv3_light_det on the same images
+The MobileNetV3 e2e fixtures also hold the backbone's outputs "body.0", "body.1" and the FPN
+levels "fpn.0", "fpn.1", "fpn.pool" ([1, h, w, C]) of torchvision's padded input.
 Each e2e_<case>.safetensors holds "image"; torchvision's outputs "boxes" [N,4], "labels" [N]
 (F32), "scores" [N], "masks" [N,H,W] U8 (= pasted mask probability > 0.5); and the
 intermediates "input" [1,Hp,Wp,3] (normalized, resized, padded), "rpn.boxes" [P,4] and
@@ -62,10 +75,12 @@ import torch
 import torch.nn.functional as F
 import torchvision
 from torchvision.models import resnet
-from torchvision.models.detection.backbone_utils import BackboneWithFPN
+from torchvision.models import mobilenetv3
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.backbone_utils import BackboneWithFPN, _mobilenet_extractor
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.image_list import ImageList
-from torchvision.models.detection.mask_rcnn import MaskRCNN, MaskRCNNPredictor
+from torchvision.models.detection.mask_rcnn import MaskRCNN, MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.ops import boxes as box_ops
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 from torchvision.ops.misc import FrozenBatchNorm2d
@@ -167,6 +182,68 @@ def build_r18():
     return model.eval()
 
 
+@torch.no_grad()
+def calibrate_frozen_bn(backbone, x, seed):
+    """Each FrozenBN's running statistics set from its input on the image x (in one forward
+    pass, layer after layer), then perturbed; weight U(0.5, 1.5), bias N(0, 0.2).
+
+    With purely random statistics the signal fades through MobileNetV3's 17 stages: the
+    backbone's output hardly depends on the image, RPN scores tie by the dozen and the
+    detections hang on rounding. Statistics taken from an image keep every layer's
+    activations near unit variance.
+    """
+    g = torch.Generator().manual_seed(seed)
+
+    def set_statistics(module, inputs):
+        x = inputs[0]
+        c = x.shape[1]
+        module.running_mean.copy_(x.mean(dim=(0, 2, 3)) + torch.randn(c, generator=g) * 0.1)
+        module.running_var.copy_(x.var(dim=(0, 2, 3)) * (torch.rand(c, generator=g) * 0.5 + 0.75)
+                                 + 1e-3)
+        module.weight.copy_(torch.rand(c, generator=g) + 0.5)
+        module.bias.copy_(torch.randn(c, generator=g) * 0.2)
+
+    hooks = [m.register_forward_pre_hook(set_statistics) for m in backbone.modules()
+             if isinstance(m, FrozenBatchNorm2d)]
+    try:
+        backbone(x)
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+def damp_inverted_residuals(model, factor):
+    """The projection of every block with a residual connection, scaled as for the ResNets."""
+    for m in model.modules():
+        if isinstance(m, mobilenetv3.InvertedResidual) and m.use_res_connect:
+            m.block[-1][0].weight.mul_(factor)
+
+
+@torch.no_grad()
+def build_mobilenet(light):
+    """Mask R-CNN over torchvision's detection MobileNetV3-Large FPN (the backbone of
+    fasterrcnn_mobilenet_v3_large_320_fpn, FrozenBN, its anchors and test settings); default
+    heads and 91 classes (seed 2), or light heads and 4 classes (seed 3)."""
+    torch.manual_seed(3 if light else 2)
+    body = mobilenetv3.mobilenet_v3_large(weights=None, norm_layer=FrozenBatchNorm2d)
+    backbone = _mobilenet_extractor(body, True, 6)
+    anchors = AnchorGenerator(((32, 64, 128, 256, 512),) * 3, ((0.5, 1.0, 2.0),) * 3)
+    kwargs = {"rpn_anchor_generator": anchors, "min_size": 320, "max_size": 640,
+              "rpn_pre_nms_top_n_test": 150, "rpn_post_nms_top_n_test": 150,
+              "rpn_score_thresh": 0.05}
+    num_classes = 91
+    if light:
+        num_classes = None
+        kwargs.update(box_head=TwoMLPHead(256 * 7 * 7, 256), box_predictor=FastRCNNPredictor(256, 4),
+                      mask_head=MaskRCNNHeads(256, [64, 64], 1),
+                      mask_predictor=MaskRCNNPredictor(64, 32, 4))
+    model = MaskRCNN(backbone, num_classes, **kwargs).eval()
+    damp_inverted_residuals(model, RESIDUAL_DAMPING)
+    calibrate_frozen_bn(model.backbone.body, normalized_input(smooth_image(320, 416, seed=39),
+                                                              320, 416), seed=103 if light else 102)
+    return model
+
+
 def set_frozen_bn_eps(model, eps):
     for m in model.modules():
         if isinstance(m, FrozenBatchNorm2d):
@@ -266,8 +343,9 @@ def write_model(path, model, labels=None, min_size=None, max_size=None, legacy=F
                                                  max_size=max_size)
     convert.write_model_file(path, config, tensors)
     a = config["architecture"]
+    backbone = f"resnet{a['depth']}" if "depth" in a else a["backbone"]
     print(f"  wrote {os.path.basename(path)} ({os.path.getsize(path) / 2**20:.1f} MiB): "
-          f"resnet{a['depth']}, FPN {a['fpn_channels']}, {a['num_classes']} classes, "
+          f"{backbone}, FPN {a['fpn_channels']}, {a['num_classes']} classes, "
           f"{a['weight_names']} names, bn_eps {a['bn_eps']}, {len(tensors)} tensors")
     return sd
 
@@ -345,6 +423,9 @@ def onednn_heads(model):
 #   mask_std     std of each class's mask logits over the calibration detections
 #   calibration  (h, w, seed) of the image the feature statistics come from (h, w multiples
 #                of 32: fed to the backbone as is, without resizing)
+#   rpn          optional (gain, bias): the RPN's objectness logits scaled by gain and given
+#                this bias, so that rpn_score_thresh (0.05 in the mobile models) drops some
+#                candidates before NMS
 # seed and background were picked by a search for well-separated outcomes on the e2e images:
 # final scores at least 5e-5 apart, every candidate score at least 2e-4 from the 0.05
 # threshold, every NMS IoU at least 1e-3 from 0.5 (each fixture's metadata records these).
@@ -355,7 +436,17 @@ DECISIVE = {
     # more than 100 boxes survive NMS: the top-100 cut applies; scores 0.13..0.99
     "r18": {"seed": 205, "classes": [1, 2, 3], "background": 8.0, "gain": 3.0,
             "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (416, 544, 36)},
+    # 23 and 11 detections on the two e2e images, scores 0.05..0.17 of 91 classes; the RPN's
+    # score threshold drops about a third of the 450 top-150 candidates before NMS
+    "mnv3": {"seed": 213, "classes": [1, 3, 17, 18, 44, 62], "background": 5.0, "gain": 2.0,
+             "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (320, 416, 37),
+             "rpn": (30.0, -4.5)},
+    # 14 detections on each e2e image, scores 0.05..0.62; NMS leaves 210-251 proposals, cut to 150
+    "mnv3_light": {"seed": 211, "classes": [1, 2, 3], "background": 4.0, "gain": 3.0,
+                   "directions": 32, "class_step": 0.3, "mask_std": 4.0,
+                   "calibration": (320, 416, 38), "rpn": (30.0, -4.5)},
 }
+E2E_MNV3_IMAGES = {"landscape": (240, 320, 40), "portrait": (480, 360, 41)}
 E2E_R50_IMAGES = {"e2e_r50_landscape": (480, 640, 30), "e2e_r50_portrait": (640, 480, 31),
                   "e2e_r50_small": (333, 500, 32)}
 E2E_EMPTY_IMAGE = (200, 1000, 34)  # max_size binds: resized to 266x1333
@@ -375,6 +466,10 @@ def make_decisive(model, spec):
     calibration detections, so that masks have foreground and background well away from 0.5.
     bbox_pred and the RPN are left as initialized (deltas of a few percent of the box size).
     """
+    if "rpn" in spec:
+        gain, bias = spec["rpn"]
+        model.rpn.head.cls_logits.weight.mul_(gain)
+        model.rpn.head.cls_logits.bias.fill_(bias)
     h, w, image_seed = spec["calibration"]
     x = normalized_input(smooth_image(h, w, seed=image_seed), h, w)
     heads, sizes = model.roi_heads, [(h, w)]
@@ -434,7 +529,7 @@ def nms_margin(boxes, scores, idxs, iou_threshold, keep):
 
 
 @torch.no_grad()
-def run_e2e(model, image):
+def run_e2e(model, image, backbone_levels=False):
     """(outputs, intermediates, stats) of model([image]), run as torchvision runs it.
 
     Intermediates are captured with forward hooks and by wrapping rpn.filter_proposals and
@@ -460,7 +555,9 @@ def run_e2e(model, image):
         return kept
 
     heads = model.roi_heads
-    hooks = [model.transform.register_forward_hook(capture("transform")),
+    hooks = [model.backbone.body.register_forward_hook(capture("body")),
+             model.backbone.fpn.register_forward_hook(capture("fpn")),
+             model.transform.register_forward_hook(capture("transform")),
              heads.box_predictor.register_forward_hook(capture("box_predictor")),
              heads.mask_predictor.register_forward_hook(capture("mask_logits")),
              # roi_heads' result dicts are updated in place by transform.postprocess
@@ -501,6 +598,9 @@ def run_e2e(model, image):
         "mask.logits": mask_logits.contiguous().numpy(),
         "mask.probs": det["masks"][:, 0].contiguous().numpy(),
     }
+    if backbone_levels:
+        intermediates.update({f"body.{k}": nhwc(v) for k, v in cap["body"].items()})
+        intermediates.update({f"fpn.{k}": nhwc(v) for k, v in cap["fpn"].items()})
     resized = images.image_sizes[0]
     scores = torch.softmax(class_logits, -1)[:, 1:]
     stats = {"resized": resized, "nms": nms_calls,
@@ -526,8 +626,8 @@ def nms_path(call):
     return "vanilla" if call["boxes"].numel() > 4000 else "coordinate_trick"
 
 
-def write_e2e(outdir, case, model, image, model_name, extra=None):
-    outputs, intermediates, stats = run_e2e(model, image)
+def write_e2e(outdir, case, model, image, model_name, extra=None, backbone_levels=False):
+    outputs, intermediates, stats = run_e2e(model, image, backbone_levels)
     rpn_nms, det_nms = stats["nms"]
     det_margin = nms_margin(det_nms["boxes"], det_nms["scores"], det_nms["idxs"],
                             det_nms["iou_threshold"], det_nms["kept"])
@@ -584,6 +684,9 @@ class Models:
                 "r50": build_r50, "r18": build_r18,
                 "r50_det": lambda: make_decisive(build_r50(), DECISIVE["r50"]),
                 "r18_det": lambda: make_decisive(build_r18(), DECISIVE["r18"]),
+                "mnv3_det": lambda: make_decisive(build_mobilenet(False), DECISIVE["mnv3"]),
+                "mnv3_light_det": lambda: make_decisive(build_mobilenet(True),
+                                                        DECISIVE["mnv3_light"]),
             }[name]()
         return self._cache[name]
 
@@ -701,14 +804,34 @@ def make_e2e_r18(outdir, models):
         raise RuntimeError("e2e_r18: no detections")
 
 
+def make_e2e_mobilenet(outdir, models, name, labels=None):
+    model = models.get(name + "_det")
+    write_model(os.path.join(outdir, name + "_det.safetensors"), model, labels=labels)
+    for shape, (h, w, seed) in E2E_MNV3_IMAGES.items():
+        case = f"e2e_{name}_{shape}"
+        out = write_e2e(outdir, case, model, smooth_image(h, w, seed=seed),
+                        name + "_det.safetensors", backbone_levels=True)
+        if len(out["scores"]) == 0:
+            raise RuntimeError(f"{case}: no detections")
+
+
+def make_e2e_mnv3(outdir, models):
+    make_e2e_mobilenet(outdir, models, "mnv3")
+
+
+def make_e2e_mnv3_light(outdir, models):
+    make_e2e_mobilenet(outdir, models, "mnv3_light", labels=R18_LABELS)
+
+
 def load_trained_model(path=DEFAULT_MODEL):
     """A shipped model as a torchvision Mask R-CNN in eval mode (trainable BatchNorm with
     running statistics, F16 weights widened to f32 exactly as the engine widens them)."""
     import train
     config, tensors, _ = model_file.read_model(path)
     a, p = config["architecture"], config["preprocess"]
-    model = train.build_model(a["num_classes"], a["depth"], a["fpn_channels"], a["box_head"],
-                              a["mask_head_channels"], p["min_size"], p["max_size"])
+    model = train.build_model(a["num_classes"], a.get("depth"), a["fpn_channels"], a["box_head"],
+                              a["mask_head_channels"], p["min_size"], p["max_size"],
+                              a.get("backbone", "resnet"), a["mask_head_layers"])
     state = {k: torch.from_numpy(v.astype(np.float32)) for k, v in tensors.items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or not all(k.endswith("num_batches_tracked") for k in missing):
@@ -781,6 +904,10 @@ FIXTURES = {
     "e2e_jpeg": (make_e2e_jpeg, ["fruits-nuts.safetensors", "r18_det.safetensors"]
                  + [f"{case}{ext}" for case in E2E_JPEG_PHOTOS for ext in (".jpg", ".safetensors")],
                  [FRUITS_MODEL]),
+    "e2e_mnv3": (make_e2e_mnv3, ["mnv3_det.safetensors"]
+                 + [f"e2e_mnv3_{shape}.safetensors" for shape in E2E_MNV3_IMAGES]),
+    "e2e_mnv3_light": (make_e2e_mnv3_light, ["mnv3_light_det.safetensors"]
+                       + [f"e2e_mnv3_light_{shape}.safetensors" for shape in E2E_MNV3_IMAGES]),
     "e2e_default": (make_e2e_default, ["default.safetensors", "e2e_default.safetensors"],
                     DEFAULT_DEPENDENCIES),
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Tests of the model tools: COCO RLE, the scene generator, the converter's command line and a
-short training run. Run: /usr/bin/python3 -m unittest models/test_tools.py (from the root)."""
+"""Tests of the model tools: COCO RLE, the scene generator, the converter's command line (ResNet
+and MobileNetV3 checkpoints) and a short training run. Run: /usr/bin/python3 -m unittest models/test_tools.py (from the root)."""
 
 import json
 import os
@@ -100,17 +100,14 @@ class Scenes(unittest.TestCase):
                                       [True, True, True, False])
 
 
-class ConvertCommand(unittest.TestCase):
-    """convert.py as a user runs it, on checkpoints saved by torch."""
+class ConvertTestCase(unittest.TestCase):
+    """A temporary folder for checkpoints saved by torch, and convert.py run on them."""
 
     @classmethod
     def setUpClass(cls):
         import torch
-        import train
         torch.manual_seed(0)
         cls.torch = torch
-        model = train.build_model(4, 18, 32, 64, 32, 96, 128).eval()
-        cls.state = model.state_dict()
         cls.tmp = tempfile.TemporaryDirectory()
 
     @classmethod
@@ -124,6 +121,17 @@ class ConvertCommand(unittest.TestCase):
 
     def convert(self, *args):
         return run_tool(os.path.join(HERE, "convert.py"), *args)
+
+
+class ConvertCommand(ConvertTestCase):
+    """convert.py as a user runs it, on checkpoints saved by torch."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        import train
+        model = train.build_model(4, 18, 32, 64, 32, 96, 128).eval()
+        cls.state = model.state_dict()
 
     def test_checkpoint_dict_with_batchnorm_converts(self):
         ckpt = self.save("ckpt.pth", {"model": self.state, "iteration": 3})
@@ -170,6 +178,83 @@ class ConvertCommand(unittest.TestCase):
         self.assertIn("cannot load checkpoint", r.stderr)
 
 
+class ConvertMobileNetCommand(ConvertTestCase):
+    """convert.py on MobileNetV3-Large FPN Mask R-CNNs: backbone, FPN and head sizes from the
+    tensor shapes, the mobile detector's defaults."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from torchvision.models import mobilenetv3
+        from torchvision.models.detection.anchor_utils import AnchorGenerator
+        from torchvision.models.detection.backbone_utils import BackboneWithFPN
+        from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+        from torchvision.models.detection.mask_rcnn import (MaskRCNN, MaskRCNNHeads,
+                                                            MaskRCNNPredictor)
+        from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
+
+        def build(sizes_per_level):
+            # MobileNetV3's own BatchNorm (eps 0.001), an FPN of 64 channels, light heads
+            features = mobilenetv3.mobilenet_v3_large(weights=None).features
+            backbone = BackboneWithFPN(features, {"13": "0", "16": "1"}, [160, 960], 64,
+                                       extra_blocks=LastLevelMaxPool())
+            sizes = (32, 64, 128, 256, 512)[:sizes_per_level]
+            anchors = AnchorGenerator((sizes,) * 3, ((0.5, 1.0, 2.0),) * 3)
+            return MaskRCNN(backbone, None, rpn_anchor_generator=anchors,
+                            box_head=TwoMLPHead(64 * 7 * 7, 96),
+                            box_predictor=FastRCNNPredictor(96, 3),
+                            mask_head=MaskRCNNHeads(64, [48, 48, 48], 1),
+                            mask_predictor=MaskRCNNPredictor(48, 24, 3)).eval()
+
+        cls.state = build(5).state_dict()
+        cls.one_size_state = build(1).state_dict()
+
+    def test_training_checkpoint_converts_with_mobile_defaults(self):
+        ckpt = self.save("mnv3.pth", {"model": self.state, "epoch": 2})
+        out = os.path.join(self.tmp.name, "mnv3.safetensors")
+        r = self.convert(ckpt, out, "--bn-eps", "0.001")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("mobilenet_v3_large FPN 64", r.stdout)
+        config, tensors, _ = model_file.read_model(out)
+        arch = config["architecture"]
+        self.assertEqual(arch["backbone"], "mobilenet_v3_large")
+        self.assertNotIn("depth", arch)
+        self.assertEqual((arch["fpn_channels"], arch["box_head"], arch["mask_head_layers"],
+                          arch["mask_head_channels"], arch["mask_predictor_channels"],
+                          arch["num_classes"]), (64, 96, 3, 48, 24, 3))
+        self.assertEqual(arch["anchor_sizes"], [32, 64, 128, 256, 512])
+        self.assertEqual(arch["bn_eps"], 0.001)
+        pre, post = config["preprocess"], config["postprocess"]
+        self.assertEqual((pre["min_size"], pre["max_size"]), (320, 640))
+        self.assertEqual((post["rpn_pre_nms_top_n"], post["rpn_post_nms_top_n"],
+                          post["rpn_score_thresh"]), (150, 150, 0.05))
+        self.assertIn("backbone.body.13.block.2.fc1.weight", tensors)
+        self.assertIn("backbone.body.16.1.running_var", tensors)
+
+    def test_sizes_override_the_mobile_defaults(self):
+        out = os.path.join(self.tmp.name, "mnv3_800.safetensors")
+        r = self.convert(self.save("sd.pth", self.state), out, "--min-size", "800",
+                         "--max-size", "1333")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        config, _, _ = model_file.read_model(out)
+        self.assertEqual((config["preprocess"]["min_size"], config["preprocess"]["max_size"]),
+                         (800, 1333))
+        self.assertEqual(config["architecture"]["bn_eps"], 1e-5)  # the detection builder's
+
+    def test_one_anchor_size_per_level_is_refused(self):
+        r = self.convert(self.save("one.pth", self.one_size_state),
+                         os.path.join(self.tmp.name, "one.st"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("has 3 anchors per location, expected 15", r.stderr)
+
+    def test_missing_block_tensor_is_named(self):
+        state = dict(self.state)
+        del state["backbone.body.4.block.2.fc2.bias"]
+        r = self.convert(self.save("gap.pth", state), os.path.join(self.tmp.name, "gap.st"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("missing tensors (1): backbone.body.4.block.2.fc2.bias", r.stderr)
+
+
 class TrainCommand(unittest.TestCase):
     def test_two_iterations_resume_convert_and_init(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -200,6 +285,25 @@ class TrainCommand(unittest.TestCase):
             config2, _, _ = model_file.read_model(out2)
             pre = config2["preprocess"]
             self.assertEqual((pre["min_size"], pre["max_size"]), (96, 128))
+
+    def test_mobilenet_trains_and_converts(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            scenes.write_dataset(data, 2, seed=5, width=128, height=96)
+            out = os.path.join(tmp, "mnv3.safetensors")
+            r = run_tool(os.path.join(HERE, "train.py"), "--data", data, "--out",
+                         os.path.join(tmp, "run"), "--backbone", "mobilenet_v3_large",
+                         "--batch", "1", "--box-head", "32", "--mask-head", "16",
+                         "--mask-layers", "2", "--min-size", "96", "--max-size", "128",
+                         "--iterations", "1", "--convert", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            config, _, _ = model_file.read_model(out)
+            arch, post = config["architecture"], config["postprocess"]
+            self.assertEqual((arch["backbone"], arch["fpn_channels"], arch["box_head"],
+                              arch["mask_head_layers"], arch["mask_head_channels"]),
+                             ("mobilenet_v3_large", 256, 32, 2, 16))
+            self.assertEqual((config["preprocess"]["min_size"], post["rpn_score_thresh"]),
+                             (96, 0.05))
 
     def test_bad_train_sizes_are_refused(self):
         for sizes, message in [("64,x", "not a list of positive sizes"),

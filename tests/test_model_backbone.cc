@@ -25,9 +25,7 @@ struct Backbone {
   explicit Backbone(const mrw_model_file *file) { load(file); }
   void load(const mrw_model_file *file) {
     mrw_error err{};
-    const char *json = mrw_model_file_metadata(file, "config");
-    ASSERT_NE(json, nullptr) << "model file has no config";
-    ASSERT_EQ(mrw_model_config_parse(json, std::strlen(json), &config, &err), MRW_OK) << err.message;
+    ASSERT_TRUE(parse_model_config(file, &config));
     ASSERT_EQ(mrw_resnet_load(&resnet, file, &config, &err), MRW_OK) << err.message;
     ASSERT_EQ(mrw_fpn_load(&fpn, file, &config, resnet.stage_channels, &err), MRW_OK) << err.message;
     loaded = true;
@@ -129,10 +127,8 @@ TEST(Backbone, MissingTensorIsNamed) {
   ModelFilePtr model = open_fixture("r18_fpn128.safetensors");
   ASSERT_TRUE(model);
   mrw_model_config config{};
+  ASSERT_TRUE(parse_model_config(model.get(), &config));
   mrw_error err{};
-  const char *json = mrw_model_file_metadata(model.get(), "config");
-  ASSERT_NE(json, nullptr);
-  ASSERT_EQ(mrw_model_config_parse(json, std::strlen(json), &config, &err), MRW_OK);
   config.depth = 50;
   mrw_resnet resnet{};
   EXPECT_EQ(mrw_resnet_load(&resnet, model.get(), &config, &err), MRW_ERR_BAD_MODEL);

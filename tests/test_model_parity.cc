@@ -103,6 +103,13 @@ TEST(Parity, ResNet50FpnLegacyNames) { check_case("e2e_r50_legacy"); }
 TEST(Parity, ResNet18Fpn128Box256FourClasses) { check_case("e2e_r18", 1); }
 // The shipped model: trained BatchNorm statistics folded at load, F16 weights, FPN 64.
 TEST(Parity, ShippedDefaultModel) { check_case("e2e_default"); }
+// MobileNetV3-Large FPN as fasterrcnn_mobilenet_v3_large_320_fpn builds it (320/640, RPN
+// 150/150, score threshold 0.05), with the default heads and 91 classes, and with light heads
+// (box head 256, mask head 2 x 64, dim_reduced 32, 4 classes).
+TEST(Parity, MobileNetV3LargeFpnLandscape) { check_case("e2e_mnv3_landscape"); }
+TEST(Parity, MobileNetV3LargeFpnPortrait) { check_case("e2e_mnv3_portrait"); }
+TEST(Parity, MobileNetV3LargeFpnLightHeadsLandscape) { check_case("e2e_mnv3_light_landscape"); }
+TEST(Parity, MobileNetV3LargeFpnLightHeadsPortrait) { check_case("e2e_mnv3_light_portrait", 1); }
 
 TEST(Parity, NothingPassesTheScoreThreshold) {
   ModelFilePtr io = open_fixture("e2e_r50_empty.safetensors");

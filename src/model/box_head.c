@@ -110,7 +110,7 @@ mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_model_config *co
                      ? MRW_OK
                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
   if (s == MRW_OK && n > 0) {
-    mrw_multiscale_roi_align(levels, resized_h, proposals->boxes, n, BOX_POOLED, 2, features, rt);
+    mrw_multiscale_roi_align(levels, config->fpn_levels - 1, resized_h, proposals->boxes, n, BOX_POOLED, 2, features, rt);
     mrw_linear_run(&head->fc6, features, n, 1, hidden6, rt);
     mrw_linear_run(&head->fc7, hidden6, n, 1, hidden7, rt);
     mrw_linear_run(&head->predictor, hidden7, n, 0, predictions, rt);

@@ -21,6 +21,10 @@ int mrw_resnet_stage_blocks(int depth, int stage) {
 
 int mrw_resnet_is_bottleneck(int depth) { return depth >= 50; }
 
+int mrw_anchors_per_position(const mrw_model_config *config) {
+  return config->anchor_sizes_per_level * config->aspect_ratio_count;
+}
+
 /* Reading one section of the configuration; the first failure is kept in err. */
 typedef struct config_reader {
   const mrw_json *section;
@@ -97,29 +101,66 @@ static config_reader section(const mrw_json *root, const char *name, mrw_error *
   return r;
 }
 
-static int read_architecture(const mrw_json *root, mrw_model_config *c, mrw_error *err) {
-  config_reader r = section(root, "architecture", err);
-  const mrw_json *backbone = field(&r, "backbone", MRW_JSON_STRING);
-  if (backbone && strcmp(mrw_json_string(backbone), "resnet") != 0) {
-    mrw_error_set(err, MRW_ERR_UNSUPPORTED, "model config: backbone \"%s\" is not supported "
-                  "(only \"resnet\")", mrw_json_string(backbone));
+/* "backbone": "resnet" (also when absent, as in files written before MobileNetV3) with its
+ * "depth", or "mobilenet_v3_large". */
+static int read_backbone(config_reader *r, mrw_model_config *c) {
+  const mrw_json *backbone = mrw_json_get(r->section, "backbone");
+  const char *name = backbone ? mrw_json_string(backbone) : "resnet";
+  if (!name) {
+    mrw_error_set(r->err, MRW_ERR_BAD_MODEL, "model config: architecture.backbone is not a string");
     return 0;
   }
-  c->depth = int_in(&r, "depth", 18, 101);
-  if (!r.failed && mrw_resnet_stage_blocks(c->depth, 0) == 0) {
-    mrw_error_set(err, MRW_ERR_UNSUPPORTED,
+  if (strcmp(name, "mobilenet_v3_large") == 0) {
+    c->backbone = MRW_BACKBONE_MOBILENET_V3_LARGE;
+    c->fpn_levels = 3;
+    return 1;
+  }
+  if (strcmp(name, "resnet") != 0) {
+    mrw_error_set(r->err, MRW_ERR_UNSUPPORTED, "model config: architecture.backbone \"%s\" is "
+                  "not supported (\"resnet\" or \"mobilenet_v3_large\")", name);
+    return 0;
+  }
+  c->backbone = MRW_BACKBONE_RESNET;
+  c->fpn_levels = MRW_FPN_LEVELS;
+  c->depth = int_in(r, "depth", 18, 101);
+  if (!r->failed && mrw_resnet_stage_blocks(c->depth, 0) == 0) {
+    mrw_error_set(r->err, MRW_ERR_UNSUPPORTED,
                   "model config: ResNet depth %d is not supported (18, 34, 50 or 101)", c->depth);
     return 0;
   }
+  return !r->failed;
+}
+
+/* "anchor_sizes": ResNet, one size per level (5); MobileNetV3, the sizes of every level
+ * (1 to 8). */
+static void read_anchor_sizes(config_reader *r, mrw_model_config *c) {
+  float sizes[MRW_MAX_ANCHOR_SIZES];
+  if (c->backbone == MRW_BACKBONE_RESNET) {
+    if (numbers(r, "anchor_sizes", sizes, MRW_FPN_LEVELS, MRW_FPN_LEVELS, 1, 4096))
+      for (int i = 0; i < MRW_FPN_LEVELS; i++) c->anchor_sizes[i][0] = (int)sizes[i];
+    c->anchor_sizes_per_level = 1;
+    return;
+  }
+  int n = numbers(r, "anchor_sizes", sizes, -1, MRW_MAX_ANCHOR_SIZES, 1, 4096);
+  for (int level = 0; level < c->fpn_levels; level++)
+    for (int i = 0; i < n; i++) c->anchor_sizes[level][i] = (int)sizes[i];
+  c->anchor_sizes_per_level = n;
+}
+
+static int read_architecture(const mrw_json *root, mrw_model_config *c, mrw_error *err) {
+  config_reader r = section(root, "architecture", err);
+  if (r.failed || !read_backbone(&r, c)) return 0;
   c->bn_eps = (float)number_in(&r, "bn_eps", 0.0, 1.0);
   c->fpn_channels = int_in(&r, "fpn_channels", 1, 4096);
-  float sizes[MRW_FPN_LEVELS];
-  if (numbers(&r, "anchor_sizes", sizes, MRW_FPN_LEVELS, MRW_FPN_LEVELS, 1, 4096))
-    for (int i = 0; i < MRW_FPN_LEVELS; i++) c->anchor_sizes[i] = (int)sizes[i];
+  read_anchor_sizes(&r, c);
   c->aspect_ratio_count = numbers(&r, "aspect_ratios", c->aspect_ratios, -1, MRW_MAX_RATIOS, 1e-3, 1e3);
   c->box_head = int_in(&r, "box_head", 1, 65536);
   c->mask_head_channels = int_in(&r, "mask_head_channels", 1, 4096);
   c->mask_head_layers = int_in(&r, "mask_head_layers", 1, 16);
+  /* optional: files written before it was configurable have dim_reduced = the head width */
+  c->mask_predictor_channels = mrw_json_get(r.section, "mask_predictor_channels")
+                                   ? int_in(&r, "mask_predictor_channels", 1, 4096)
+                                   : c->mask_head_channels;
   c->num_classes = int_in(&r, "num_classes", 2, 100000);
   const mrw_json *names = field(&r, "weight_names", MRW_JSON_STRING);
   if (names) {

@@ -7,21 +7,34 @@
 extern "C" {
 #endif
 
-#define MRW_FPN_LEVELS 5    /* P2..P5 and the extra "pool" level */
+#define MRW_FPN_LEVELS 5    /* the most FPN outputs: ResNet's P2..P5 and the extra "pool" */
 #define MRW_MAX_RATIOS 8
+#define MRW_MAX_ANCHOR_SIZES 8
+
+/* The backbone under the FPN. */
+typedef enum mrw_backbone_kind {
+  MRW_BACKBONE_RESNET,             /* layer1..layer4 -> FPN levels '0'..'3' + 'pool' */
+  MRW_BACKBONE_MOBILENET_V3_LARGE  /* features[13], features[16] -> '0', '1' + 'pool' */
+} mrw_backbone_kind;
 
 /* The configuration a model file carries as JSON in __metadata__["config"]. */
 typedef struct mrw_model_config {
   /* architecture */
-  int depth;              /* ResNet depth: 18, 34, 50 or 101 */
+  mrw_backbone_kind backbone;
+  int depth;              /* ResNet depth: 18, 34, 50 or 101 (0 for MobileNetV3) */
   float bn_eps;           /* FrozenBatchNorm eps, folded into the convolutions at load */
   int fpn_channels;
-  int anchor_sizes[MRW_FPN_LEVELS];
+  int fpn_levels;         /* FPN outputs including "pool": 5 (ResNet) or 3 (MobileNetV3) */
+  /* anchor sizes of each level, anchor_sizes_per_level of them: one per level for ResNet,
+   * all of them on every level for MobileNetV3 (torchvision's two builders) */
+  int anchor_sizes[MRW_FPN_LEVELS][MRW_MAX_ANCHOR_SIZES];
+  int anchor_sizes_per_level;
   int aspect_ratio_count;
   float aspect_ratios[MRW_MAX_RATIOS];
   int box_head;           /* representation size of fc6/fc7 */
   int mask_head_channels;
   int mask_head_layers;
+  int mask_predictor_channels; /* MaskRCNNPredictor's dim_reduced (the transposed conv's out) */
   int num_classes;        /* including background */
   int legacy_names;       /* weights use the pre-0.13 torchvision names */
   /* preprocess */
@@ -43,6 +56,9 @@ typedef struct mrw_model_config {
 mrw_status mrw_model_config_parse(const char *json, size_t length, mrw_model_config *config,
                                   mrw_error *err);
 void mrw_model_config_free(mrw_model_config *config);
+
+/* Anchors per feature position: sizes per level x aspect ratios. */
+int mrw_anchors_per_position(const mrw_model_config *config);
 
 /* Blocks per ResNet stage for a depth, 0 when the depth is not supported. */
 int mrw_resnet_stage_blocks(int depth, int stage);

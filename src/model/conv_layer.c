@@ -57,8 +57,8 @@ mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int
 
 /* Folds a FrozenBatchNorm into weights [out_c][rest] and a new bias [out_c], computing the
  * scale in float as torchvision does: weight * rsqrt(running_var + eps). */
-static mrw_status fold_batch_norm(const mrw_model_file *file, const mrw_conv_spec *spec,
-                                  float *weights, float *bias, mrw_error *err) {
+mrw_status mrw_fold_batch_norm(const mrw_model_file *file, const mrw_conv_spec *spec,
+                               float *weights, float *bias, mrw_error *err) {
   static const char *parts[4] = {"weight", "bias", "running_mean", "running_var"};
   float *bn[4] = {0};
   int64_t shape[1] = {spec->out_c};
@@ -109,7 +109,7 @@ mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_model_file *file
       if (!layer->bias) s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for a bias");
     }
   }
-  if (s == MRW_OK && spec->bn) s = fold_batch_norm(file, spec, weights, layer->bias, err);
+  if (s == MRW_OK && spec->bn) s = mrw_fold_batch_norm(file, spec, weights, layer->bias, err);
   if (s == MRW_OK) {
     layer->winograd = use_winograd(&layer->shape);
     size_t floats = layer->winograd ? mrw_winograd_packed_floats(&layer->shape)

@@ -33,6 +33,12 @@ typedef struct mrw_conv_spec {
   int in_c, out_c, kernel, stride, pad;
 } mrw_conv_spec;
 
+/* Folds the FrozenBatchNorm spec->bn (out_c channels) into weights [out_c][in_c * k * k]
+ * and bias [out_c] (which it overwrites), computing the scale in float as torchvision does:
+ * weight * rsqrt(running_var + eps). */
+mrw_status mrw_fold_batch_norm(const mrw_model_file *file, const mrw_conv_spec *spec,
+                               float *weights, float *bias, mrw_error *err);
+
 /* Reads, checks (names and shapes; a message names the tensor), folds and packs. */
 mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_model_file *file,
                                const mrw_conv_spec *spec, mrw_error *err);

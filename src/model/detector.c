@@ -19,8 +19,13 @@ mrw_status mrw_detector_load(mrw_detector *d, const mrw_model_file *file, mrw_er
   const char *json = mrw_model_file_metadata(file, "config");
   if (!json) return mrw_error_set(err, MRW_ERR_BAD_MODEL, "model file has no __metadata__.config");
   mrw_status s = mrw_model_config_parse(json, strlen(json), &d->config, err);
-  if (s == MRW_OK) s = mrw_resnet_load(&d->resnet, file, &d->config, err);
-  if (s == MRW_OK) s = mrw_fpn_load(&d->fpn, file, &d->config, d->resnet.stage_channels, err);
+  int mobilenet = d->config.backbone == MRW_BACKBONE_MOBILENET_V3_LARGE;
+  if (s == MRW_OK)
+    s = mobilenet ? mrw_mobilenet_v3_load(&d->mobilenet, file, &d->config, err)
+                  : mrw_resnet_load(&d->resnet, file, &d->config, err);
+  if (s == MRW_OK)
+    s = mrw_fpn_load(&d->fpn, file, &d->config,
+                     mobilenet ? d->mobilenet.stage_channels : d->resnet.stage_channels, err);
   if (s == MRW_OK) s = mrw_rpn_load(&d->rpn, file, &d->config, err);
   if (s == MRW_OK) s = mrw_box_head_load(&d->box_head, file, &d->config, err);
   if (s == MRW_OK) s = mrw_mask_head_load(&d->mask_head, file, &d->config, err);
@@ -35,8 +40,17 @@ void mrw_detector_free(mrw_detector *d) {
   mrw_rpn_free(&d->rpn);
   mrw_fpn_free(&d->fpn);
   mrw_resnet_free(&d->resnet);
+  mrw_mobilenet_v3_free(&d->mobilenet);
   mrw_model_config_free(&d->config);
   memset(d, 0, sizeof *d);
+}
+
+mrw_status mrw_detector_backbone(const mrw_detector *d, const mrw_feature *image,
+                                 mrw_feature stages[4], mrw_runtime *rt, mrw_error *err) {
+  memset(stages, 0, 4 * sizeof *stages);
+  if (d->config.backbone == MRW_BACKBONE_MOBILENET_V3_LARGE)
+    return mrw_mobilenet_v3_forward(&d->mobilenet, image, stages, rt, err);
+  return mrw_resnet_forward(&d->resnet, image, stages, NULL, rt, err);
 }
 
 void mrw_detection_result_free(mrw_detection_result *r) {
@@ -111,7 +125,7 @@ mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
   } while (0)
   mrw_status s = mrw_preprocess(&d->config, image, &st.input, rt, err);
   STAGE_DONE(MRW_STAGE_PREPROCESS);
-  if (s == MRW_OK) s = mrw_resnet_forward(&d->resnet, &st.input.image, st.stages, NULL, rt, err);
+  if (s == MRW_OK) s = mrw_detector_backbone(d, &st.input.image, st.stages, rt, err);
   /* (only the input's sizes are needed from here on) */
   free(st.input.image.data);
   st.input.image.data = NULL;

@@ -7,6 +7,7 @@
 #include "model/config.h"
 #include "model/fpn.h"
 #include "model/mask_head.h"
+#include "model/mobilenet_v3.h"
 #include "model/paste.h"
 #include "model/preprocess.h"
 #include "model/resnet.h"
@@ -32,7 +33,8 @@ typedef enum mrw_stage {
 /* torchvision's MaskRCNN (eval mode) bound to one model file. */
 typedef struct mrw_detector {
   mrw_model_config config;
-  mrw_resnet resnet;
+  mrw_resnet resnet;          /* bound when config.backbone is MRW_BACKBONE_RESNET */
+  mrw_mobilenet_v3 mobilenet; /* bound when it is MRW_BACKBONE_MOBILENET_V3_LARGE */
   mrw_fpn fpn;
   mrw_rpn rpn;
   mrw_box_head box_head;
@@ -52,6 +54,11 @@ typedef struct mrw_detection_result {
   int count;
   double stage_ms[MRW_STAGE_COUNT];
 } mrw_detection_result;
+
+/* The backbone's returned stages (4 for ResNet, 2 for MobileNetV3, the rest zeroed), owned by
+ * the caller: the FPN's inputs. */
+mrw_status mrw_detector_backbone(const mrw_detector *d, const mrw_feature *image,
+                                 mrw_feature stages[4], mrw_runtime *rt, mrw_error *err);
 
 mrw_status mrw_detector_load(mrw_detector *d, const mrw_model_file *file, mrw_error *err);
 void mrw_detector_free(mrw_detector *d);

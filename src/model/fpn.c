@@ -22,7 +22,8 @@ mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_model_file *file, const mrw_mode
   memset(fpn, 0, sizeof *fpn);
   mrw_status s = MRW_OK;
   int ch = config->fpn_channels;
-  for (int i = 0; i < 4 && s == MRW_OK; i++) {
+  fpn->inputs = config->fpn_levels - 1;
+  for (int i = 0; i < fpn->inputs && s == MRW_OK; i++) {
     s = load_fpn_conv(&fpn->inner[i], file, "inner", i, config->legacy_names, in_channels[i], ch, 1, err);
     if (s == MRW_OK)
       s = load_fpn_conv(&fpn->layer[i], file, "layer", i, config->legacy_names, ch, ch, 3, err);
@@ -45,11 +46,12 @@ void mrw_fpn_free(mrw_fpn *fpn) {
 static mrw_status fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4], mrw_feature *release,
                               mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
   memset(levels, 0, MRW_FPN_LEVELS * sizeof *levels);
+  int top = fpn->inputs - 1;
   mrw_feature last_inner = {0};
-  mrw_status s = mrw_conv_layer_run(&fpn->inner[3], &stages[3], NULL, 0, &last_inner, rt, err);
-  if (release) mrw_feature_free(&release[3]);
-  if (s == MRW_OK) s = mrw_conv_layer_run(&fpn->layer[3], &last_inner, NULL, 0, &levels[3], rt, err);
-  for (int i = 2; i >= 0 && s == MRW_OK; i--) {
+  mrw_status s = mrw_conv_layer_run(&fpn->inner[top], &stages[top], NULL, 0, &last_inner, rt, err);
+  if (release) mrw_feature_free(&release[top]);
+  if (s == MRW_OK) s = mrw_conv_layer_run(&fpn->layer[top], &last_inner, NULL, 0, &levels[top], rt, err);
+  for (int i = top - 1; i >= 0 && s == MRW_OK; i--) {
     /* inner = lateral(C_i) + upsample(previous inner): the sum torchvision forms, added in
      * place after the lateral's bias, so the same two floats are added in the same order. */
     mrw_feature inner = {0};
@@ -64,10 +66,11 @@ static mrw_status fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4], m
   }
   mrw_feature_free(&last_inner);
   if (s == MRW_OK) {
-    const mrw_feature *p5 = &levels[3];
-    s = mrw_feature_alloc(&levels[4], mrw_max_pool_out(p5->h, 1, 2, 0),
-                          mrw_max_pool_out(p5->w, 1, 2, 0), p5->c, err);
-    if (s == MRW_OK) mrw_max_pool(p5->data, p5->h, p5->w, p5->c, 1, 2, 0, levels[4].data, rt->pool);
+    const mrw_feature *last = &levels[top];
+    s = mrw_feature_alloc(&levels[top + 1], mrw_max_pool_out(last->h, 1, 2, 0),
+                          mrw_max_pool_out(last->w, 1, 2, 0), last->c, err);
+    if (s == MRW_OK)
+      mrw_max_pool(last->data, last->h, last->w, last->c, 1, 2, 0, levels[top + 1].data, rt->pool);
   }
   if (s != MRW_OK)
     for (int i = 0; i < MRW_FPN_LEVELS; i++) mrw_feature_free(&levels[i]);

@@ -12,12 +12,14 @@
 extern "C" {
 #endif
 
-/* torchvision's FeaturePyramidNetwork over layer1..layer4 with LastLevelMaxPool:
- * 1x1 lateral ("inner") convs, nearest upsampling to the lateral's exact size, 3x3 output
- * ("layer") convs, and "pool" = max_pool2d(P5, kernel 1, stride 2). */
+/* torchvision's FeaturePyramidNetwork with LastLevelMaxPool over the backbone's returned
+ * stages (ResNet's layer1..layer4, MobileNetV3's two): 1x1 lateral ("inner") convs, nearest
+ * upsampling to the lateral's exact size, 3x3 output ("layer") convs, and "pool" =
+ * max_pool2d(last level, kernel 1, stride 2). */
 typedef struct mrw_fpn {
   mrw_conv_layer inner[4];
   mrw_conv_layer layer[4];
+  int inputs; /* stages in: config.fpn_levels - 1 */
 } mrw_fpn;
 
 /* Binds backbone.fpn.{inner,layer}_blocks.N.0.{weight,bias} (torchvision >= 0.13) or
@@ -26,7 +28,8 @@ mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_model_file *file, const mrw_mode
                         const int in_channels[4], mrw_error *err);
 void mrw_fpn_free(mrw_fpn *fpn);
 
-/* levels[0..3] = P2..P5, levels[4] = pool; owned by the caller. */
+/* levels[0..inputs - 1] from stages[0..inputs - 1], levels[inputs] = pool, the rest zeroed;
+ * owned by the caller. */
 mrw_status mrw_fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4],
                            mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err);
 /* The same levels; the stages are freed on the way (each once the FPN has read it), whatever

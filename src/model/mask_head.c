@@ -12,12 +12,12 @@
 #define MASK_CHUNK 16
 
 static mrw_status load_deconv(mrw_mask_head *head, const mrw_model_file *file, mrw_error *err) {
-  int c = head->channels;
-  int64_t wshape[4] = {c, c, 2, 2}, bshape[1] = {c};
+  int c = head->channels, r = head->reduced;
+  int64_t wshape[4] = {c, r, 2, 2}, bshape[1] = {r};
   float *w = NULL, *b = NULL, *matrix = NULL;
   mrw_status s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.conv5_mask.weight", 4, wshape, &w, err);
   if (s == MRW_OK) s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.conv5_mask.bias", 1, bshape, &b, err);
-  size_t n = (size_t)4 * c;
+  size_t n = (size_t)4 * r;
   if (s == MRW_OK) {
     matrix = malloc((size_t)c * n * sizeof(float));
     head->deconv_packed = malloc(mrw_gemm_packed_b_floats((size_t)c, n) * sizeof(float));
@@ -28,9 +28,9 @@ static mrw_status load_deconv(mrw_mask_head *head, const mrw_model_file *file, m
   if (s == MRW_OK) {
     /* ConvTranspose2d weight [in][out][dy][dx] -> [in][(dy, dx, out)] */
     for (int ci = 0; ci < c; ci++)
-      for (int co = 0; co < c; co++)
-        for (int d = 0; d < 4; d++) matrix[(size_t)ci * n + (size_t)d * c + co] = w[((size_t)ci * c + co) * 4 + d];
-    for (int d = 0; d < 4; d++) memcpy(head->deconv_bias + (size_t)d * c, b, (size_t)c * sizeof(float));
+      for (int co = 0; co < r; co++)
+        for (int d = 0; d < 4; d++) matrix[(size_t)ci * n + (size_t)d * r + co] = w[((size_t)ci * r + co) * 4 + d];
+    for (int d = 0; d < 4; d++) memcpy(head->deconv_bias + (size_t)d * r, b, (size_t)r * sizeof(float));
     mrw_gemm_pack_b(matrix, n, (size_t)c, n, head->deconv_packed);
   }
   free(w);
@@ -43,6 +43,8 @@ mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_model_file *file,
                               const mrw_model_config *config, mrw_error *err) {
   memset(head, 0, sizeof *head);
   head->channels = config->mask_head_channels;
+  head->reduced = config->mask_predictor_channels;
+  head->roi_levels = config->fpn_levels - 1;
   head->classes = config->num_classes;
   head->conv_count = config->mask_head_layers;
   head->convs = calloc((size_t)head->conv_count, sizeof *head->convs);
@@ -63,7 +65,7 @@ mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_model_file *file,
     in_c = head->channels;
   }
   if (s == MRW_OK) s = load_deconv(head, file, err);
-  int64_t lw[4] = {head->classes, head->channels, 1, 1}, lb[1] = {head->classes};
+  int64_t lw[4] = {head->classes, head->reduced, 1, 1}, lb[1] = {head->classes};
   if (s == MRW_OK)
     s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.mask_fcn_logits.weight", 4, lw,
                             &head->logit_weights, err);
@@ -90,10 +92,10 @@ void mrw_mask_head_free(mrw_mask_head *head) {
  * row of (dy, dx, channel) values, scattered into the 28x28 map with ReLU already applied. */
 static mrw_status run_deconv(const mrw_mask_head *head, const mrw_feature *x, mrw_feature *out,
                              mrw_runtime *rt, mrw_error *err) {
-  int c = head->channels, batch = x->h / MRW_MASK_POOLED;
-  size_t pixels = (size_t)x->h * x->w, n = (size_t)4 * c;
+  int c = head->channels, r = head->reduced, batch = x->h / MRW_MASK_POOLED;
+  size_t pixels = (size_t)x->h * x->w, n = (size_t)4 * r;
   float *rows = malloc(pixels * n * sizeof(float));
-  mrw_status s = rows ? mrw_feature_alloc(out, batch * MRW_MASK_SIZE, MRW_MASK_SIZE, c, err)
+  mrw_status s = rows ? mrw_feature_alloc(out, batch * MRW_MASK_SIZE, MRW_MASK_SIZE, r, err)
                       : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the mask predictor");
   if (s == MRW_OK) {
     mrw_dense_a dense = {x->data, (size_t)c};
@@ -104,8 +106,8 @@ static mrw_status run_deconv(const mrw_mask_head *head, const mrw_feature *x, mr
     for (size_t p = 0; p < pixels; p++) {
       size_t row = p / MRW_MASK_POOLED, col = p % MRW_MASK_POOLED;
       for (int dy = 0; dy < 2; dy++)
-        memcpy(out->data + ((2 * row + dy) * MRW_MASK_SIZE + 2 * col) * c, rows + p * n + (size_t)dy * 2 * c,
-               (size_t)2 * c * sizeof(float));
+        memcpy(out->data + ((2 * row + dy) * MRW_MASK_SIZE + 2 * col) * r, rows + p * n + (size_t)dy * 2 * r,
+               (size_t)2 * r * sizeof(float));
     }
   }
   free(rows);
@@ -121,7 +123,7 @@ static mrw_status run_chunk(const mrw_mask_head *head, const mrw_feature levels[
   /* The chunk is one tall image of count stacked 14x14 maps, convolved as a batch. */
   mrw_status s = mrw_feature_alloc(&x, count * MRW_MASK_POOLED, MRW_MASK_POOLED, in_c, err);
   if (s == MRW_OK)
-    mrw_multiscale_roi_align(levels, resized_h, boxes, count, MRW_MASK_POOLED, 2, x.data, rt);
+    mrw_multiscale_roi_align(levels, head->roi_levels, resized_h, boxes, count, MRW_MASK_POOLED, 2, x.data, rt);
   for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
     s = mrw_conv_layer_run_batch(&head->convs[i], &x, count, NULL, 1, &y, rt, err);
     if (s == MRW_OK) {
@@ -132,7 +134,7 @@ static mrw_status run_chunk(const mrw_mask_head *head, const mrw_feature levels[
   }
   if (s == MRW_OK) s = run_deconv(head, &x, &y, rt, err);
   if (s == MRW_OK) {
-    int c = head->channels;
+    int c = head->reduced;
     for (int r = 0; r < count; r++) {
       const float *w = head->logit_weights + (size_t)labels[r] * c;
       for (int p = 0; p < MRW_MASK_SIZE * MRW_MASK_SIZE; p++) {

@@ -23,10 +23,12 @@ typedef struct mrw_mask_head {
   int conv_count;
   float *deconv_packed; /* GEMM operand [in][(dy, dx, out)] */
   float *deconv_bias;   /* [(dy, dx, out)]: the bias repeated per position */
-  int channels;         /* mask head width */
-  float *logit_weights; /* [classes][channels] */
+  int channels;         /* mask head width (the transposed conv's input) */
+  int reduced;          /* the predictor's dim_reduced (the transposed conv's output) */
+  float *logit_weights; /* [classes][reduced] */
   float *logit_bias;    /* [classes] */
   int classes;
+  int roi_levels;       /* FPN levels the RoIAlign pools from (all but "pool") */
 } mrw_mask_head;
 
 mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_model_file *file,

@@ -5,11 +5,11 @@
 #include "kernels/boxes.h"
 #include "kernels/roi_align.h"
 
-int mrw_roi_level(const float box[4]) {
+int mrw_roi_level(const float box[4], int k_min, int k_max) {
   float s = sqrtf(mrw_box_area(box));
   float level = floorf(4.0f + log2f(s / 224.0f) + 1e-6f);
-  if (level < 2.0f) level = 2.0f;
-  if (level > 5.0f) level = 5.0f;
+  if (level < (float)k_min) level = (float)k_min;
+  if (level > (float)k_max) level = (float)k_max;
   return (int)level;
 }
 
@@ -21,7 +21,8 @@ static float level_scale(int feature_size, int image_size) {
 
 typedef struct roi_job {
   const mrw_feature *levels;
-  float scales[4];
+  float scales[MRW_FPN_LEVELS];
+  int k_min, k_max;
   const float *boxes;
   int pooled, sampling_ratio;
   float *out;
@@ -31,17 +32,20 @@ static void roi_align_one(void *ctx, size_t i, int thread) {
   (void)thread;
   const roi_job *j = ctx;
   const float *box = j->boxes + i * 4;
-  int k = mrw_roi_level(box) - 2;
+  int k = mrw_roi_level(box, j->k_min, j->k_max) - j->k_min;
   const mrw_feature *f = &j->levels[k];
   size_t per_roi = (size_t)j->pooled * j->pooled * f->c;
   mrw_roi_align(f->data, f->h, f->w, f->c, j->scales[k], j->sampling_ratio, box, j->pooled,
                 j->pooled, j->out + i * per_roi);
 }
 
-void mrw_multiscale_roi_align(const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
-                              const float *boxes, int count, int pooled,
+void mrw_multiscale_roi_align(const mrw_feature levels[MRW_FPN_LEVELS], int level_count,
+                              int resized_h, const float *boxes, int count, int pooled,
                               int sampling_ratio, float *out, mrw_runtime *rt) {
-  roi_job job = {levels, {0}, boxes, pooled, sampling_ratio, out};
-  for (int k = 0; k < 4; k++) job.scales[k] = level_scale(levels[k].h, resized_h);
+  roi_job job = {levels, {0}, 0, 0, boxes, pooled, sampling_ratio, out};
+  for (int k = 0; k < level_count; k++) job.scales[k] = level_scale(levels[k].h, resized_h);
+  /* (int)(-log2(scale)): the scales are exact powers of two */
+  job.k_min = (int)-log2f(job.scales[0]);
+  job.k_max = (int)-log2f(job.scales[level_count - 1]);
   mrw_thread_pool_run(rt->pool, (size_t)count, roi_align_one, &job);
 }

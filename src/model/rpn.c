@@ -46,7 +46,7 @@ static mrw_status load_fused_heads(mrw_rpn *rpn, const mrw_model_file *file, int
 mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_model_file *file, const mrw_model_config *config,
                         mrw_error *err) {
   memset(rpn, 0, sizeof *rpn);
-  rpn->anchors = config->aspect_ratio_count;
+  rpn->anchors = mrw_anchors_per_position(config);
   int c = config->fpn_channels;
   const char *conv_w = config->legacy_names ? "rpn.head.conv.weight" : "rpn.head.conv.0.0.weight";
   const char *conv_b = config->legacy_names ? "rpn.head.conv.bias" : "rpn.head.conv.0.0.bias";
@@ -123,7 +123,7 @@ mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_model_config *config,
                        mrw_error *err) {
   memset(out, 0, sizeof *out);
   size_t capacity = 0;
-  for (int l = 0; l < MRW_FPN_LEVELS; l++) {
+  for (int l = 0; l < config->fpn_levels; l++) {
     size_t n = (size_t)levels[l].h * levels[l].w * rpn->anchors;
     capacity += n < (size_t)config->rpn_pre_nms_top_n ? n : (size_t)config->rpn_pre_nms_top_n;
   }
@@ -133,7 +133,7 @@ mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_model_config *config,
   mrw_status s = (c.boxes && c.scores && c.levels && keep)
                      ? MRW_OK
                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for proposals");
-  for (int l = 0; l < MRW_FPN_LEVELS && s == MRW_OK; l++) {
+  for (int l = 0; l < config->fpn_levels && s == MRW_OK; l++) {
     mrw_feature hidden = {0}, head = {0};
     s = mrw_conv_layer_run(&rpn->conv, &levels[l], NULL, 1, &hidden, rt, err);
     if (s == MRW_OK) s = mrw_conv_layer_run(&rpn->heads, &hidden, NULL, 0, &head, rt, err);

@@ -31,7 +31,7 @@ mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_model_file *file, const mrw_mode
                         mrw_error *err);
 void mrw_rpn_free(mrw_rpn *rpn);
 
-/* RegionProposalNetwork.forward at inference over the 5 FPN levels: per level top-k
+/* RegionProposalNetwork.forward at inference over the config's FPN levels: per level top-k
  * logits, decode, sigmoid, clip, small-box removal, score threshold, NMS per level, then
  * the top post_nms_top_n. image_h/w: the padded input size; resized_h/w: the image inside. */
 mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_model_config *config,

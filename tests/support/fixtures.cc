@@ -1,5 +1,7 @@
 #include "support/fixtures.h"
 
+#include <cstring>
+
 std::string fixture_path(const std::string &name) { return std::string(MRW_FIXTURE_DIR) + "/" + name; }
 
 ModelFilePtr open_fixture(const std::string &name) {
@@ -30,4 +32,18 @@ FixtureTensor read_fixture_tensor(const mrw_model_file *file, const std::string 
     t.values.clear();
   }
   return t;
+}
+
+bool parse_model_config(const mrw_model_file *file, mrw_model_config *config) {
+  const char *json = mrw_model_file_metadata(file, "config");
+  if (!json) {
+    ADD_FAILURE() << "model file has no config";
+    return false;
+  }
+  mrw_error err{};
+  if (mrw_model_config_parse(json, std::strlen(json), config, &err) != MRW_OK) {
+    ADD_FAILURE() << "model config: " << err.message;
+    return false;
+  }
+  return true;
 }

@@ -9,6 +9,7 @@
 
 extern "C" {
 #include "io/model_file.h"
+#include "model/config.h"
 }
 
 // Reference fixtures written by models/make_fixtures.py with torchvision. A missing fixture
@@ -29,5 +30,9 @@ struct FixtureTensor {
   std::vector<float> values;
 };
 FixtureTensor read_fixture_tensor(const mrw_model_file *file, const std::string &name);
+
+// The configuration a model file carries; a test failure (and false) when it has none or it
+// does not parse. The caller frees it with mrw_model_config_free.
+bool parse_model_config(const mrw_model_file *file, mrw_model_config *config);
 
 #endif
