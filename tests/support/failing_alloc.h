@@ -7,7 +7,8 @@
 // A malloc that can fail on purpose, for the allocation-failure tests (native builds without a
 // sanitizer only: it replaces the C library's malloc, calloc, realloc and free in the test
 // program). While armed it counts the allocations made, fails the n-th one (1-based; 0: none),
-// and remembers every block it handed out until that block is freed.
+// and remembers every block it handed out until that block is freed. With the environment
+// variable MRW_FAILING_ALLOC_TRACE set, the failing allocation prints its call stack.
 namespace failing_alloc {
 
 // True where the replacement is built in (elsewhere the tests that need it are left out of
