@@ -11,7 +11,7 @@
 // per second (1000 / median wall), the median per stage and the instances found.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -66,7 +66,7 @@ function summarize(where, model, threads, runs) {
 }
 
 async function inNode(modelPath, threads, frames) {
-  const segmenter = await load({ model: join(ROOT, modelPath), threads });
+  const segmenter = await load({ model: resolve(ROOT, modelPath), threads });
   const runs = [];
   try {
     for (let i = 0; i < warmup + frames.length; i++) {
@@ -81,10 +81,10 @@ async function inNode(modelPath, threads, frames) {
   return runs;
 }
 
-async function inChromium(browser, server, modelPath, threads) {
+async function inChromium(browser, server, modelUrl, threads) {
   const page = await browser.page();
   const query = new URLSearchParams({
-    model: `/${modelPath}`, threads, frames: frameCount, warmup, maxInstances, width, height,
+    model: modelUrl, threads, frames: frameCount, warmup, maxInstances, width, height,
   });
   await page.goto(server.url(`/bench/live/page.html?${query}`));
   await page.waitForFunction(() => window.report !== undefined, null, { timeout: 600_000 });
@@ -108,16 +108,21 @@ function printTable(rows) {
 
 async function main() {
   const models = [values.model, values.reference].filter((m, i, all) => all.indexOf(m) === i);
-  for (const m of models) if (!existsSync(join(ROOT, m))) throw new Error(`${m}: no such model file`);
+  for (const m of models) if (!existsSync(resolve(ROOT, m))) throw new Error(`${m}: no such model file`);
   const frames = await makeFrames();
   console.log(`live frames: ${frames.length} synthetic scenes of ${width}x${height}, ${warmup} warm-up, at most ${maxInstances} instances`);
   const rows = [];
-  const server = await startServer({ mounts: { '/': ROOT }, isolated: true, routes: Object.fromEntries(
-    frames.map((f, i) => [`/frames/${i}.rgba`, { body: Buffer.from(f.data) }])) });
+  // the model files (a path may lie outside the repository) and the frames, served to the page
+  const modelUrl = (m) => `/models-under-test/${models.indexOf(m)}.safetensors`;
+  const routes = Object.fromEntries([
+    ...frames.map((f, i) => [`/frames/${i}.rgba`, { body: Buffer.from(f.data) }]),
+    ...models.map((m) => [modelUrl(m), { body: () => readFileSync(resolve(ROOT, m)) }]),
+  ]);
+  const server = await startServer({ mounts: { '/': ROOT }, isolated: true, routes });
   const browser = await launchChromium();
   try {
     for (const threads of threadCounts) {
-      for (const m of models) rows.push(summarize('Chromium', m, threads, await inChromium(browser, server, m, threads)));
+      for (const m of models) rows.push(summarize('Chromium', m, threads, await inChromium(browser, server, modelUrl(m), threads)));
     }
   } finally {
     await browser.close();
