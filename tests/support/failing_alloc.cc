@@ -11,8 +11,6 @@
 #include <mutex>
 #include <string>
 
-#include <execinfo.h>
-
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define MRW_SANITIZED 1
@@ -29,6 +27,8 @@
 #endif
 
 #if MRW_FAILING_ALLOC
+#include <execinfo.h>
+
 extern "C" {
 void *__libc_malloc(std::size_t size);
 void *__libc_calloc(std::size_t count, std::size_t size);
