@@ -3,6 +3,7 @@
 # WebAssembly modules.
 #   native   gcc, tests and tools           build/native
 #   asan     clang with ASan + UBSan        build/asan
+#   tsan     clang with ThreadSanitizer     build/tsan (the threaded tests only)
 #   wasm     Emscripten, SIMD128            build/wasm
 #   wasm-mt  Emscripten, SIMD128 + pthreads build/wasm-mt
 #   package  the package's modules, linked in build/wasm and build/wasm-mt (from the same core
@@ -23,9 +24,10 @@ build_variant() {
     native)  configure=(cmake -DCMAKE_BUILD_TYPE=Release) ;;
     # clang: its AddressSanitizer inlines the SIMD loads that gcc's turns into calls (3x faster)
     asan)    configure=(env CC=clang CXX=clang++ cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMRW_SANITIZE=ON) ;;
+    tsan)    configure=(env CC=clang CXX=clang++ cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMRW_TSAN=ON) ;;
     wasm)    configure=(emcmake cmake -DCMAKE_BUILD_TYPE=Release) ;;
     wasm-mt) configure=(emcmake cmake -DCMAKE_BUILD_TYPE=Release -DMRW_THREADS=ON) ;;
-    *) echo "build: unknown variant '$name' (native, asan, wasm, wasm-mt, package)" >&2; return 2 ;;
+    *) echo "build: unknown variant '$name' (native, asan, tsan, wasm, wasm-mt, package)" >&2; return 2 ;;
   esac
   [ $# -eq 0 ] || targets=(--target "$@")
   echo "build: $name${targets[*]:+ (${*})} -> $dir"

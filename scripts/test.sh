@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: setup, reference fixtures from torchvision, the model tools' tests, then
-# the Google Test suite natively, under ASan + UBSan, and compiled to WebAssembly (SIMD, then
-# SIMD + pthreads) under Node; then the npm package's tests (wasm-tests/, node:test: the JS API and CLI in Node, the
+# the Google Test suite natively, under ASan + UBSan, its threaded tests under ThreadSanitizer,
+# and compiled to WebAssembly (SIMD, then SIMD + pthreads) under Node; then the npm package's tests (wasm-tests/, node:test: the JS API and CLI in Node, the
 # packed package in Chromium). Ends with one "N passed, N failed" line over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ f=$(grep -cE ' \.\.\. (FAIL|ERROR|skipped)' "$log" || true)
 passed=$((passed + p))
 failed=$((failed + f))
 
-for variant in native asan wasm wasm-mt; do
+for variant in native asan tsan wasm wasm-mt; do
   if ! bash scripts/build.sh "$variant"; then
     failed=$((failed + 1))
     continue
