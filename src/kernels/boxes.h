@@ -10,6 +10,10 @@ extern "C" {
 /* Boxes are float[4]: x1, y1, x2, y2, in pixels; widths are x2 - x1 (no +1). Every function
  * computes in float in torchvision's order of operations. */
 
+/* torchvision's BoxCoder clamps the width and height deltas at bbox_xform_clip =
+ * log(1000 / 16) before exponentiating them, so no box grows more than 62.5 times. */
+#define MRW_BOX_XFORM_CLIP_RATIO (1000.0 / 16.0)
+
 /* torchvision's BoxCoder.decode_single for one box: deltas (dx, dy, dw, dh) divided by
  * weights, dw and dh clamped at clip, applied to the reference box. */
 void mrw_box_decode(const float deltas[4], const float reference[4], const float weights[4],

@@ -72,8 +72,9 @@ static mrw_status collect_candidates(const mrw_box_head *head, const mrw_model_c
     free(probs);
     return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for detections");
   }
+  /* RoIHeads' BoxCoder: torchvision's bbox_reg_weights default (10.0, 10.0, 5.0, 5.0) */
   static const float weights[4] = {10.0f, 10.0f, 5.0f, 5.0f};
-  const float clip = (float)log(1000.0 / 16.0);
+  const float clip = (float)log(MRW_BOX_XFORM_CLIP_RATIO);
   const float score_thresh = (float)config->box_score_thresh, min_size = (float)config->box_min_size;
   for (int i = 0; i < proposals->count; i++) {
     const float *row = predictions + (size_t)i * stride;

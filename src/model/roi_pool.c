@@ -5,9 +5,15 @@
 #include "kernels/boxes.h"
 #include "kernels/roi_align.h"
 
+/* torchvision's LevelMapper (FPN paper, eq. 1): a box of canonical_scale (224) pixels on a side
+ * goes to canonical_level (4); eps (1e-6) keeps exact powers of two from rounding down. */
+#define CANONICAL_LEVEL 4.0f
+#define CANONICAL_SCALE 224.0f
+#define LEVEL_EPS 1e-6f
+
 int mrw_roi_level(const float box[4], int k_min, int k_max) {
   float s = sqrtf(mrw_box_area(box));
-  float level = floorf(4.0f + log2f(s / 224.0f) + 1e-6f);
+  float level = floorf(CANONICAL_LEVEL + log2f(s / CANONICAL_SCALE) + LEVEL_EPS);
   if (level < (float)k_min) level = (float)k_min;
   if (level > (float)k_max) level = (float)k_max;
   return (int)level;

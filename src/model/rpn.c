@@ -97,8 +97,9 @@ static mrw_status level_candidates(const mrw_rpn *rpn, const mrw_model_config *c
   }
   mrw_scored_sort(order, n);
   mrw_anchors_for_level(config, level, image_h, image_w, head->h, head->w, anchors);
+  /* the RPN's BoxCoder(weights=(1.0, 1.0, 1.0, 1.0)) */
   static const float weights[4] = {1.0f, 1.0f, 1.0f, 1.0f};
-  const float clip = (float)log(1000.0 / 16.0);
+  const float clip = (float)log(MRW_BOX_XFORM_CLIP_RATIO);
   const float min_size = (float)config->rpn_min_size, score_thresh = (float)config->rpn_score_thresh;
   for (size_t j = 0; j < k; j++) {
     size_t i = (size_t)order[j].index, pixel = i / a, anchor = i % a;
