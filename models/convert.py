@@ -3,12 +3,17 @@
 maskrcnn-wasm model file.
 
     /usr/bin/python3 models/convert.py CHECKPOINT OUT [--fp16] [--labels FILE|a,b,c]
-        [--min-size N] [--max-size N] [--bn-eps E]
+        [--min-size N] [--max-size N] [--bn-eps E] [--rpn-pre-nms-top-n N]
+        [--rpn-post-nms-top-n N] [--rpn-score-thresh T] [--box-score-thresh T]
+        [--detections-per-img N]
 
 The architecture (backbone: ResNet and its depth, or MobileNetV3-Large; FPN channels, head
 sizes, number of classes) is inferred from the tensor shapes. A MobileNetV3 model gets the
 defaults of torchvision's 320 mobile detector (min/max size 320/640, RPN pre/post-NMS top-n
-150/150 and score threshold 0.05 at test); --min-size and --max-size override them. Tensors keep their original names: torchvision >= 0.13 names
+150/150 and score threshold 0.05 at test); --min-size and --max-size override them, and the
+postprocess flags override the matching MaskRCNN constructor arguments (rpn_pre_nms_top_n_test,
+rpn_post_nms_top_n_test, rpn_score_thresh, box_score_thresh, box_detections_per_img).
+Tensors keep their original names: torchvision >= 0.13 names
 ("torchvision") or the older names of the published COCO checkpoint ("legacy").
 FrozenBatchNorm tensors are stored unfolded; num_batches_tracked is dropped.
 Errors (unknown, missing or mis-shaped tensors, bad options) exit with code 2.
@@ -55,6 +60,10 @@ MOBILENET_STEM, MOBILENET_LAST = 16, 960
 MOBILENET_PREPROCESS = {"min_size": 320, "max_size": 640}
 MOBILENET_POSTPROCESS = {"rpn_pre_nms_top_n": 150, "rpn_post_nms_top_n": 150,
                          "rpn_score_thresh": 0.05}
+# Postprocess settings a caller may override: (kind, lowest value)
+POSTPROCESS_OVERRIDES = {"rpn_pre_nms_top_n": (int, 1), "rpn_post_nms_top_n": (int, 1),
+                         "rpn_score_thresh": (float, 0.0), "box_score_thresh": (float, 0.0),
+                         "box_detections_per_img": (int, 1)}
 
 
 class ConvertError(Exception):
@@ -428,11 +437,38 @@ def unwrap_checkpoint(obj):
     return obj
 
 
-def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn_eps=None):
+def postprocess_flag(key):
+    """The command-line flag of a postprocess setting: box_detections_per_img ->
+    --detections-per-img, rpn_score_thresh -> --rpn-score-thresh."""
+    return "--" + key.replace("box_detections", "detections").replace("_", "-")
+
+
+def postprocess_config(mobilenet, overrides=None):
+    """The postprocess settings: torchvision's defaults for the backbone, then overrides
+    (a dict of POSTPROCESS_OVERRIDES keys; None values are skipped), each checked."""
+    post = dict(POSTPROCESS, **(MOBILENET_POSTPROCESS if mobilenet else {}))
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key not in POSTPROCESS_OVERRIDES:
+            raise ConvertError(f"unknown postprocess setting {key}")
+        kind, lowest = POSTPROCESS_OVERRIDES[key]
+        flag = postprocess_flag(key)
+        if kind is int and (value != int(value) or value < lowest):
+            raise ConvertError(f"{flag} must be a whole number >= {lowest}, got {value}")
+        if kind is float and not (lowest <= value <= 1.0):
+            raise ConvertError(f"{flag} must be between {lowest} and 1, got {value}")
+        post[key] = kind(value)
+    return post
+
+
+def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn_eps=None,
+                       postprocess=None):
     """(config, tensors) from a torchvision Mask R-CNN state_dict.
 
     tensors is an ordered dict of original name -> float32 numpy array, in the state_dict's
     order, without num_batches_tracked. labels: list of names (with or without background).
+    postprocess: overrides of the postprocess settings (see postprocess_config).
     """
     tensors = {}
     for name, value in state_dict.items():
@@ -476,7 +512,7 @@ def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn
     config = {
         "architecture": architecture,
         "preprocess": preprocess,
-        "postprocess": dict(POSTPROCESS, **(MOBILENET_POSTPROCESS if mobilenet else {})),
+        "postprocess": postprocess_config(mobilenet, postprocess),
         "labels": resolve_labels(arch["num_classes"], labels),
     }
     return config, tensors
@@ -525,6 +561,9 @@ def main(argv=None):
     parser.add_argument("--bn-eps", type=float,
                         help="BatchNorm eps (default 0.0 for a ResNet with legacy names, else "
                              "1e-5; 0.001 for a MobileNetV3 built with its own default norm)")
+    for key, (kind, lowest) in POSTPROCESS_OVERRIDES.items():
+        parser.add_argument(postprocess_flag(key), dest=key, type=kind,
+                            help=f"postprocess {key} (torchvision's default for the backbone)")
     args = parser.parse_args(argv)
     try:
         if not os.path.isfile(args.checkpoint):
@@ -532,7 +571,9 @@ def main(argv=None):
         labels = parse_labels(args.labels) if args.labels is not None else None
         state_dict = load_checkpoint(args.checkpoint)
         config, tensors = convert_state_dict(state_dict, labels=labels, min_size=args.min_size,
-                                             max_size=args.max_size, bn_eps=args.bn_eps)
+                                             max_size=args.max_size, bn_eps=args.bn_eps,
+                                             postprocess={k: getattr(args, k)
+                                                          for k in POSTPROCESS_OVERRIDES})
         write_model_file(args.out, config, tensors, fp16=args.fp16)
     except ConvertError as e:
         print(f"convert.py: error: {e}", file=sys.stderr)

@@ -241,6 +241,28 @@ class ConvertMobileNetCommand(ConvertTestCase):
                          (800, 1333))
         self.assertEqual(config["architecture"]["bn_eps"], 1e-5)  # the detection builder's
 
+    def test_postprocess_flags_override_the_mobile_defaults(self):
+        out = os.path.join(self.tmp.name, "mnv3_post.safetensors")
+        r = self.convert(self.save("sd.pth", self.state), out, "--rpn-pre-nms-top-n", "120",
+                         "--rpn-post-nms-top-n", "80", "--rpn-score-thresh", "0.1",
+                         "--box-score-thresh", "0.2", "--detections-per-img", "10")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        post = model_file.read_model(out)[0]["postprocess"]
+        self.assertEqual((post["rpn_pre_nms_top_n"], post["rpn_post_nms_top_n"],
+                          post["rpn_score_thresh"], post["box_score_thresh"],
+                          post["box_detections_per_img"]), (120, 80, 0.1, 0.2, 10))
+        self.assertEqual(post["rpn_nms_thresh"], 0.7)  # untouched
+
+    def test_bad_postprocess_flags_are_refused(self):
+        ckpt = self.save("sd.pth", self.state)
+        for flag, value, message in [("--rpn-post-nms-top-n", "0", "whole number >= 1"),
+                                     ("--rpn-score-thresh", "1.5", "between 0.0 and 1"),
+                                     ("--detections-per-img", "-3", "whole number >= 1")]:
+            r = self.convert(ckpt, os.path.join(self.tmp.name, "bad.st"), flag, value)
+            self.assertEqual(r.returncode, 2, flag)
+            self.assertIn(f"{flag} must be", r.stderr)
+            self.assertIn(message, r.stderr)
+
     def test_one_anchor_size_per_level_is_refused(self):
         r = self.convert(self.save("one.pth", self.one_size_state),
                          os.path.join(self.tmp.name, "one.st"))
