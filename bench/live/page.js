@@ -6,7 +6,7 @@ import { load } from '/web/src/index.js';
 const q = new URLSearchParams(location.search);
 const frames = Number(q.get('frames'));
 const warmup = Number(q.get('warmup'));
-const options = { maxInstances: Number(q.get('maxInstances')) };
+const options = { maxInstances: Number(q.get('maxInstances')), scoreThreshold: Number(q.get('scoreThreshold')) };
 
 async function frame(i) {
   const response = await fetch(`/frames/${i % frames}.rgba`);
