@@ -152,19 +152,17 @@ TEST(Api, SegmentRefusesBadArguments) {
 // A result with one hand-made instance on a 3-wide, 2-high image.
 mrw_result *make_result(int width, int height, int mx, int my, int mw, int mh,
                         const std::vector<float> &probs) {
-  mrw_detection_result d{};
-  d.count = 1;
-  d.instances = static_cast<mrw_instance *>(calloc(1, sizeof(mrw_instance)));
-  d.instances[0].label = 1;
-  d.instances[0].score = 0.9f;
-  d.instances[0].mask = {mx, my, mw, mh, static_cast<float *>(malloc((probs.size() + 1) * sizeof(float)))};
-  if (!probs.empty()) std::memcpy(d.instances[0].mask.probs, probs.data(), probs.size() * sizeof(float));
-  char background[] = "__background__", thing[] = "thing";
-  char *labels[] = {background, thing};
   mrw_result *r = nullptr;
   mrw_error err{};
-  EXPECT_EQ(mrw_result_build(&d, labels, width, height, 0.5f, &r, &err), MRW_OK);
-  mrw_detection_result_free(&d);
+  EXPECT_EQ(mrw_result_create(1, width, height, &r, &err), MRW_OK);
+  mrw_instance &it = r->instances[0];
+  it.label = 1;
+  it.score = 0.9f;
+  it.mask = {mx, my, mw, mh, static_cast<float *>(malloc((probs.size() + 1) * sizeof(float)))};
+  if (!probs.empty()) std::memcpy(it.mask.probs, probs.data(), probs.size() * sizeof(float));
+  char background[] = "__background__", thing[] = "thing";
+  char *labels[] = {background, thing};
+  EXPECT_EQ(mrw_result_finish(r, labels, 0.5f, &err), MRW_OK);
   return r;
 }
 

@@ -140,12 +140,15 @@ mrw_status mrw_model_segment(mrw_model *model, const uint8_t *pixels, int width,
                          "score threshold %g must be in [0, 1] and mask threshold %g in [0, 1)",
                          o.score_threshold, o.mask_threshold);
   mrw_image_view image = {pixels, width, height, stride, (int)format};
-  mrw_detection_result detections;
-  s = mrw_detector_run(&model->detector, &image, o.score_threshold, o.max_instances, &detections,
+  mrw_result *r = NULL;
+  s = mrw_detector_run(&model->detector, &image, o.score_threshold, o.max_instances, &r,
                        &model->runtime, &model->error);
-  if (s != MRW_OK) return s;
-  s = mrw_result_build(&detections, c->labels, width, height, o.mask_threshold, result, &model->error);
-  mrw_detection_result_free(&detections);
-  if (s == MRW_OK) mrw_error_clear(&model->error);
-  return s;
+  if (s == MRW_OK) s = mrw_result_finish(r, c->labels, o.mask_threshold, &model->error);
+  if (s != MRW_OK) {
+    mrw_result_free(r);
+    return s;
+  }
+  *result = r;
+  mrw_error_clear(&model->error);
+  return MRW_OK;
 }

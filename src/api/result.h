@@ -4,25 +4,13 @@
 #include "maskrcnn_wasm.h"
 #include "model/detector.h"
 
-/* What the public result holds: self-contained copies, nothing borrowed from the model. */
-typedef struct mrw_result_instance {
-  float box[4];
-  int label;
-  float score;
-  char *class_name;
-  mrw_mask_window mask; /* probabilities */
-  uint8_t *binary;      /* [mask.height][mask.width], probability > mask threshold */
-} mrw_result_instance;
+/* Completes a result the detector made: each instance gets a copy of its class name (labels
+ * indexed by label) and its binary mask (probability > mask_threshold). On failure the result
+ * is left for mrw_result_free to release. */
+mrw_status mrw_result_finish(mrw_result *result, char *const *labels, float mask_threshold,
+                             mrw_error *err);
 
-struct mrw_result {
-  int width, height;
-  int count;
-  mrw_result_instance *items;
-  double stage_ms[MRW_STAGE_COUNT];
-};
-
-/* Takes over the detections (their mask windows move into the result). */
-mrw_status mrw_result_build(mrw_detection_result *detections, char *const *labels, int width,
-                            int height, float mask_threshold, mrw_result **out, mrw_error *err);
+/* Instance i of a result, or NULL when there is no such instance. */
+const mrw_instance *mrw_result_instance_at(const mrw_result *result, int i);
 
 #endif

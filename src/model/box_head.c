@@ -39,7 +39,7 @@ void mrw_box_head_free(mrw_box_head *head) {
   mrw_linear_free(&head->predictor);
 }
 
-void mrw_detections_free(mrw_detections *d) {
+void mrw_box_detections_free(mrw_box_detections *d) {
   if (!d) return;
   free(d->boxes);
   free(d->scores);
@@ -60,7 +60,7 @@ static void softmax_row(const float *logits, int n, float *out) {
 /* Every (proposal, foreground class) pair that passes the score and size filters. */
 static mrw_status collect_candidates(const mrw_box_head *head, const mrw_model_config *config,
                                      const float *predictions, const mrw_proposals *proposals,
-                                     int resized_h, int resized_w, mrw_detections *c,
+                                     int resized_h, int resized_w, mrw_box_detections *c,
                                      mrw_error *err) {
   int classes = head->classes, stride = 5 * classes;
   size_t capacity = (size_t)proposals->count * (classes - 1);
@@ -96,7 +96,7 @@ static mrw_status collect_candidates(const mrw_box_head *head, const mrw_model_c
 
 mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_model_config *config,
                             const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
-                            int resized_w, const mrw_proposals *proposals, mrw_detections *out,
+                            int resized_w, const mrw_proposals *proposals, mrw_box_detections *out,
                             mrw_runtime *rt, mrw_error *err) {
   memset(out, 0, sizeof *out);
   int n = proposals->count, rep = head->fc6.out_features;
@@ -105,7 +105,7 @@ mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_model_config *co
   float *hidden6 = malloc(rows * rep * sizeof(float));
   float *hidden7 = malloc(rows * rep * sizeof(float));
   float *predictions = malloc(rows * head->predictor.out_features * sizeof(float));
-  mrw_detections candidates = {0};
+  mrw_box_detections candidates = {0};
   int *keep = NULL;
   mrw_status s = (features && hidden6 && hidden7 && predictions)
                      ? MRW_OK
@@ -131,7 +131,7 @@ mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_model_config *co
     out->labels = malloc((kept ? kept : 1) * sizeof(int));
     if (!out->boxes || !out->scores || !out->labels) {
       s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for detections");
-      mrw_detections_free(out);
+      mrw_box_detections_free(out);
     } else {
       for (size_t i = 0; i < kept; i++) {
         memcpy(out->boxes + i * 4, candidates.boxes + (size_t)keep[i] * 4, 4 * sizeof(float));
@@ -142,7 +142,7 @@ mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_model_config *co
     }
   }
   free(keep);
-  mrw_detections_free(&candidates);
+  mrw_box_detections_free(&candidates);
   free(features);
   free(hidden6);
   free(hidden7);

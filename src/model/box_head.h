@@ -20,13 +20,14 @@ typedef struct mrw_box_head {
   int classes;
 } mrw_box_head;
 
-/* Detections of one image, best first, in resized-image coordinates. */
-typedef struct mrw_detections {
+/* The box branch's output for one image: boxes, scores and labels, best first, in
+ * resized-image coordinates (the detector turns the kept ones into a result's instances). */
+typedef struct mrw_box_detections {
   float *boxes; /* [count][4] */
   float *scores;
   int *labels;
   int count;
-} mrw_detections;
+} mrw_box_detections;
 
 mrw_status mrw_box_head_load(mrw_box_head *head, const mrw_model_file *file,
                              const mrw_model_config *config, mrw_error *err);
@@ -37,9 +38,9 @@ void mrw_box_head_free(mrw_box_head *head);
  * class-wise NMS, the best detections_per_img. */
 mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_model_config *config,
                             const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
-                            int resized_w, const mrw_proposals *proposals, mrw_detections *out,
+                            int resized_w, const mrw_proposals *proposals, mrw_box_detections *out,
                             mrw_runtime *rt, mrw_error *err);
-void mrw_detections_free(mrw_detections *d);
+void mrw_box_detections_free(mrw_box_detections *d);
 
 #ifdef __cplusplus
 }

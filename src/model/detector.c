@@ -53,20 +53,13 @@ mrw_status mrw_detector_backbone(const mrw_detector *d, const mrw_feature *image
   return mrw_resnet_forward(&d->resnet, image, stages, NULL, rt, err);
 }
 
-void mrw_detection_result_free(mrw_detection_result *r) {
-  if (!r) return;
-  for (int i = 0; i < r->count; i++) mrw_mask_window_free(&r->instances[i].mask);
-  free(r->instances);
-  memset(r, 0, sizeof *r);
-}
-
 /* Everything one run holds, freed in one place. */
 typedef struct run_state {
   mrw_network_input input;
   mrw_feature stages[4];
   mrw_feature levels[MRW_FPN_LEVELS];
   mrw_proposals proposals;
-  mrw_detections detections;
+  mrw_box_detections detections;
   float *mask_probs;
 } run_state;
 
@@ -75,26 +68,24 @@ static void run_state_free(run_state *st) {
   for (int i = 0; i < 4; i++) mrw_feature_free(&st->stages[i]);
   for (int i = 0; i < MRW_FPN_LEVELS; i++) mrw_feature_free(&st->levels[i]);
   mrw_proposals_free(&st->proposals);
-  mrw_detections_free(&st->detections);
+  mrw_box_detections_free(&st->detections);
   free(st->mask_probs);
 }
 
 /* Keeps the detections a caller asked for: score >= threshold, at most max_instances. */
-static int kept_count(const mrw_detections *d, float score_threshold, int max_instances) {
+static int kept_count(const mrw_box_detections *d, float score_threshold, int max_instances) {
   int n = 0;
   while (n < d->count && n < max_instances && d->scores[n] >= score_threshold) n++;
   return n;
 }
 
 /* Boxes back to the original image (transform.postprocess), then the masks pasted. */
-static mrw_status finish_instances(const run_state *st, const mrw_image_view *image, int count,
-                                   mrw_detection_result *out, mrw_error *err) {
-  out->instances = calloc(count ? (size_t)count : 1, sizeof *out->instances);
-  if (!out->instances) return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for results");
+static mrw_status finish_instances(const run_state *st, const mrw_image_view *image,
+                                   struct mrw_result *out, mrw_error *err) {
   float ratio_h = (float)image->height / (float)st->input.resized_h;
   float ratio_w = (float)image->width / (float)st->input.resized_w;
   mrw_status s = MRW_OK;
-  for (int i = 0; i < count && s == MRW_OK; i++) {
+  for (int i = 0; i < out->count && s == MRW_OK; i++) {
     mrw_instance *inst = &out->instances[i];
     const float *b = st->detections.boxes + (size_t)i * 4;
     inst->box[0] = b[0] * ratio_w;
@@ -105,22 +96,22 @@ static mrw_status finish_instances(const run_state *st, const mrw_image_view *im
     inst->score = st->detections.scores[i];
     s = mrw_paste_mask(st->mask_probs + (size_t)i * MRW_MASK_SIZE * MRW_MASK_SIZE, MRW_MASK_SIZE,
                        inst->box, image->height, image->width, &inst->mask, err);
-    out->count = i + 1;
   }
   return s;
 }
 
 mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
-                            float score_threshold, int max_instances, mrw_detection_result *out,
+                            float score_threshold, int max_instances, struct mrw_result **out,
                             mrw_runtime *rt, mrw_error *err) {
-  memset(out, 0, sizeof *out);
+  *out = NULL;
+  double stage_ms[MRW_STAGE_COUNT] = {0};
   run_state st;
   memset(&st, 0, sizeof st);
   double t = mrw_clock_ms();
 #define STAGE_DONE(stage)                      \
   do {                                         \
     double now = mrw_clock_ms();               \
-    out->stage_ms[stage] = now - t;            \
+    stage_ms[stage] = now - t;                 \
     t = now;                                   \
   } while (0)
   mrw_status s = mrw_preprocess(&d->config, image, &st.input, rt, err);
@@ -150,10 +141,17 @@ mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
                       : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for masks");
   }
   STAGE_DONE(MRW_STAGE_MASK_HEAD);
-  if (s == MRW_OK) s = finish_instances(&st, image, count, out, err);
+  struct mrw_result *result = NULL;
+  if (s == MRW_OK) s = mrw_result_create(count, image->width, image->height, &result, err);
+  if (s == MRW_OK) s = finish_instances(&st, image, result, err);
   STAGE_DONE(MRW_STAGE_PASTE);
 #undef STAGE_DONE
   run_state_free(&st);
-  if (s != MRW_OK) mrw_detection_result_free(out);
-  return s;
+  if (s != MRW_OK) {
+    mrw_result_destroy(result);
+    return s;
+  }
+  memcpy(result->stage_ms, stage_ms, sizeof stage_ms);
+  *out = result;
+  return MRW_OK;
 }

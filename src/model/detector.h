@@ -6,6 +6,7 @@
 #include "model/box_head.h"
 #include "model/config.h"
 #include "model/fpn.h"
+#include "model/instance.h"
 #include "model/mask_head.h"
 #include "model/mobilenet_v3.h"
 #include "model/paste.h"
@@ -18,18 +19,6 @@
 extern "C" {
 #endif
 
-/* The stages a run is timed by. */
-typedef enum mrw_stage {
-  MRW_STAGE_PREPROCESS,
-  MRW_STAGE_BACKBONE,
-  MRW_STAGE_FPN,
-  MRW_STAGE_RPN,
-  MRW_STAGE_BOX_HEAD,
-  MRW_STAGE_MASK_HEAD,
-  MRW_STAGE_PASTE,
-  MRW_STAGE_COUNT
-} mrw_stage;
-
 /* torchvision's MaskRCNN (eval mode) bound to one model file. */
 typedef struct mrw_detector {
   mrw_model_config config;
@@ -41,20 +30,6 @@ typedef struct mrw_detector {
   mrw_mask_head mask_head;
 } mrw_detector;
 
-/* One instance in original-image coordinates with its box-local mask probabilities. */
-typedef struct mrw_instance {
-  float box[4];
-  int label;
-  float score;
-  mrw_mask_window mask;
-} mrw_instance;
-
-typedef struct mrw_detection_result {
-  mrw_instance *instances; /* best first */
-  int count;
-  double stage_ms[MRW_STAGE_COUNT];
-} mrw_detection_result;
-
 /* The backbone's returned stages (4 for ResNet, 2 for MobileNetV3, the rest zeroed), owned by
  * the caller: the FPN's inputs. */
 mrw_status mrw_detector_backbone(const mrw_detector *d, const mrw_feature *image,
@@ -63,11 +38,12 @@ mrw_status mrw_detector_backbone(const mrw_detector *d, const mrw_feature *image
 mrw_status mrw_detector_load(mrw_detector *d, const mrw_model_file *file, mrw_error *err);
 void mrw_detector_free(mrw_detector *d);
 
-/* Runs the model; keeps instances with score >= score_threshold, at most max_instances. */
+/* Runs the model; keeps instances with score >= score_threshold, at most max_instances, in a
+ * new result (boxes, labels, scores, mask probabilities and stage times; no class names or
+ * binary masks yet). */
 mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
-                            float score_threshold, int max_instances, mrw_detection_result *out,
+                            float score_threshold, int max_instances, struct mrw_result **out,
                             mrw_runtime *rt, mrw_error *err);
-void mrw_detection_result_free(mrw_detection_result *r);
 
 #ifdef __cplusplus
 }
