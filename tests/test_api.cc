@@ -174,6 +174,32 @@ std::string rle(const mrw_result *r) {
   return s;
 }
 
+TEST(Api, MaskRectangleBinaryMaskAndProbabilities) {
+  // A 2x2 mask at (1, 0) of a 3x2 image: the probabilities as given, the binary mask > 0.5.
+  mrw_result *r = make_result(3, 2, 1, 0, 2, 2, {0.2f, 0.5f, 0.51f, 0.9f});
+  int x = -1, y = -1, w = -1, h = -1;
+  mrw_result_mask_rect(r, 0, &x, &y, &w, &h);
+  EXPECT_EQ(x, 1);
+  EXPECT_EQ(y, 0);
+  EXPECT_EQ(w, 2);
+  EXPECT_EQ(h, 2);
+  const float *probs = mrw_result_mask_probabilities(r, 0);
+  ASSERT_NE(probs, nullptr);
+  EXPECT_EQ(probs[0], 0.2f);
+  EXPECT_EQ(probs[3], 0.9f);
+  const uint8_t *binary = mrw_result_mask(r, 0);
+  ASSERT_NE(binary, nullptr);
+  const uint8_t expected[] = {0, 0, 1, 1};
+  for (int i = 0; i < 4; i++) EXPECT_EQ(binary[i], expected[i]) << i;
+  // No such instance: zeros and NULL, never a crash.
+  mrw_result_mask_rect(r, 1, &x, &y, &w, &h);
+  EXPECT_EQ(x + y + w + h, 0);
+  EXPECT_EQ(mrw_result_mask_probabilities(r, 1), nullptr);
+  EXPECT_EQ(mrw_result_mask_probabilities(nullptr, 0), nullptr);
+  mrw_result_mask_rect(nullptr, 0, nullptr, nullptr, nullptr, nullptr);
+  mrw_result_free(r);
+}
+
 TEST(Api, CocoRunLengthEncodingByHand) {
   // 3 wide, 2 high; mask 1 at (x=0, y=1), (1, 0), (1, 1). Column-major: 0 1 1 1 0 0 -> 1 3 2.
   mrw_result *r = make_result(3, 2, 0, 0, 2, 2, {0.1f, 0.9f, 0.6f, 0.7f});

@@ -20,16 +20,3 @@ void mrw_error_clear(mrw_error *err) {
     err->message[0] = '\0';
   }
 }
-
-const char *mrw_status_name(mrw_status status) {
-  switch (status) {
-    case MRW_OK: return "ok";
-    case MRW_ERR_INVALID_ARGUMENT: return "invalid argument";
-    case MRW_ERR_OUT_OF_MEMORY: return "out of memory";
-    case MRW_ERR_BAD_MODEL: return "bad model file";
-    case MRW_ERR_UNSUPPORTED: return "unsupported";
-    case MRW_ERR_IO: return "i/o error";
-    case MRW_ERR_INTERNAL: return "internal error";
-  }
-  return "unknown status";
-}

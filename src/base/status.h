@@ -25,7 +25,4 @@ mrw_status mrw_error_set(mrw_error *err, mrw_status status, const char *format, 
 
 void mrw_error_clear(mrw_error *err);
 
-/* A short fixed name for a status code ("invalid argument", ...). */
-const char *mrw_status_name(mrw_status status);
-
 #endif
