@@ -3,7 +3,7 @@
 // marked as expected errors must fail to type-check: the declarations are not just `any`.
 import { decodeImage, drawInstances, load } from 'maskrcnn-wasm';
 import type {
-  Backend, DrawOptions, Instance, InstanceMask, LoadOptions, PixelSource, ProgressEvent,
+  Backend, DrawOptions, Instance, InstanceMask, LoadOptions, MemoryUsage, PixelSource, ProgressEvent,
   RgbaImage, SegmentOptions, SegmentResult, Segmenter, Timings, ToImageDataOptions,
 } from 'maskrcnn-wasm';
 
@@ -46,8 +46,10 @@ export async function example(canvas: HTMLCanvasElement, video: HTMLVideoElement
   const ctx = canvas.getContext('2d');
   if (ctx) drawInstances(ctx, result, draw);
   const memory: number = await segmenter.wasmMemoryBytes();
+  const usage: MemoryUsage = await segmenter.memoryUsage();
+  const allocated: number = usage.allocatedBytes + usage.wasmMemoryBytes;
   await segmenter.dispose();
-  console.log(labels, threads, build, latest, total, memory);
+  console.log(labels, threads, build, latest, total, memory, allocated);
 
   const decoded = await decodeImage(new Uint8Array(0), { applyOrientation: true });
   const decodedBytes: Uint8Array = decoded.data;

@@ -129,6 +129,14 @@ export interface SegmentResult {
   timings: Timings;
 }
 
+/** What Segmenter.memoryUsage() reports. */
+export interface MemoryUsage {
+  /** The engine's WebAssembly memory size in bytes. */
+  wasmMemoryBytes: number;
+  /** Bytes handed out by the engine's allocator and not yet freed. */
+  allocatedBytes: number;
+}
+
 export interface Backend {
   /** Always true: the engine needs WebAssembly SIMD128. */
   simd: boolean;
@@ -151,8 +159,14 @@ export interface Segmenter {
    * waiting one, whose promise then resolves to null (dropped).
    */
   segmentLatest(source: PixelSource, options?: SegmentOptions): Promise<SegmentResult | null>;
-  /** The engine's WebAssembly memory in bytes. */
+  /** The engine's WebAssembly memory in bytes (it grows and never shrinks). */
   wasmMemoryBytes(): Promise<number>;
+  /**
+   * The engine's memory now: the WebAssembly memory's size, and the bytes its allocator holds
+   * for the model, scratch buffers and results in progress (returns to the same value after
+   * every call: what a leak would raise).
+   */
+  memoryUsage(): Promise<MemoryUsage>;
   /**
    * Frees the engine, its worker and threads. Calls still waiting reject, a waiting
    * segmentLatest frame resolves to null; later calls throw. Calling it again does nothing.

@@ -2,12 +2,14 @@
  * this file) and, from this unit, the facts of its binary layout that the JavaScript engine
  * needs (web/src/engine/engine.js reads them when it starts): the C side states them, so the
  * two cannot drift apart. */
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "maskrcnn_wasm.h"
 
 size_t mrw_js_layout(char *dst, size_t capacity);
+size_t mrw_js_allocated_bytes(void);
 
 /* The layout as JSON: mrw_segment_options' size and field offsets, the pointer and int sizes,
  * the RGBA pixel format's value, mrw_model_load_buffer's padding and the API's limits. Writes
@@ -26,3 +28,7 @@ size_t mrw_js_layout(char *dst, size_t capacity) {
       MRW_MAX_IMAGE_SIDE, MRW_MAX_THREADS, MRW_STAGES);
   return n < 0 ? 0 : (size_t)n;
 }
+
+/* Bytes the allocator has handed out and not had back: what the package's memory test counts
+ * (the WebAssembly memory itself only grows, in large steps, and hides small leaks). */
+size_t mrw_js_allocated_bytes(void) { return (size_t)mallinfo().uordblks; }

@@ -49,7 +49,13 @@ export class Segmenter {
   /** Bytes of WebAssembly memory the engine holds now. */
   async wasmMemoryBytes() {
     this.#checkAlive('wasmMemoryBytes');
-    return this.#engine.memoryBytes();
+    return (await this.#engine.memory()).wasmMemoryBytes;
+  }
+
+  /** The engine's memory now: { wasmMemoryBytes, allocatedBytes }. */
+  async memoryUsage() {
+    this.#checkAlive('memoryUsage');
+    return this.#engine.memory();
   }
 
   /** Frees the engine (and its worker and threads). Waiting calls reject; a waiting

@@ -69,8 +69,13 @@ export class Engine {
   /** The C API's layout and limits as the module states them (see readLayout). */
   get layout() { return this.#layout; }
 
-  /** Bytes of WebAssembly memory in use by this instance (its current size). */
-  memoryBytes() { return this.#buffer().byteLength; }
+  /**
+   * The instance's memory: its WebAssembly memory's current size (which only grows) and the
+   * bytes its allocator has handed out and not had back (mrw_js_allocated_bytes).
+   */
+  memory() {
+    return { wasmMemoryBytes: this.#buffer().byteLength, allocatedBytes: this.#m._mrw_js_allocated_bytes() };
+  }
 
   /** Loads an uncompressed model file; on failure the previous model (if any) stays. */
   loadModel(bytes) {

@@ -27,7 +27,7 @@ export class LocalEngine {
     return this.#live().segment(image.data, image.width, image.height, options);
   }
 
-  async memoryBytes() { return this.#live().memoryBytes(); }
+  async memory() { return this.#live().memory(); }
 
   async dispose() {
     this.#disposed = true;

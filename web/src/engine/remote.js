@@ -33,7 +33,7 @@ export class RemoteEngine {
     return this.#call('segment', { ...image, options }, [image.data.buffer]);
   }
 
-  async memoryBytes() { return this.#call('memory', {}); }
+  async memory() { return this.#call('memory', {}); }
 
   async dispose() {
     if (this.#failure) return;

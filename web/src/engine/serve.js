@@ -31,7 +31,7 @@ export function serveEngine(port, loadEngine) {
         return [result, maskBuffers(result)];
       }
       case 'memory':
-        return [live().memoryBytes(), []];
+        return [live().memory(), []];
       case 'dispose':
         engine?.dispose();
         engine = null;
