@@ -3,23 +3,18 @@
 // single-threaded), and bundled by Vite (examples/vite-app). Results in the browser equal
 // the Node results for the same pixels.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-
-import pngjs from 'pngjs';
 
 import { load } from '../web/src/node.js';
 import { launchChromium } from './support/browser.js';
 import { assertSameResult } from './support/compare.js';
 import { checkDist, e2eCase, fixturePath, ROOT, smallModelBytes } from './support/fixtures.js';
+import { installExample, packPackage, png, run, runExamplePage } from './support/packed.js';
 import { startServer } from './support/server.js';
 
-const run = promisify(execFile);
-const npm = (args, cwd) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, maxBuffer: 16 << 20 });
 const OPTIONS = { maxInstances: 3 };
 
 let work;      // temporary folder: the tarball and the user's project
@@ -40,21 +35,11 @@ async function segmentInNode(model) {
   }
 }
 
-function png(image) {
-  const out = new pngjs.PNG({ width: image.width, height: image.height });
-  out.data = Buffer.from(image.data);
-  return pngjs.PNG.sync.write(out);
-}
-
 before(async () => {
   checkDist();
   work = mkdtempSync(join(tmpdir(), 'mrw-package-'));
-  const { stdout } = await npm(['pack', '--ignore-scripts', '--pack-destination', work], ROOT);
-  tarball = join(work, stdout.trim().split('\n').at(-1));
-  project = join(work, 'app');
-  cpSync(join(ROOT, 'examples', 'vite-app'), project, { recursive: true, filter: (p) => !p.includes('node_modules') });
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  await npm(['install', '--prefer-offline', tarball], project);
+  tarball = await packPackage(work);
+  project = await installExample('vite-app', join(work, 'app'), tarball);
   c = e2eCase('e2e_r18');
   small = smallModelBytes(96);
   expectedSmall = await segmentInNode(small);
@@ -191,14 +176,8 @@ describe('in Chromium', () => {
       const server = await startServer({ mounts: { '/': join(project, 'dist') }, routes: routes(), isolated });
       const page = await browser.page();
       try {
-        await page.goto(server.url(`/?model=/full.safetensors&image=/image.png&maxInstances=${OPTIONS.maxInstances}`));
-        await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: 240_000 });
-        const status = await page.textContent('#status');
-        assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', `${status}\n${browser.messages.join('\n')}`);
-        const { backend, result } = await page.evaluate(() => {
-          const { backend, result } = window.maskrcnnExample;
-          return { backend, result: { ...result, instances: result.instances.map((i) => ({ ...i, mask: { ...i.mask, data: Array.from(i.mask.data) } })) } };
-        });
+        const { backend, result } = await runExamplePage(browser, page,
+          server.url(`/?model=/full.safetensors&image=/image.png&maxInstances=${OPTIONS.maxInstances}`));
         assert.equal(backend.build, isolated ? 'simd-threads' : 'simd');
         assertSameResult(result, expectedFull, `the Vite app${isolated ? ', isolated' : ''}`);
         assert.ok(server.requests.some((p) => /^\/assets\/maskrcnn-wasm-(simd|threads)-.*\.wasm$/.test(p)));

@@ -23,7 +23,7 @@ export async function loadBrowserEngine({ flavour, urls: given, threads, onProgr
   const m = await factory({
     wasmBinary,
     maskrcnnWorkers: spec.threaded ? pthreadWorkers(threads) : 0,
-    locateFile: (file) => urls[file] ?? file,
+    ...(workerBesideGlue(spec, urls) ? {} : { locateFile: (file) => urls[file] ?? file }),
     mainScriptUrlOrBlob: urls[spec.glue],
   });
   return new Engine(m, spec.threaded ? threads : 1);
@@ -40,4 +40,14 @@ async function scriptsAsBlobs(urls) {
     out[file] = URL.createObjectURL(new Blob([blob], { type: 'text/javascript' }));
   }
   return out;
+}
+
+// Without locateFile, the glue starts its pthread workers itself with
+// new Worker(new URL('<worker script>', import.meta.url)): the same URL when the script sits
+// beside the glue under its own name (no bundler, a CDN, Vite's dev server), and the form by
+// which Vite's dev server knows it for a classic worker script (asked for by any other URL,
+// Vite serves it rewritten as an ES module, which a classic worker cannot run). Bundles rename
+// the files, so the glue is told where its worker script is.
+function workerBesideGlue(spec, urls) {
+  return Boolean(spec.worker) && urls[spec.worker] === new URL(spec.worker, urls[spec.glue]).href;
 }
