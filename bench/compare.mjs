@@ -6,8 +6,9 @@
 // both see the same machine. Prints per engine the median seconds per image (min–max), the
 // effective GFLOP/s (bench/flops.mjs's analytic count of the model on that image divided by
 // the median time), the process's peak RSS (VmHWM) and its WebAssembly memory, the ratios
-// ours / ONNX Runtime Web, whether both found the same instances (the parity criteria of
-// tests/test_model_parity.cc) and our per-stage profile; then a summary table.
+// ours / ONNX Runtime Web, whether both found the same instances (the "detections" rule of
+// tests/parity_rules.json, the peer as the reference) and our per-stage profile; then a
+// summary table.
 // --quick: 512x767, 2 threads, 1 warm-up + 2 runs.
 // The files come from bench/export_onnx.py (bench/run.sh makes them).
 import { fork } from 'node:child_process';
@@ -15,9 +16,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { compareDetections, detectionCut } from '../wasm-tests/support/detection-parity.js';
+import { PARITY_RULES } from '../wasm-tests/support/parity-rules.js';
 import { modelFlops } from './flops.mjs';
 
-const PARITY = { boxIou: 0.99, scoreDiff: 1e-3, maskIou: 0.98 };
 const STAGES = [
   ['preprocess', 'preprocess'], ['backbone', 'backbone'], ['fpn', 'FPN'], ['rpn', 'RPN'],
   ['boxHead', 'box head'], ['maskHead', 'mask head'], ['paste', 'paste'],
@@ -94,46 +96,15 @@ function maskIou(a, b) {
   return union ? inter / union : 1;
 }
 
-function boxIou(a, b) {
-  const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = ix * iy;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : Number(a.every((v, i) => v === b[i]));
-}
-
-/** tests/test_model_parity.cc's criteria, the peer as the reference: each of its instances,
- * best score first, takes the unused instance of ours with the same label and the highest box
- * IoU, which must be >= 0.99, with |score difference| <= 1e-3 and mask IoU >= 0.98; and the
- * counts are equal. */
-function parity(reference, ours, pixels) {
-  const used = new Array(ours.length).fill(false);
-  const worst = { boxIou: 1, scoreDiff: 0, maskIou: 1 };
-  const problems = [];
-  reference.forEach((r, i) => {
-    let best = -1, bestIou = 0;
-    ours.forEach((o, j) => {
-      if (used[j] || o.label !== r.label) return;
-      const iou = boxIou(r.box, o.box);
-      if (iou > bestIou) { best = j; bestIou = iou; }
-    });
-    if (best < 0 || bestIou < PARITY.boxIou) {
-      problems.push(`peer instance ${i} (label ${r.label}, score ${r.score.toFixed(5)}) has no partner (best box IoU ${bestIou.toFixed(4)})`);
-      return;
-    }
-    used[best] = true;
-    const o = ours[best];
-    const scoreDiff = Math.abs(o.score - r.score);
-    const miou = maskIou(decodeRuns(r.runs, pixels), decodeRuns(o.runs, pixels));
-    worst.boxIou = Math.min(worst.boxIou, bestIou);
-    worst.scoreDiff = Math.max(worst.scoreDiff, scoreDiff);
-    worst.maskIou = Math.min(worst.maskIou, miou);
-    if (scoreDiff > PARITY.scoreDiff) problems.push(`instance ${i}: score ${o.score} vs ${r.score}`);
-    if (miou < PARITY.maskIou) problems.push(`instance ${i}: mask IoU ${miou.toFixed(4)}`);
-  });
-  if (ours.length !== reference.length) problems.push(`counts differ: ours ${ours.length}, peer ${reference.length}`);
+/** The "detections" rule of tests/parity_rules.json with the peer as the reference, cut at
+ * the model's score threshold, or at the peer's lowest kept score when it returned
+ * postprocess.box_detections_per_img instances. */
+function parity(reference, ours, pixels, postprocess) {
+  const cut = detectionCut(reference, postprocess.box_score_thresh, postprocess.box_detections_per_img);
+  const masks = (i, j) => maskIou(decodeRuns(reference[i].runs, pixels), decodeRuns(ours[j].runs, pixels));
+  const { problems, worst } = compareDetections(reference, ours, cut, PARITY_RULES.detections, masks);
   const labels = new Set(reference.map((r) => r.label));
-  return { pass: problems.length === 0, problems, worst, count: reference.length, ourCount: ours.length, labels: labels.size };
+  return { pass: problems.length === 0, problems, worst, cut, count: reference.length, ourCount: ours.length, labels: labels.size };
 }
 
 // --- numbers --------------------------------------------------------------------------------
@@ -212,13 +183,13 @@ async function runConfiguration(o, size, threads) {
 
   const [mine, theirs] = engines;
   const pixels = meta.height * meta.width;
-  const check = parity(theirs.instances, mine.instances, pixels);
+  const check = parity(theirs.instances, mine.instances, pixels, meta.config.postprocess);
   const flops = modelFlops(meta.config, { padded: meta.padded, proposals: meta.torchvision.proposals, detections: theirs.count });
   const profiled = Object.values(meta.torchvision.flops).reduce((s, v) => s + v, 0);
   const gflops = (e) => flops.total / 1e9 / median(e.seconds);
 
   console.log(`  parity: ${check.pass ? 'PASS' : 'FAIL'} — ${check.count} instances (peer) / ${check.ourCount} (ours), ` +
-              `${check.labels} labels; worst box IoU ${check.worst.boxIou.toFixed(5)}, ` +
+              `${check.labels} labels, cut ${check.cut.toFixed(4)}; worst box IoU ${check.worst.boxIou.toFixed(5)}, ` +
               `score diff ${check.worst.scoreDiff.toExponential(1)}, mask IoU ${check.worst.maskIou.toFixed(5)}`);
   for (const p of check.problems.slice(0, 10)) console.log(`    ${p}`);
   if (check.problems.length > 10) console.log(`    … ${check.problems.length - 10} more`);

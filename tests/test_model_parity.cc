@@ -2,31 +2,43 @@
 // 8-bit pixels, torchvision's detections stored by models/make_fixtures.py.
 #include <gtest/gtest.h>
 
-#include <cmath>
+#include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
 extern "C" {
 #include "maskrcnn_wasm.h"
 }
+#include "support/detection_parity.h"
 #include "support/fixtures.h"
 #include "support/matching.h"
+#include "support/parity_rules.h"
 
 namespace {
 
-struct Worst {
-  double box_iou = 1.0, score_diff = 0.0, mask_iou = 1.0;
-};
+// The detections of torchvision that the fixture stores.
+std::vector<Detection> fixture_detections(const mrw_model_file *io) {
+  FixtureTensor boxes = read_fixture_tensor(io, "boxes");
+  FixtureTensor labels = read_fixture_tensor(io, "labels");
+  FixtureTensor scores = read_fixture_tensor(io, "scores");
+  std::vector<Detection> d(scores.values.size());
+  EXPECT_EQ(labels.values.size(), d.size());
+  EXPECT_EQ(boxes.values.size(), 4 * d.size());
+  for (size_t i = 0; i < d.size() && i < labels.values.size() && 4 * i < boxes.values.size(); i++) {
+    d[i] = {int(labels.values[i]), scores.values[i], {}};
+    std::copy_n(&boxes.values[4 * i], 4, d[i].box.begin());
+  }
+  return d;
+}
 
-// True when torchvision's own score for detection i ties (within 1e-5) another of its
-// scores or the score threshold: the one situation where the two engines may cut apart.
-bool at_tie(const std::vector<float> &scores, size_t i, double threshold) {
-  if (std::fabs(scores[i] - threshold) < 1e-5) return true;
-  for (size_t j = 0; j < scores.size(); j++)
-    if (j != i && std::fabs(scores[j] - scores[i]) < 1e-5) return true;
-  return false;
+std::vector<Detection> result_detections(const mrw_result *result) {
+  std::vector<Detection> d(size_t(mrw_result_count(result)));
+  for (size_t j = 0; j < d.size(); j++) {
+    d[j] = {mrw_result_label(result, int(j)), mrw_result_score(result, int(j)), {}};
+    std::copy_n(mrw_result_box(result, int(j)), 4, d[j].box.begin());
+  }
+  return d;
 }
 
 void check_case(const std::string &name, int threads = 2) {
@@ -34,6 +46,17 @@ void check_case(const std::string &name, int threads = 2) {
   ASSERT_TRUE(io);
   const char *model_name = mrw_model_file_metadata(io.get(), "model");
   ASSERT_NE(model_name, nullptr);
+  // the score threshold and the cap the model was run with: its own
+  mrw_model_config config{};
+  {
+    ModelFilePtr model_file = open_fixture(model_name);
+    ASSERT_TRUE(model_file);
+    ASSERT_TRUE(parse_model_config(model_file.get(), &config));
+  }
+  double score_threshold = config.box_score_thresh;
+  int detections_per_img = config.box_detections_per_img;
+  mrw_model_config_free(&config);
+
   mrw_model *model = mrw_model_create(threads);
   ASSERT_NE(model, nullptr);
   std::string model_path = fixture_path(model_name);
@@ -49,49 +72,24 @@ void check_case(const std::string &name, int threads = 2) {
             MRW_OK)
       << mrw_model_error(model);
 
-  FixtureTensor boxes = read_fixture_tensor(io.get(), "boxes");
-  FixtureTensor labels = read_fixture_tensor(io.get(), "labels");
-  FixtureTensor scores = read_fixture_tensor(io.get(), "scores");
+  std::vector<Detection> reference = fixture_detections(io.get()), ours = result_detections(result);
   const mrw_tensor_view *masks = mrw_model_file_find(io.get(), "masks");
   ASSERT_NE(masks, nullptr);
-  size_t expected = scores.values.size(), pixels = size_t(w) * h;
-  int ours = mrw_result_count(result);
-
-  std::vector<bool> used(ours, false);
+  size_t pixels = size_t(w) * h;
+  ASSERT_EQ(masks->count, reference.size() * pixels);
   std::vector<uint8_t> our_mask(pixels);
-  Worst worst;
-  size_t unmatched = 0;
-  for (size_t i = 0; i < expected; i++) {
-    const float *tv_box = &boxes.values[i * 4];
-    int best = -1;
-    double best_iou = 0.0;
-    for (int j = 0; j < ours; j++) {
-      if (used[j] || mrw_result_label(result, j) != int(labels.values[i])) continue;
-      double iou = box_iou(tv_box, mrw_result_box(result, j));
-      if (iou > best_iou) best = j, best_iou = iou;
-    }
-    if (best < 0 || best_iou < 0.99) {
-      EXPECT_TRUE(at_tie(scores.values, i, 0.05))
-          << name << ": torchvision detection " << i << " (label " << labels.values[i]
-          << ", score " << scores.values[i] << ") has no partner and is not at a score tie";
-      unmatched++;
-      continue;
-    }
-    used[best] = true;
-    ASSERT_EQ(mrw_result_full_mask(result, best, our_mask.data(), pixels), MRW_OK);
-    double miou = mask_iou(our_mask.data(), static_cast<const uint8_t *>(masks->data) + i * pixels, pixels);
-    double sdiff = std::fabs(mrw_result_score(result, best) - scores.values[i]);
-    worst.box_iou = std::min(worst.box_iou, best_iou);
-    worst.score_diff = std::max(worst.score_diff, sdiff);
-    worst.mask_iou = std::min(worst.mask_iou, miou);
-    EXPECT_LE(sdiff, 1e-3) << name << " detection " << i;
-    EXPECT_GE(miou, 0.98) << name << " detection " << i;
-  }
-  if (unmatched == 0) {
-    EXPECT_EQ(size_t(ours), expected) << name << ": counts differ";
-  }
-  std::printf("parity %-22s %3zu torchvision / %3d ours  worst box IoU %.5f  score diff %.2e  mask IoU %.5f\n",
-              name.c_str(), expected, ours, worst.box_iou, worst.score_diff, worst.mask_iou);
+  auto masks_iou = [&](size_t i, size_t j) {
+    EXPECT_EQ(mrw_result_full_mask(result, int(j), our_mask.data(), pixels), MRW_OK);
+    return mask_iou(our_mask.data(), static_cast<const uint8_t *>(masks->data) + i * pixels, pixels);
+  };
+  double cut = detection_cut(reference, score_threshold, detections_per_img);
+  DetectionParity p =
+      compare_detections(reference, ours, cut, parity_rules().detections, masks_iou);
+  for (const std::string &problem : p.problems) ADD_FAILURE() << name << ": " << problem;
+  std::printf("parity %-24s %3zu torchvision / %3zu ours, %3zu paired, cut %.4f  worst box IoU "
+              "%.5f  score diff %.2e  mask IoU %.5f\n",
+              name.c_str(), reference.size(), ours.size(), p.pairs.size(), cut, p.worst_box_iou,
+              p.worst_score_diff, p.worst_mask_iou);
   mrw_result_free(result);
   mrw_model_free(model);
 }

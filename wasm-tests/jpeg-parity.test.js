@@ -1,6 +1,6 @@
 // JPEG photos end to end through the CLI, as a user runs it: `maskrcnn-wasm segment photo.jpg`
-// must give torchvision's detections for PIL.Image.open(photo).convert("RGB") (the core's
-// parity criteria), with a trained model and with random weights. A decoder that differs from
+// must give torchvision's detections for PIL.Image.open(photo).convert("RGB") (by the rules
+// of tests/parity_rules.json), with a trained model and with random weights. A decoder that differs from
 // libjpeg-turbo's fails here: it changes scores, boxes and masks.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -14,6 +14,7 @@ for (const name of ['e2e_r18', 'e2e_r50_small']) {
       const result = await segmenter.segment(c.image);
       const worst = assertParity(result, c.expected, name);
       t.diagnostic(`${name}: ${c.expected.scores.length} torchvision / ${result.instances.length} ours, ` +
+        `${worst.matched} paired, cut ${worst.cut.toFixed(4)}, ` +
         `worst box IoU ${worst.boxIou.toFixed(5)}, score diff ${worst.scoreDiff.toExponential(2)}, ` +
         `mask IoU ${worst.maskIou.toFixed(5)}, ${Math.round(result.timings.total)} ms`);
     } finally {

@@ -1,14 +1,9 @@
-// Comparisons of segmentation results: against torchvision's (the parity criteria of
-// tests/test_model_parity.cc) and between two runs of the engine.
+// Comparisons of segmentation results: against torchvision's (the parity rules of
+// tests/parity_rules.json) and between two runs of the engine.
 import assert from 'node:assert/strict';
 
-export function boxIou(a, b) {
-  const iw = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const ih = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = iw * ih;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
+import { compareDetections, detectionCut } from './detection-parity.js';
+import { PARITY_RULES } from './parity-rules.js';
 
 /** The whole-image 0/1 mask of an instance's box-local mask. */
 export function fullMask(mask, width, height) {
@@ -33,51 +28,26 @@ export function maskIou(a, b) {
   return union > 0 ? inter / union : 1;
 }
 
-// torchvision's detection i ties (within 1e-5) another of its scores or the 0.05 threshold:
-// the one situation where two engines may cut apart.
-function atTie(scores, i) {
-  if (Math.abs(scores[i] - 0.05) < 1e-5) return true;
-  return scores.some((s, j) => j !== i && Math.abs(s - scores[i]) < 1e-5);
-}
-
 /**
- * Asserts parity with torchvision: every detection of theirs has one of ours with the same
- * label, box IoU >= 0.99, |score difference| <= 1e-3 and mask IoU >= 0.98 (unless it sits at a
- * score tie), and the counts agree when all match. Returns the worst figures.
+ * Asserts parity with torchvision by the "detections" rule of tests/parity_rules.json (see
+ * support/detection-parity.js). expected: torchvision's boxes, labels, scores and masks, and
+ * the scoreThreshold and detectionsPerImg it ran with. Returns the worst figures of the
+ * pairs, their number and the cut ({ boxIou, scoreDiff, maskIou, matched, cut }).
  */
 export function assertParity(result, expected, name) {
   const { width, height } = result;
-  const n = expected.scores.length;
-  const used = new Array(result.instances.length).fill(false);
-  const worst = { boxIou: 1, scoreDiff: 0, maskIou: 1, matched: 0 };
-  let unmatched = 0;
-  for (let i = 0; i < n; i++) {
-    const box = expected.boxes.subarray(i * 4, i * 4 + 4);
-    let best = -1;
-    let bestIou = 0;
-    result.instances.forEach((ours, j) => {
-      if (used[j] || ours.label !== expected.labels[i]) return;
-      const iou = boxIou(box, ours.box);
-      if (iou > bestIou) [best, bestIou] = [j, iou];
-    });
-    if (best < 0 || bestIou < 0.99) {
-      assert.ok(atTie(expected.scores, i), `${name}: torchvision detection ${i} (label ${expected.labels[i]}, score ${expected.scores[i]}) has no partner and is not at a score tie`);
-      unmatched++;
-      continue;
-    }
-    used[best] = true;
-    const ours = result.instances[best];
-    const scoreDiff = Math.abs(ours.score - expected.scores[i]);
-    const miou = maskIou(fullMask(ours.mask, width, height), expected.masks.subarray(i * width * height, (i + 1) * width * height));
-    assert.ok(scoreDiff <= 1e-3, `${name} detection ${i}: score ${ours.score} vs torchvision ${expected.scores[i]}`);
-    assert.ok(miou >= 0.98, `${name} detection ${i}: mask IoU ${miou}`);
-    worst.boxIou = Math.min(worst.boxIou, bestIou);
-    worst.scoreDiff = Math.max(worst.scoreDiff, scoreDiff);
-    worst.maskIou = Math.min(worst.maskIou, miou);
-    worst.matched++;
-  }
-  if (unmatched === 0) assert.equal(result.instances.length, n, `${name}: ${result.instances.length} instances, torchvision has ${n}`);
-  return worst;
+  const pixels = width * height;
+  const reference = Array.from(expected.scores, (score, i) => ({
+    label: expected.labels[i], score, box: expected.boxes.subarray(i * 4, i * 4 + 4),
+  }));
+  assert.ok(typeof expected.scoreThreshold === 'number' && Number.isInteger(expected.detectionsPerImg),
+            `${name}: the score threshold and cap torchvision ran with are needed`);
+  const cut = detectionCut(reference, expected.scoreThreshold, expected.detectionsPerImg);
+  const masks = (i, j) => maskIou(fullMask(result.instances[j].mask, width, height),
+                                  expected.masks.subarray(i * pixels, (i + 1) * pixels));
+  const { pairs, problems, worst } = compareDetections(reference, result.instances, cut, PARITY_RULES.detections, masks);
+  assert.deepEqual(problems, [], `${name}: ${reference.length} torchvision / ${result.instances.length} ours, cut ${cut}`);
+  return { ...worst, matched: pairs.length, cut };
 }
 
 /** Asserts that two results of the engine are the same: labels, names, float32-exact boxes

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { readSafetensors, withConfig } from './safetensors.js';
+import { readSafetensors, readSafetensorsMetadata, withConfig } from './safetensors.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FIXTURES = process.env.MRW_FIXTURE_DIR ?? join(ROOT, 'build', 'fixtures');
@@ -31,15 +31,18 @@ export function rgbToRgba(rgb, width, height) {
 
 /**
  * An end-to-end case: its model's path, the image as RGBA, and torchvision's outputs:
- * boxes [N*4], labels [N], scores [N], masks [N*H*W] (0/1).
+ * boxes [N*4], labels [N], scores [N], masks [N*H*W] (0/1), with the score threshold and
+ * the cap on detections it ran with (the model's own).
  */
 export function e2eCase(name) {
   const io = readSafetensors(fixturePath(`${name}.safetensors`));
   const image = io.tensor('image');
   const [height, width] = image.shape;
+  const modelPath = fixturePath(io.metadata.model);
+  const { postprocess } = JSON.parse(readSafetensorsMetadata(modelPath).config);
   return {
     name,
-    modelPath: fixturePath(io.metadata.model),
+    modelPath,
     image: { data: rgbToRgba(image.values, width, height), width, height },
     rgb: image.values,
     expected: {
@@ -47,6 +50,8 @@ export function e2eCase(name) {
       labels: io.tensor('labels').values,
       scores: io.tensor('scores').values,
       masks: io.tensor('masks').values,
+      scoreThreshold: postprocess.box_score_thresh,
+      detectionsPerImg: postprocess.box_detections_per_img,
     },
   };
 }

@@ -1,6 +1,6 @@
 // A small reader of the safetensors files that models/make_fixtures.py writes (8-byte
 // little-endian header length, JSON header, raw little-endian tensors), for the tests only.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 
 const TYPED = {
   F32: Float32Array,
@@ -34,6 +34,20 @@ export function readSafetensors(path) {
       return { shape: info.shape, values: new Type(copy) };
     },
   };
+}
+
+/** The file's __metadata__ alone, read without its tensors. */
+export function readSafetensorsMetadata(path) {
+  const fd = openSync(path, 'r');
+  try {
+    const prefix = Buffer.alloc(8);
+    if (readSync(fd, prefix, 0, 8, 0) !== 8) throw new Error(`${path}: shorter than a safetensors header`);
+    const header = Buffer.alloc(Number(prefix.readBigUInt64LE(0)));
+    if (readSync(fd, header, 0, header.length, 8) !== header.length) throw new Error(`${path}: header cut short`);
+    return JSON.parse(header.toString('utf8')).__metadata__ ?? {};
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The file's bytes with its "config" metadata changed by edit(config) (tensors untouched). */
