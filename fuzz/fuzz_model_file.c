@@ -7,26 +7,26 @@
 
 #include "base/status.h"
 #include "io/json.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 
 /* Tensors above this many elements are skipped to keep each run fast. */
 #define MAX_READ_ELEMENTS (16u * 1024 * 1024)
 
-static void read_tensors(const mrw_model_file *file) {
-  for (size_t i = 0; i < mrw_model_file_tensor_count(file); i++) {
-    const mrw_tensor_view *t = mrw_model_file_tensor_at(file, i);
+static void read_tensors(const mrw_safetensors *file) {
+  for (size_t i = 0; i < mrw_safetensors_tensor_count(file); i++) {
+    const mrw_tensor_view *t = mrw_safetensors_tensor_at(file, i);
     if (t->count > MAX_READ_ELEMENTS) continue;
     float *scratch = malloc((t->count ? t->count : 1) * sizeof *scratch);
     if (!scratch) continue;
     mrw_error err;
     mrw_tensor_read_f32(t, scratch, t->count, &err);
     free(scratch);
-    if (mrw_model_file_find(file, t->name) != t) abort(); /* names are unique and indexed */
+    if (mrw_safetensors_find(file, t->name) != t) abort(); /* names are unique and indexed */
   }
 }
 
-static void parse_config(const mrw_model_file *file) {
-  const char *config = mrw_model_file_metadata(file, "config");
+static void parse_config(const mrw_safetensors *file) {
+  const char *config = mrw_safetensors_metadata(file, "config");
   if (!config) return;
   mrw_json *root = NULL;
   mrw_error err;
@@ -36,12 +36,12 @@ static void parse_config(const mrw_model_file *file) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  mrw_model_file *file = NULL;
+  mrw_safetensors *file = NULL;
   mrw_error err;
-  if (mrw_model_file_open_memory(data, size, &file, &err) != MRW_OK) return 0;
+  if (mrw_safetensors_open_memory(data, size, &file, &err) != MRW_OK) return 0;
   read_tensors(file);
-  (void)mrw_model_file_metadata(file, "format");
+  (void)mrw_safetensors_metadata(file, "format");
   parse_config(file);
-  mrw_model_file_free(file);
+  mrw_safetensors_free(file);
   return 0;
 }

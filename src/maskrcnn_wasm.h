@@ -19,7 +19,11 @@
  * Every function is safe on bad arguments: it returns a status (and keeps a message on the
  * model) or a neutral value (NULL, 0), never crashes. Free functions accept NULL. Results
  * are independent of the model: they stay valid after it is freed. A model is used by one
- * thread at a time; it runs its own thread pool inside. */
+ * thread at a time; it runs its own thread pool inside.
+ *
+ * Names: the public functions are those below, all mrw_model_*, mrw_result_*, mrw_stage_* or
+ * mrw_default_*; the library's internal functions never take those prefixes
+ * (scripts/check_public_names.sh holds the two apart in the test suite). */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -154,7 +154,7 @@ mrw_result *make_result(int width, int height, int mx, int my, int mw, int mh,
                         const std::vector<float> &probs) {
   mrw_result *r = nullptr;
   mrw_error err{};
-  EXPECT_EQ(mrw_result_create(1, width, height, &r, &err), MRW_OK);
+  EXPECT_EQ(mrw_instances_alloc(1, width, height, &r, &err), MRW_OK);
   mrw_instance &it = r->instances[0];
   it.label = 1;
   it.score = 0.9f;
@@ -162,7 +162,7 @@ mrw_result *make_result(int width, int height, int mx, int my, int mw, int mh,
   if (!probs.empty()) std::memcpy(it.mask.probs, probs.data(), probs.size() * sizeof(float));
   char background[] = "__background__", thing[] = "thing";
   char *labels[] = {background, thing};
-  EXPECT_EQ(mrw_result_finish(r, labels, 0.5f, &err), MRW_OK);
+  EXPECT_EQ(mrw_instances_finish(r, labels, 0.5f, &err), MRW_OK);
   return r;
 }
 

@@ -17,7 +17,7 @@ extern "C" {
 #include "base/status.h"
 }
 #include "io/half.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 
 namespace {
 
@@ -84,12 +84,12 @@ Bytes BuildFile(const std::vector<Tensor> &tensors, const Metadata &metadata = {
 
 // An owned model file opened from bytes.
 struct Opened {
-  mrw_model_file *file = nullptr;
+  mrw_safetensors *file = nullptr;
   mrw_error err{};
   mrw_status status;
   explicit Opened(const Bytes &bytes)
-      : status(mrw_model_file_open_memory(bytes.data(), bytes.size(), &file, &err)) {}
-  ~Opened() { mrw_model_file_free(file); }
+      : status(mrw_safetensors_open_memory(bytes.data(), bytes.size(), &file, &err)) {}
+  ~Opened() { mrw_safetensors_free(file); }
   Opened(const Opened &) = delete;
   Opened &operator=(const Opened &) = delete;
 };
@@ -207,10 +207,10 @@ TEST(IoHalf, EveryValueMatchesItsDefinition) {
 TEST(IoModelFile, F32AndU8RoundTripWithMetadata) {
   Opened opened(SmallModel());
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
-  mrw_model_file *file = opened.file;
-  ASSERT_EQ(mrw_model_file_tensor_count(file), 2u);
+  mrw_safetensors *file = opened.file;
+  ASSERT_EQ(mrw_safetensors_tensor_count(file), 2u);
 
-  const mrw_tensor_view *w = mrw_model_file_find(file, "backbone.conv1.weight");
+  const mrw_tensor_view *w = mrw_safetensors_find(file, "backbone.conv1.weight");
   ASSERT_NE(w, nullptr);
   EXPECT_STREQ(w->name, "backbone.conv1.weight");
   EXPECT_EQ(w->dtype, MRW_DTYPE_F32);
@@ -222,16 +222,16 @@ TEST(IoModelFile, F32AndU8RoundTripWithMetadata) {
   EXPECT_EQ(reinterpret_cast<uintptr_t>(w->data) % 16, 0u);  // the data buffer is aligned
   EXPECT_EQ(ReadAll(w), kF32Values);
 
-  const mrw_tensor_view *mask = mrw_model_file_find(file, "mask");
+  const mrw_tensor_view *mask = mrw_safetensors_find(file, "mask");
   ASSERT_NE(mask, nullptr);
   EXPECT_EQ(mask->dtype, MRW_DTYPE_U8);
   EXPECT_EQ(ReadAll(mask), (std::vector<float>{0.0f, 1.0f, 128.0f, 255.0f}));
 
-  EXPECT_STREQ(mrw_model_file_metadata(file, "format"), "maskrcnn-wasm");
-  EXPECT_STREQ(mrw_model_file_metadata(file, "config"), "{\"depth\": 50}");
-  EXPECT_EQ(mrw_model_file_metadata(file, "missing"), nullptr);
-  EXPECT_EQ(mrw_model_file_find(file, "absent"), nullptr);
-  EXPECT_EQ(mrw_model_file_find(file, "mas"), nullptr);
+  EXPECT_STREQ(mrw_safetensors_metadata(file, "format"), "maskrcnn-wasm");
+  EXPECT_STREQ(mrw_safetensors_metadata(file, "config"), "{\"depth\": 50}");
+  EXPECT_EQ(mrw_safetensors_metadata(file, "missing"), nullptr);
+  EXPECT_EQ(mrw_safetensors_find(file, "absent"), nullptr);
+  EXPECT_EQ(mrw_safetensors_find(file, "mas"), nullptr);
 }
 
 TEST(IoModelFile, F16RoundTrip) {
@@ -239,7 +239,7 @@ TEST(IoModelFile, F16RoundTrip) {
                                         0x7C00, 0xFC00, 0x7E00, 0x8000};
   Opened opened(BuildFile({{"h", "F16", {2, 2, 2}, ToBytes(halves)}}));
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
-  const mrw_tensor_view *h = mrw_model_file_tensor_at(opened.file, 0);
+  const mrw_tensor_view *h = mrw_safetensors_tensor_at(opened.file, 0);
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(h->dtype, MRW_DTYPE_F16);
   EXPECT_EQ(h->ndim, 3);
@@ -254,7 +254,7 @@ TEST(IoModelFile, F16RoundTrip) {
   EXPECT_EQ(v[5], -INFINITY);
   EXPECT_TRUE(std::isnan(v[6]));
   EXPECT_EQ(BitsOf(v[7]), 0x80000000u);
-  EXPECT_EQ(mrw_model_file_metadata(opened.file, "format"), nullptr);
+  EXPECT_EQ(mrw_safetensors_metadata(opened.file, "format"), nullptr);
 }
 
 TEST(IoModelFile, MisalignedTensorsStillRead) {
@@ -264,11 +264,11 @@ TEST(IoModelFile, MisalignedTensorsStillRead) {
                            {"h", "F16", {1}, ToBytes(std::vector<uint16_t>{0xC000})},
                            {"f", "F32", {3}, ToBytes(f32)}}));
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
-  const mrw_tensor_view *f = mrw_model_file_find(opened.file, "f");
+  const mrw_tensor_view *f = mrw_safetensors_find(opened.file, "f");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(reinterpret_cast<uintptr_t>(f->data) % 4, 0u);
   EXPECT_EQ(ReadAll(f), f32);
-  EXPECT_EQ(ReadAll(mrw_model_file_find(opened.file, "h")), std::vector<float>{-2.0f});
+  EXPECT_EQ(ReadAll(mrw_safetensors_find(opened.file, "h")), std::vector<float>{-2.0f});
 }
 
 TEST(IoModelFile, TensorsComeInOffsetOrderAndAreFoundByName) {
@@ -277,12 +277,12 @@ TEST(IoModelFile, TensorsComeInOffsetOrderAndAreFoundByName) {
                        ",\"m\":" + Entry("U8", {2}, 2, 4) + "}";
   Opened opened(WithHeader(header, {10, 11, 12, 13, 14}));
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
-  ASSERT_EQ(mrw_model_file_tensor_count(opened.file), 3u);
-  EXPECT_STREQ(mrw_model_file_tensor_at(opened.file, 0)->name, "z");
-  EXPECT_STREQ(mrw_model_file_tensor_at(opened.file, 1)->name, "m");
-  EXPECT_STREQ(mrw_model_file_tensor_at(opened.file, 2)->name, "a");
-  EXPECT_EQ(mrw_model_file_tensor_at(opened.file, 3), nullptr);
-  EXPECT_EQ(ReadAll(mrw_model_file_find(opened.file, "m")), (std::vector<float>{12.0f, 13.0f}));
+  ASSERT_EQ(mrw_safetensors_tensor_count(opened.file), 3u);
+  EXPECT_STREQ(mrw_safetensors_tensor_at(opened.file, 0)->name, "z");
+  EXPECT_STREQ(mrw_safetensors_tensor_at(opened.file, 1)->name, "m");
+  EXPECT_STREQ(mrw_safetensors_tensor_at(opened.file, 2)->name, "a");
+  EXPECT_EQ(mrw_safetensors_tensor_at(opened.file, 3), nullptr);
+  EXPECT_EQ(ReadAll(mrw_safetensors_find(opened.file, "m")), (std::vector<float>{12.0f, 13.0f}));
 }
 
 TEST(IoModelFile, ManyTensorsLookup) {
@@ -295,7 +295,7 @@ TEST(IoModelFile, ManyTensorsLookup) {
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
   for (int i = 0; i < 300; i++) {
     std::string name = "layer" + std::to_string(i) + ".weight";
-    const mrw_tensor_view *t = mrw_model_file_find(opened.file, name.c_str());
+    const mrw_tensor_view *t = mrw_safetensors_find(opened.file, name.c_str());
     ASSERT_NE(t, nullptr) << name;
     EXPECT_EQ(ReadAll(t)[0], static_cast<float>(i));
   }
@@ -308,12 +308,12 @@ TEST(IoModelFile, ScalarsEmptyTensorsAndPaddedHeader) {
       "{\"s\":" + Entry("F32", {}, 0, 4) + ",\"e\":" + Entry("F32", {3, 0}, 4, 4) + "}    ";
   Opened opened(WithHeader(header, ToBytes(std::vector<float>{42.0f})));
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
-  const mrw_tensor_view *s = mrw_model_file_find(opened.file, "s");
+  const mrw_tensor_view *s = mrw_safetensors_find(opened.file, "s");
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->ndim, 0);
   EXPECT_EQ(s->count, 1u);
   EXPECT_EQ(ReadAll(s)[0], 42.0f);
-  const mrw_tensor_view *e = mrw_model_file_find(opened.file, "e");
+  const mrw_tensor_view *e = mrw_safetensors_find(opened.file, "e");
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->count, 0u);
   mrw_error err{};
@@ -323,24 +323,24 @@ TEST(IoModelFile, ScalarsEmptyTensorsAndPaddedHeader) {
 TEST(IoModelFile, HeaderWithoutTensors) {
   Opened opened(WithHeader("{}", {}));
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
-  EXPECT_EQ(mrw_model_file_tensor_count(opened.file), 0u);
-  EXPECT_EQ(mrw_model_file_find(opened.file, "x"), nullptr);
+  EXPECT_EQ(mrw_safetensors_tensor_count(opened.file), 0u);
+  EXPECT_EQ(mrw_safetensors_find(opened.file, "x"), nullptr);
 }
 
 TEST(IoModelFile, CallerMayFreeItsBytes) {
   auto *bytes = new Bytes(SmallModel());
-  mrw_model_file *file = nullptr;
-  ASSERT_EQ(mrw_model_file_open_memory(bytes->data(), bytes->size(), &file, nullptr), MRW_OK);
+  mrw_safetensors *file = nullptr;
+  ASSERT_EQ(mrw_safetensors_open_memory(bytes->data(), bytes->size(), &file, nullptr), MRW_OK);
   delete bytes;
-  EXPECT_EQ(ReadAll(mrw_model_file_find(file, "backbone.conv1.weight")), kF32Values);
-  mrw_model_file_free(file);
-  mrw_model_file_free(nullptr);
+  EXPECT_EQ(ReadAll(mrw_safetensors_find(file, "backbone.conv1.weight")), kF32Values);
+  mrw_safetensors_free(file);
+  mrw_safetensors_free(nullptr);
 }
 
 TEST(IoModelFile, ReadRefusesWrongCount) {
   Opened opened(SmallModel());
   ASSERT_EQ(opened.status, MRW_OK);
-  const mrw_tensor_view *w = mrw_model_file_find(opened.file, "backbone.conv1.weight");
+  const mrw_tensor_view *w = mrw_safetensors_find(opened.file, "backbone.conv1.weight");
   std::vector<float> dst(5);
   mrw_error err{};
   EXPECT_EQ(mrw_tensor_read_f32(w, dst.data(), dst.size(), &err), MRW_ERR_INVALID_ARGUMENT);
@@ -354,8 +354,8 @@ TEST(IoModelFile, ReadRangeTakesAPartOfEitherDtype) {
   Opened opened(BuildFile({{"backbone.conv1.weight", "F32", {2, 3}, ToBytes(kF32Values)},
                            {"h", "F16", {4}, ToBytes(halves)}}));
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
-  const mrw_tensor_view *w = mrw_model_file_find(opened.file, "backbone.conv1.weight");
-  const mrw_tensor_view *h = mrw_model_file_find(opened.file, "h");
+  const mrw_tensor_view *w = mrw_safetensors_find(opened.file, "backbone.conv1.weight");
+  const mrw_tensor_view *h = mrw_safetensors_find(opened.file, "h");
   ASSERT_TRUE(w && h);
   mrw_error err{};
   std::vector<float> part(3);
@@ -384,12 +384,12 @@ TEST(IoModelFile, OpenPath) {
   ASSERT_NE(f, nullptr);
   ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
   std::fclose(f);
-  mrw_model_file *file = nullptr;
+  mrw_safetensors *file = nullptr;
   mrw_error err{};
-  ASSERT_EQ(mrw_model_file_open_path(path.c_str(), &file, &err), MRW_OK) << err.message;
-  EXPECT_EQ(mrw_model_file_tensor_count(file), 2u);
-  EXPECT_STREQ(mrw_model_file_metadata(file, "format"), "maskrcnn-wasm");
-  mrw_model_file_free(file);
+  ASSERT_EQ(mrw_safetensors_open_path(path.c_str(), &file, &err), MRW_OK) << err.message;
+  EXPECT_EQ(mrw_safetensors_tensor_count(file), 2u);
+  EXPECT_STREQ(mrw_safetensors_metadata(file, "format"), "maskrcnn-wasm");
+  mrw_safetensors_free(file);
 
   // A bad file's message names the path and the problem.
   bytes.resize(bytes.size() - 1);
@@ -398,7 +398,7 @@ TEST(IoModelFile, OpenPath) {
   ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
   std::fclose(f);
   file = nullptr;
-  EXPECT_EQ(mrw_model_file_open_path(path.c_str(), &file, &err), MRW_ERR_BAD_MODEL);
+  EXPECT_EQ(mrw_safetensors_open_path(path.c_str(), &file, &err), MRW_ERR_BAD_MODEL);
   EXPECT_EQ(file, nullptr);
   EXPECT_NE(std::string(err.message).find(path), std::string::npos) << err.message;
   EXPECT_NE(std::string(err.message).find("past the end"), std::string::npos) << err.message;
@@ -407,9 +407,9 @@ TEST(IoModelFile, OpenPath) {
 
 TEST(IoModelFile, OpenPathRefusesMissingFile) {
   std::string path = ::testing::TempDir() + "mrw_no_such_model.safetensors";
-  mrw_model_file *file = nullptr;
+  mrw_safetensors *file = nullptr;
   mrw_error err{};
-  EXPECT_EQ(mrw_model_file_open_path(path.c_str(), &file, &err), MRW_ERR_IO);
+  EXPECT_EQ(mrw_safetensors_open_path(path.c_str(), &file, &err), MRW_ERR_IO);
   EXPECT_EQ(file, nullptr);
   EXPECT_NE(std::string(err.message).find(path), std::string::npos) << err.message;
   EXPECT_NE(std::string(err.message).find("cannot open"), std::string::npos) << err.message;
@@ -417,19 +417,19 @@ TEST(IoModelFile, OpenPathRefusesMissingFile) {
 
 TEST(IoModelFile, OpenPathRefusesDirectory) {
   std::string path = ::testing::TempDir();
-  mrw_model_file *file = nullptr;
+  mrw_safetensors *file = nullptr;
   mrw_error err{};
-  EXPECT_EQ(mrw_model_file_open_path(path.c_str(), &file, &err), MRW_ERR_IO) << err.message;
+  EXPECT_EQ(mrw_safetensors_open_path(path.c_str(), &file, &err), MRW_ERR_IO) << err.message;
   EXPECT_EQ(file, nullptr);
   EXPECT_NE(std::string(err.message).find(path), std::string::npos) << err.message;
 }
 
 TEST(IoModelFile, RefusesMissingArguments) {
-  mrw_model_file *file = nullptr;
+  mrw_safetensors *file = nullptr;
   mrw_error err{};
-  EXPECT_EQ(mrw_model_file_open_memory(nullptr, 10, &file, &err), MRW_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(mrw_model_file_open_memory("x", 1, nullptr, &err), MRW_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(mrw_model_file_open_path(nullptr, &file, &err), MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mrw_safetensors_open_memory(nullptr, 10, &file, &err), MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mrw_safetensors_open_memory("x", 1, nullptr, &err), MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mrw_safetensors_open_path(nullptr, &file, &err), MRW_ERR_INVALID_ARGUMENT);
 }
 
 // ---- gzip ----
@@ -439,11 +439,11 @@ TEST(IoModelFile, RefusesMissingArguments) {
 TEST(IoModelFileGzip, RoundTrip) {
   Opened opened(Gzip(SmallModel()));
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
-  const mrw_tensor_view *w = mrw_model_file_find(opened.file, "backbone.conv1.weight");
+  const mrw_tensor_view *w = mrw_safetensors_find(opened.file, "backbone.conv1.weight");
   ASSERT_NE(w, nullptr);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(w->data) % 16, 0u);
   EXPECT_EQ(ReadAll(w), kF32Values);
-  EXPECT_STREQ(mrw_model_file_metadata(opened.file, "format"), "maskrcnn-wasm");
+  EXPECT_STREQ(mrw_safetensors_metadata(opened.file, "format"), "maskrcnn-wasm");
 }
 
 TEST(IoModelFileGzip, LargerThanFirstGuess) {
@@ -452,7 +452,7 @@ TEST(IoModelFileGzip, LargerThanFirstGuess) {
   zeros.back() = 9.0f;
   Opened opened(Gzip(BuildFile({{"z", "F32", {1 << 20}, ToBytes(zeros)}})));
   ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
-  EXPECT_EQ(ReadAll(mrw_model_file_find(opened.file, "z")), zeros);
+  EXPECT_EQ(ReadAll(mrw_safetensors_find(opened.file, "z")), zeros);
 }
 
 TEST(IoModelFileGzip, RefusesCorruptData) {

@@ -17,13 +17,13 @@ namespace {
 TEST(ResizeBilinearTorch, MatchesInterpolate) {
   ModelFilePtr file = open_fixture("resize.safetensors");
   ASSERT_TRUE(file);
-  const char *count_text = mrw_model_file_metadata(file.get(), "count");
+  const char *count_text = mrw_safetensors_metadata(file.get(), "count");
   ASSERT_NE(count_text, nullptr);
   int count = std::atoi(count_text);
   ASSERT_GE(count, 5);
   for (int k = 0; k < count; k++) {
     std::string key = std::to_string(k);
-    const char *scale_text = mrw_model_file_metadata(file.get(), ("scale." + key).c_str());
+    const char *scale_text = mrw_safetensors_metadata(file.get(), ("scale." + key).c_str());
     ASSERT_NE(scale_text, nullptr);
     double scale = std::strtod(scale_text, nullptr);
     FixtureTensor in = read_fixture_tensor(file.get(), "in." + key);

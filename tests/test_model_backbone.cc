@@ -18,13 +18,13 @@ namespace {
 
 // ResNet + FPN bound to one model file, as the engine loads it.
 struct Backbone {
-  mrw_model_config config{};
+  mrw_config config{};
   mrw_resnet resnet{};
   mrw_fpn fpn{};
   bool loaded = false;
 
-  explicit Backbone(const mrw_model_file *file) { load(file); }
-  void load(const mrw_model_file *file) {
+  explicit Backbone(const mrw_safetensors *file) { load(file); }
+  void load(const mrw_safetensors *file) {
     mrw_error err{};
     ASSERT_TRUE(parse_model_config(file, &config));
     ASSERT_EQ(mrw_resnet_load(&resnet, file, &config, &err), MRW_OK) << err.message;
@@ -34,7 +34,7 @@ struct Backbone {
   ~Backbone() {
     mrw_fpn_free(&fpn);
     mrw_resnet_free(&resnet);
-    mrw_model_config_free(&config);
+    mrw_config_free(&config);
   }
 };
 
@@ -54,7 +54,7 @@ struct Outputs {
   }
 };
 
-void run_backbone(const Backbone &net, const mrw_model_file *io, int threads, Outputs *out) {
+void run_backbone(const Backbone &net, const mrw_safetensors *io, int threads, Outputs *out) {
   FixtureTensor input = read_fixture_tensor(io, "input");
   ASSERT_EQ(input.shape.size(), 4u);
   ASSERT_EQ(input.shape[3], 3);
@@ -128,7 +128,7 @@ TEST(Backbone, MissingTensorIsNamed) {
   // A model file whose config says ResNet-50 but whose weights are ResNet-18's.
   ModelFilePtr model = open_fixture("r18_fpn128.safetensors");
   ASSERT_TRUE(model);
-  mrw_model_config config{};
+  mrw_config config{};
   ASSERT_TRUE(parse_model_config(model.get(), &config));
   mrw_error err{};
   config.depth = 50;
@@ -140,7 +140,7 @@ TEST(Backbone, MissingTensorIsNamed) {
                          "expected [64, 64, 1, 1]"),
             std::string::npos)
       << message;
-  mrw_model_config_free(&config);
+  mrw_config_free(&config);
 }
 
 }  // namespace

@@ -28,14 +28,14 @@ const char kHeads[] =
     "\"mask_head_layers\": 4, \"num_classes\": 3, \"weight_names\": \"torchvision\"";
 
 struct Parsed {
-  mrw_model_config config{};
+  mrw_config config{};
   mrw_error err{};
   mrw_status status;
   explicit Parsed(const std::string &architecture) {
     std::string json = config_json(architecture);
-    status = mrw_model_config_parse(json.c_str(), json.size(), &config, &err);
+    status = mrw_config_parse(json.c_str(), json.size(), &config, &err);
   }
-  ~Parsed() { mrw_model_config_free(&config); }
+  ~Parsed() { mrw_config_free(&config); }
 };
 
 TEST(ModelConfig, AbsentBackboneIsResNet) {

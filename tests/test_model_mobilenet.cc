@@ -16,7 +16,7 @@ TEST(MobileNetV3, MissingTensorIsNamed) {
   // A model file whose config says MobileNetV3 but whose weights are a ResNet-18's.
   ModelFilePtr model = open_fixture("r18_fpn128.safetensors");
   ASSERT_TRUE(model);
-  mrw_model_config config{};
+  mrw_config config{};
   ASSERT_TRUE(parse_model_config(model.get(), &config));
   mrw_error err{};
   config.backbone = MRW_BACKBONE_MOBILENET_V3_LARGE;
@@ -25,7 +25,7 @@ TEST(MobileNetV3, MissingTensorIsNamed) {
   EXPECT_NE(std::string(err.message).find("tensor 'backbone.body.0.0.weight' is missing"),
             std::string::npos)
       << err.message;
-  mrw_model_config_free(&config);
+  mrw_config_free(&config);
 }
 
 TEST(MobileNetV3, ReturnsFeatures13And16) {
@@ -70,7 +70,7 @@ TEST(MobileNetV3, SameLevelsOnAnyThreadCount) {
   mrw_detector d{};
   mrw_error err{};
   ASSERT_EQ(mrw_detector_load(&d, model.get(), &err), MRW_OK) << err.message;
-  const mrw_tensor_view *pixels = mrw_model_file_find(io.get(), "image");
+  const mrw_tensor_view *pixels = mrw_safetensors_find(io.get(), "image");
   ASSERT_NE(pixels, nullptr);
   mrw_image_view image{static_cast<const uint8_t *>(pixels->data), int(pixels->shape[1]),
                        int(pixels->shape[0]), int(pixels->shape[1]) * 3, 3};

@@ -18,7 +18,7 @@ extern "C" {
 namespace {
 
 // The detections of torchvision that the fixture stores.
-std::vector<Detection> fixture_detections(const mrw_model_file *io) {
+std::vector<Detection> fixture_detections(const mrw_safetensors *io) {
   FixtureTensor boxes = read_fixture_tensor(io, "boxes");
   FixtureTensor labels = read_fixture_tensor(io, "labels");
   FixtureTensor scores = read_fixture_tensor(io, "scores");
@@ -44,10 +44,10 @@ std::vector<Detection> result_detections(const mrw_result *result) {
 void check_case(const std::string &name, int threads = 2) {
   ModelFilePtr io = open_fixture(name + ".safetensors");
   ASSERT_TRUE(io);
-  const char *model_name = mrw_model_file_metadata(io.get(), "model");
+  const char *model_name = mrw_safetensors_metadata(io.get(), "model");
   ASSERT_NE(model_name, nullptr);
   // the score threshold and the cap the model was run with: its own
-  mrw_model_config config{};
+  mrw_config config{};
   {
     ModelFilePtr model_file = open_fixture(model_name);
     ASSERT_TRUE(model_file);
@@ -55,14 +55,14 @@ void check_case(const std::string &name, int threads = 2) {
   }
   double score_threshold = config.box_score_thresh;
   int detections_per_img = config.box_detections_per_img;
-  mrw_model_config_free(&config);
+  mrw_config_free(&config);
 
   mrw_model *model = mrw_model_create(threads);
   ASSERT_NE(model, nullptr);
   std::string model_path = fixture_path(model_name);
   ASSERT_EQ(mrw_model_load_file(model, model_path.c_str()), MRW_OK) << mrw_model_error(model);
 
-  const mrw_tensor_view *image = mrw_model_file_find(io.get(), "image");
+  const mrw_tensor_view *image = mrw_safetensors_find(io.get(), "image");
   ASSERT_NE(image, nullptr);
   ASSERT_EQ(image->ndim, 3);
   int h = int(image->shape[0]), w = int(image->shape[1]);
@@ -73,7 +73,7 @@ void check_case(const std::string &name, int threads = 2) {
       << mrw_model_error(model);
 
   std::vector<Detection> reference = fixture_detections(io.get()), ours = result_detections(result);
-  const mrw_tensor_view *masks = mrw_model_file_find(io.get(), "masks");
+  const mrw_tensor_view *masks = mrw_safetensors_find(io.get(), "masks");
   ASSERT_NE(masks, nullptr);
   size_t pixels = size_t(w) * h;
   ASSERT_EQ(masks->count, reference.size() * pixels);

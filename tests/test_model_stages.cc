@@ -34,14 +34,14 @@ struct Stages {
   void load(const std::string &case_name) {
     io = open_fixture(case_name + ".safetensors");
     ASSERT_TRUE(io);
-    const char *model_name = mrw_model_file_metadata(io.get(), "model");
+    const char *model_name = mrw_safetensors_metadata(io.get(), "model");
     ASSERT_NE(model_name, nullptr);
     model_file = open_fixture(model_name);
     ASSERT_TRUE(model_file);
     mrw_error err{};
     ASSERT_EQ(mrw_detector_load(&detector, model_file.get(), &err), MRW_OK) << err.message;
     ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK) << err.message;
-    const mrw_tensor_view *image = mrw_model_file_find(io.get(), "image");
+    const mrw_tensor_view *image = mrw_safetensors_find(io.get(), "image");
     ASSERT_NE(image, nullptr);
     mrw_image_view view{static_cast<const uint8_t *>(image->data), int(image->shape[1]),
                         int(image->shape[0]), int(image->shape[1]) * 3, 3};
@@ -64,8 +64,8 @@ void check_input(Stages &s, const char *name) {
     FixtureTensor expected = read_fixture_tensor(s.io.get(), "input");
     ASSERT_EQ(expected.shape[1], s.input.image.h) << name;
     ASSERT_EQ(expected.shape[2], s.input.image.w) << name;
-    EXPECT_EQ(std::atoi(mrw_model_file_metadata(s.io.get(), "resized_h")), s.input.resized_h);
-    EXPECT_EQ(std::atoi(mrw_model_file_metadata(s.io.get(), "resized_w")), s.input.resized_w);
+    EXPECT_EQ(std::atoi(mrw_safetensors_metadata(s.io.get(), "resized_h")), s.input.resized_h);
+    EXPECT_EQ(std::atoi(mrw_safetensors_metadata(s.io.get(), "resized_w")), s.input.resized_w);
     Difference d = compare_arrays(s.input.image.data, expected.values.data(), expected.values.size());
     std::printf("stages %-18s input max|diff| %.3e (max %.3f)\n", name, d.max_abs_diff, d.max_abs_expected);
     EXPECT_LE(d.max_abs_diff, parity_rules().stages.input_relative * d.max_abs_expected) << name;

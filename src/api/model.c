@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "api/result.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "maskrcnn_wasm.h"
 #include "model/detector.h"
 
@@ -55,11 +55,11 @@ const char *mrw_model_class_name(const mrw_model *model, int label) {
 }
 
 /* Binds a parsed file, replacing the previous model only when the new one loads. */
-static mrw_status load_from(mrw_model *model, mrw_model_file *file, mrw_status opened) {
+static mrw_status load_from(mrw_model *model, mrw_safetensors *file, mrw_status opened) {
   if (opened != MRW_OK) return opened;
   mrw_detector next;
   mrw_status s = mrw_detector_load(&next, file, &model->error);
-  mrw_model_file_free(file);
+  mrw_safetensors_free(file);
   if (s != MRW_OK) return s;
   mrw_detector_free(&model->detector);
   model->detector = next;
@@ -72,8 +72,8 @@ mrw_status mrw_model_load_memory(mrw_model *model, const void *bytes, size_t len
   if (!model) return MRW_ERR_INVALID_ARGUMENT;
   if (!bytes || length == 0)
     return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT, "model bytes are empty");
-  mrw_model_file *file = NULL;
-  mrw_status opened = mrw_model_file_open_memory(bytes, length, &file, &model->error);
+  mrw_safetensors *file = NULL;
+  mrw_status opened = mrw_safetensors_open_memory(bytes, length, &file, &model->error);
   return load_from(model, file, opened);
 }
 
@@ -89,16 +89,16 @@ mrw_status mrw_model_load_buffer(mrw_model *model, void *buffer, size_t length) 
     free(buffer);
     return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT, "model bytes are empty");
   }
-  mrw_model_file *file = NULL;
-  mrw_status opened = mrw_model_file_open_owned(buffer, length, &file, &model->error);
+  mrw_safetensors *file = NULL;
+  mrw_status opened = mrw_safetensors_open_owned(buffer, length, &file, &model->error);
   return load_from(model, file, opened);
 }
 
 mrw_status mrw_model_load_file(mrw_model *model, const char *path) {
   if (!model) return MRW_ERR_INVALID_ARGUMENT;
   if (!path) return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT, "model path is NULL");
-  mrw_model_file *file = NULL;
-  mrw_status opened = mrw_model_file_open_path(path, &file, &model->error);
+  mrw_safetensors *file = NULL;
+  mrw_status opened = mrw_safetensors_open_path(path, &file, &model->error);
   return load_from(model, file, opened);
 }
 
@@ -130,7 +130,7 @@ mrw_status mrw_model_segment(mrw_model *model, const uint8_t *pixels, int width,
   if (result) *result = NULL;
   mrw_status s = check_segment_arguments(model, pixels, width, height, stride, format, result);
   if (s != MRW_OK) return s;
-  const mrw_model_config *c = &model->detector.config;
+  const mrw_config *c = &model->detector.config;
   mrw_segment_options o = options ? *options : mrw_default_options();
   if (o.score_threshold < 0.0f) o.score_threshold = 0.0f;
   if (o.max_instances < 0) o.max_instances = c->box_detections_per_img;
@@ -143,7 +143,7 @@ mrw_status mrw_model_segment(mrw_model *model, const uint8_t *pixels, int width,
   mrw_result *r = NULL;
   s = mrw_detector_run(&model->detector, &image, o.score_threshold, o.max_instances, &r,
                        &model->runtime, &model->error);
-  if (s == MRW_OK) s = mrw_result_finish(r, c->labels, o.mask_threshold, &model->error);
+  if (s == MRW_OK) s = mrw_instances_finish(r, c->labels, o.mask_threshold, &model->error);
   if (s != MRW_OK) {
     mrw_result_free(r);
     return s;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-mrw_status mrw_result_finish(mrw_result *result, char *const *labels, float mask_threshold,
+mrw_status mrw_instances_finish(mrw_result *result, char *const *labels, float mask_threshold,
                              mrw_error *err) {
   for (int i = 0; i < result->count; i++) {
     mrw_instance *it = &result->instances[i];
@@ -21,9 +21,9 @@ mrw_status mrw_result_finish(mrw_result *result, char *const *labels, float mask
 
 _Static_assert(MRW_STAGE_COUNT == MRW_STAGES, "the public header's stage count is the detector's");
 
-void mrw_result_free(mrw_result *result) { mrw_result_destroy(result); }
+void mrw_result_free(mrw_result *result) { mrw_instances_free(result); }
 
-const mrw_instance *mrw_result_instance_at(const mrw_result *r, int i) {
+const mrw_instance *mrw_instance_at(const mrw_result *r, int i) {
   return (r && i >= 0 && i < r->count) ? &r->instances[i] : NULL;
 }
 
@@ -32,27 +32,27 @@ int mrw_result_image_width(const mrw_result *result) { return result ? result->w
 int mrw_result_image_height(const mrw_result *result) { return result ? result->height : 0; }
 
 const float *mrw_result_box(const mrw_result *result, int i) {
-  const mrw_instance *it = mrw_result_instance_at(result, i);
+  const mrw_instance *it = mrw_instance_at(result, i);
   return it ? it->box : NULL;
 }
 
 int mrw_result_label(const mrw_result *result, int i) {
-  const mrw_instance *it = mrw_result_instance_at(result, i);
+  const mrw_instance *it = mrw_instance_at(result, i);
   return it ? it->label : 0;
 }
 
 const char *mrw_result_class_name(const mrw_result *result, int i) {
-  const mrw_instance *it = mrw_result_instance_at(result, i);
+  const mrw_instance *it = mrw_instance_at(result, i);
   return it ? it->class_name : NULL;
 }
 
 float mrw_result_score(const mrw_result *result, int i) {
-  const mrw_instance *it = mrw_result_instance_at(result, i);
+  const mrw_instance *it = mrw_instance_at(result, i);
   return it ? it->score : 0.0f;
 }
 
 void mrw_result_mask_rect(const mrw_result *result, int i, int *x, int *y, int *width, int *height) {
-  const mrw_instance *it = mrw_result_instance_at(result, i);
+  const mrw_instance *it = mrw_instance_at(result, i);
   if (x) *x = it ? it->mask.x : 0;
   if (y) *y = it ? it->mask.y : 0;
   if (width) *width = it ? it->mask.width : 0;
@@ -60,17 +60,17 @@ void mrw_result_mask_rect(const mrw_result *result, int i, int *x, int *y, int *
 }
 
 const uint8_t *mrw_result_mask(const mrw_result *result, int i) {
-  const mrw_instance *it = mrw_result_instance_at(result, i);
+  const mrw_instance *it = mrw_instance_at(result, i);
   return it ? it->binary : NULL;
 }
 
 const float *mrw_result_mask_probabilities(const mrw_result *result, int i) {
-  const mrw_instance *it = mrw_result_instance_at(result, i);
+  const mrw_instance *it = mrw_instance_at(result, i);
   return it ? it->mask.probs : NULL;
 }
 
 mrw_status mrw_result_full_mask(const mrw_result *result, int i, uint8_t *dst, size_t dst_size) {
-  const mrw_instance *it = mrw_result_instance_at(result, i);
+  const mrw_instance *it = mrw_instance_at(result, i);
   if (!it || !dst || dst_size < (size_t)result->width * result->height) return MRW_ERR_INVALID_ARGUMENT;
   memset(dst, 0, (size_t)result->width * result->height);
   for (int y = 0; y < it->mask.height; y++)

@@ -35,7 +35,7 @@ static void emit(rle_writer *w, long count) {
 
 /* Column-major runs of the binary mask over the whole image, starting with a run of zeros. */
 size_t mrw_result_mask_rle(const mrw_result *result, int i, char *dst, size_t capacity) {
-  const mrw_instance *it = mrw_result_instance_at(result, i);
+  const mrw_instance *it = mrw_instance_at(result, i);
   if (!it) return 0;
   rle_writer w = {dst, capacity, 0, {0, 0}, 0};
   uint8_t current = 0;

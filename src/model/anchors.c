@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stddef.h>
 
-void mrw_anchors_for_level(const mrw_model_config *config, int level, int image_h, int image_w,
+void mrw_anchors_for_level(const mrw_config *config, int level, int image_h, int image_w,
                            int feature_h, int feature_w, float *out) {
   float base[MRW_MAX_RATIOS * MRW_MAX_ANCHOR_SIZES][4];
   int sizes = config->anchor_sizes_per_level, count = mrw_anchors_per_position(config);

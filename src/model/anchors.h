@@ -13,7 +13,7 @@ extern "C" {
  * (x * stride_w, y * stride_h) where the strides are padded image size // feature size.
  * out: [feature_h][feature_w][anchors per position][4], the (y, x, anchor) order of the
  * RPN's outputs. */
-void mrw_anchors_for_level(const mrw_model_config *config, int level, int image_h, int image_w,
+void mrw_anchors_for_level(const mrw_config *config, int level, int image_h, int image_w,
                            int feature_h, int feature_w, float *out);
 
 #ifdef __cplusplus

@@ -10,8 +10,8 @@
 
 #define BOX_POOLED 7
 
-mrw_status mrw_box_head_load(mrw_box_head *head, const mrw_model_file *file,
-                             const mrw_model_config *config, mrw_error *err) {
+mrw_status mrw_box_head_load(mrw_box_head *head, const mrw_safetensors *file,
+                             const mrw_config *config, mrw_error *err) {
   memset(head, 0, sizeof *head);
   int c = config->fpn_channels, rep = config->box_head, classes = config->num_classes;
   int in_features = c * BOX_POOLED * BOX_POOLED;
@@ -58,7 +58,7 @@ static void softmax_row(const float *logits, int n, float *out) {
 }
 
 /* Every (proposal, foreground class) pair that passes the score and size filters. */
-static mrw_status collect_candidates(const mrw_box_head *head, const mrw_model_config *config,
+static mrw_status collect_candidates(const mrw_box_head *head, const mrw_config *config,
                                      const float *predictions, const mrw_proposals *proposals,
                                      int resized_h, int resized_w, mrw_box_detections *c,
                                      mrw_error *err) {
@@ -94,7 +94,7 @@ static mrw_status collect_candidates(const mrw_box_head *head, const mrw_model_c
   return MRW_OK;
 }
 
-mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_model_config *config,
+mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_config *config,
                             const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
                             int resized_w, const mrw_proposals *proposals, mrw_box_detections *out,
                             mrw_runtime *rt, mrw_error *err) {

@@ -2,7 +2,7 @@
 #define MRW_MODEL_BOX_HEAD_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "model/config.h"
 #include "model/feature.h"
 #include "model/linear.h"
@@ -29,14 +29,14 @@ typedef struct mrw_box_detections {
   int count;
 } mrw_box_detections;
 
-mrw_status mrw_box_head_load(mrw_box_head *head, const mrw_model_file *file,
-                             const mrw_model_config *config, mrw_error *err);
+mrw_status mrw_box_head_load(mrw_box_head *head, const mrw_safetensors *file,
+                             const mrw_config *config, mrw_error *err);
 void mrw_box_head_free(mrw_box_head *head);
 
 /* RoIHeads.postprocess_detections after the head: softmax, per-class decode with weights
  * (10, 10, 5, 5), clip, drop background, score > threshold, drop boxes under min size,
  * class-wise NMS, the best detections_per_img. */
-mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_model_config *config,
+mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_config *config,
                             const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
                             int resized_w, const mrw_proposals *proposals, mrw_box_detections *out,
                             mrw_runtime *rt, mrw_error *err);

@@ -21,7 +21,7 @@ int mrw_resnet_stage_blocks(int depth, int stage) {
 
 int mrw_resnet_is_bottleneck(int depth) { return depth >= 50; }
 
-int mrw_anchors_per_position(const mrw_model_config *config) {
+int mrw_anchors_per_position(const mrw_config *config) {
   return config->anchor_sizes_per_level * config->aspect_ratio_count;
 }
 
@@ -103,7 +103,7 @@ static config_reader section(const mrw_json *root, const char *name, mrw_error *
 
 /* "backbone": "resnet" (also when absent, as in files written before MobileNetV3) with its
  * "depth", or "mobilenet_v3_large". */
-static int read_backbone(config_reader *r, mrw_model_config *c) {
+static int read_backbone(config_reader *r, mrw_config *c) {
   const mrw_json *backbone = mrw_json_get(r->section, "backbone");
   const char *name = backbone ? mrw_json_string(backbone) : "resnet";
   if (!name) {
@@ -133,7 +133,7 @@ static int read_backbone(config_reader *r, mrw_model_config *c) {
 
 /* "anchor_sizes": ResNet, one size per level (5); MobileNetV3, the sizes of every level
  * (1 to 8). */
-static void read_anchor_sizes(config_reader *r, mrw_model_config *c) {
+static void read_anchor_sizes(config_reader *r, mrw_config *c) {
   float sizes[MRW_MAX_ANCHOR_SIZES];
   if (c->backbone == MRW_BACKBONE_RESNET) {
     if (numbers(r, "anchor_sizes", sizes, MRW_FPN_LEVELS, MRW_FPN_LEVELS, 1, 4096))
@@ -147,7 +147,7 @@ static void read_anchor_sizes(config_reader *r, mrw_model_config *c) {
   c->anchor_sizes_per_level = n;
 }
 
-static int read_architecture(const mrw_json *root, mrw_model_config *c, mrw_error *err) {
+static int read_architecture(const mrw_json *root, mrw_config *c, mrw_error *err) {
   config_reader r = section(root, "architecture", err);
   if (r.failed || !read_backbone(&r, c)) return 0;
   c->bn_eps = (float)number_in(&r, "bn_eps", 0.0, 1.0);
@@ -175,7 +175,7 @@ static int read_architecture(const mrw_json *root, mrw_model_config *c, mrw_erro
   return !r.failed;
 }
 
-static int read_preprocess(const mrw_json *root, mrw_model_config *c, mrw_error *err) {
+static int read_preprocess(const mrw_json *root, mrw_config *c, mrw_error *err) {
   config_reader r = section(root, "preprocess", err);
   c->min_size = int_in(&r, "min_size", 1, 16384);
   c->max_size = int_in(&r, "max_size", 1, 16384);
@@ -185,7 +185,7 @@ static int read_preprocess(const mrw_json *root, mrw_model_config *c, mrw_error 
   return !r.failed;
 }
 
-static int read_postprocess(const mrw_json *root, mrw_model_config *c, mrw_error *err) {
+static int read_postprocess(const mrw_json *root, mrw_config *c, mrw_error *err) {
   config_reader r = section(root, "postprocess", err);
   c->rpn_pre_nms_top_n = int_in(&r, "rpn_pre_nms_top_n", 1, 1000000);
   c->rpn_post_nms_top_n = int_in(&r, "rpn_post_nms_top_n", 1, 1000000);
@@ -200,7 +200,7 @@ static int read_postprocess(const mrw_json *root, mrw_model_config *c, mrw_error
   return !r.failed;
 }
 
-static int read_labels(const mrw_json *root, mrw_model_config *c, mrw_error *err) {
+static int read_labels(const mrw_json *root, mrw_config *c, mrw_error *err) {
   const mrw_json *labels = mrw_json_get(root, "labels");
   if (mrw_json_type_of(labels) != MRW_JSON_ARRAY ||
       mrw_json_length(labels) != (size_t)c->num_classes) {
@@ -231,7 +231,7 @@ static int read_labels(const mrw_json *root, mrw_model_config *c, mrw_error *err
   return 1;
 }
 
-mrw_status mrw_model_config_parse(const char *json, size_t length, mrw_model_config *config,
+mrw_status mrw_config_parse(const char *json, size_t length, mrw_config *config,
                                   mrw_error *err) {
   if (!json || !config)
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT, "model config: NULL argument");
@@ -247,13 +247,13 @@ mrw_status mrw_model_config_parse(const char *json, size_t length, mrw_model_con
   mrw_json_free(root);
   if (!ok) {
     mrw_status status = err ? err->status : MRW_ERR_BAD_MODEL;
-    mrw_model_config_free(config);
+    mrw_config_free(config);
     return status == MRW_OK ? MRW_ERR_BAD_MODEL : status;
   }
   return MRW_OK;
 }
 
-void mrw_model_config_free(mrw_model_config *config) {
+void mrw_config_free(mrw_config *config) {
   if (!config) return;
   if (config->labels)
     for (int i = 0; i < config->num_classes; i++) free(config->labels[i]);

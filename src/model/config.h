@@ -18,7 +18,7 @@ typedef enum mrw_backbone_kind {
 } mrw_backbone_kind;
 
 /* The configuration a model file carries as JSON in __metadata__["config"]. */
-typedef struct mrw_model_config {
+typedef struct mrw_config {
   /* architecture */
   mrw_backbone_kind backbone;
   int depth;              /* ResNet depth: 18, 34, 50 or 101 (0 for MobileNetV3) */
@@ -49,16 +49,16 @@ typedef struct mrw_model_config {
   double mask_threshold;
   /* class names, num_classes of them, owned */
   char **labels;
-} mrw_model_config;
+} mrw_config;
 
 /* Parses and validates the JSON text; every missing or out-of-range field is refused with a
- * message that names it. On success the caller frees with mrw_model_config_free. */
-mrw_status mrw_model_config_parse(const char *json, size_t length, mrw_model_config *config,
+ * message that names it. On success the caller frees with mrw_config_free. */
+mrw_status mrw_config_parse(const char *json, size_t length, mrw_config *config,
                                   mrw_error *err);
-void mrw_model_config_free(mrw_model_config *config);
+void mrw_config_free(mrw_config *config);
 
 /* Anchors per feature position: sizes per level x aspect ratios. */
-int mrw_anchors_per_position(const mrw_model_config *config);
+int mrw_anchors_per_position(const mrw_config *config);
 
 /* Blocks per ResNet stage for a depth, 0 when the depth is not supported. */
 int mrw_resnet_stage_blocks(int depth, int stage);

@@ -15,11 +15,11 @@ static void format_shape(char *buf, size_t cap, int ndim, const int64_t *shape) 
   if (used < cap) snprintf(buf + used, cap - used, "]");
 }
 
-mrw_status mrw_find_float_tensor(const mrw_model_file *file, const char *name, int ndim,
+mrw_status mrw_find_float_tensor(const mrw_safetensors *file, const char *name, int ndim,
                                  const int64_t *shape, const mrw_tensor_view **out,
                                  mrw_error *err) {
   *out = NULL;
-  const mrw_tensor_view *t = mrw_model_file_find(file, name);
+  const mrw_tensor_view *t = mrw_safetensors_find(file, name);
   if (!t) return mrw_error_set(err, MRW_ERR_BAD_MODEL, "model file: tensor '%s' is missing", name);
   int same = t->ndim == ndim;
   for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
@@ -37,7 +37,7 @@ mrw_status mrw_find_float_tensor(const mrw_model_file *file, const char *name, i
   return MRW_OK;
 }
 
-mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int ndim,
+mrw_status mrw_read_tensor_f32(const mrw_safetensors *file, const char *name, int ndim,
                                const int64_t *shape, float **out, mrw_error *err) {
   *out = NULL;
   const mrw_tensor_view *t = NULL;
@@ -57,7 +57,7 @@ mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int
 
 /* Folds a FrozenBatchNorm into weights [out_c][rest] and a new bias [out_c], computing the
  * scale in float as torchvision does: weight * rsqrt(running_var + eps). */
-mrw_status mrw_fold_batch_norm(const mrw_model_file *file, const mrw_conv_spec *spec,
+mrw_status mrw_fold_batch_norm(const mrw_safetensors *file, const mrw_conv_spec *spec,
                                float *weights, float *bias, mrw_error *err) {
   static const char *parts[4] = {"weight", "bias", "running_mean", "running_var"};
   float *bn[4] = {0};
@@ -91,7 +91,7 @@ static int use_winograd(const mrw_conv_shape *s) {
          s->out_c >= WINOGRAD_MIN_CHANNELS;
 }
 
-mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_model_file *file,
+mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_safetensors *file,
                                const mrw_conv_spec *spec, mrw_error *err) {
   memset(layer, 0, sizeof *layer);
   layer->shape = (mrw_conv_shape){.in_c = spec->in_c, .out_c = spec->out_c,

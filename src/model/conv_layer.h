@@ -2,7 +2,7 @@
 #define MRW_MODEL_CONV_LAYER_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "kernels/conv2d.h"
 #include "model/feature.h"
 #include "model/runtime.h"
@@ -36,11 +36,11 @@ typedef struct mrw_conv_spec {
 /* Folds the FrozenBatchNorm spec->bn (out_c channels) into weights [out_c][in_c * k * k]
  * and bias [out_c] (which it overwrites), computing the scale in float as torchvision does:
  * weight * rsqrt(running_var + eps). */
-mrw_status mrw_fold_batch_norm(const mrw_model_file *file, const mrw_conv_spec *spec,
+mrw_status mrw_fold_batch_norm(const mrw_safetensors *file, const mrw_conv_spec *spec,
                                float *weights, float *bias, mrw_error *err);
 
 /* Reads, checks (names and shapes; a message names the tensor), folds and packs. */
-mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_model_file *file,
+mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_safetensors *file,
                                const mrw_conv_spec *spec, mrw_error *err);
 void mrw_conv_layer_free(mrw_conv_layer *layer); /* a zeroed layer is a no-op */
 
@@ -57,11 +57,11 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
 
 /* Finds a float (F32 or F16) tensor of exactly the given shape (ndim entries); the message
  * names what is missing, mis-shaped or of another type. */
-mrw_status mrw_find_float_tensor(const mrw_model_file *file, const char *name, int ndim,
+mrw_status mrw_find_float_tensor(const mrw_safetensors *file, const char *name, int ndim,
                                  const int64_t *shape, const mrw_tensor_view **out,
                                  mrw_error *err);
 /* Reads a float tensor of exactly the given shape (ndim entries) into a new buffer. */
-mrw_status mrw_read_tensor_f32(const mrw_model_file *file, const char *name, int ndim,
+mrw_status mrw_read_tensor_f32(const mrw_safetensors *file, const char *name, int ndim,
                                const int64_t *shape, float **out, mrw_error *err);
 
 #ifdef __cplusplus

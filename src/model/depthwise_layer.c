@@ -5,7 +5,7 @@
 
 #include "model/conv_layer.h"
 
-mrw_status mrw_depthwise_layer_load(mrw_depthwise_layer *layer, const mrw_model_file *file,
+mrw_status mrw_depthwise_layer_load(mrw_depthwise_layer *layer, const mrw_safetensors *file,
                                     const char *weight, const char *bn, float bn_eps,
                                     int channels, int kernel, int stride,
                                     mrw_activation activation, mrw_error *err) {

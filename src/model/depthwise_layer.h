@@ -2,7 +2,7 @@
 #define MRW_MODEL_DEPTHWISE_LAYER_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "kernels/depthwise.h"
 #include "model/feature.h"
 #include "model/runtime.h"
@@ -21,7 +21,7 @@ typedef struct mrw_depthwise_layer {
 } mrw_depthwise_layer;
 
 /* weight: name of the [c][1][k][k] tensor; bn: prefix of the BatchNorm's four tensors. */
-mrw_status mrw_depthwise_layer_load(mrw_depthwise_layer *layer, const mrw_model_file *file,
+mrw_status mrw_depthwise_layer_load(mrw_depthwise_layer *layer, const mrw_safetensors *file,
                                     const char *weight, const char *bn, float bn_eps,
                                     int channels, int kernel, int stride,
                                     mrw_activation activation, mrw_error *err);

@@ -5,20 +5,20 @@
 
 #include "base/clock.h"
 
-mrw_status mrw_detector_load(mrw_detector *d, const mrw_model_file *file, mrw_error *err) {
+mrw_status mrw_detector_load(mrw_detector *d, const mrw_safetensors *file, mrw_error *err) {
   memset(d, 0, sizeof *d);
-  const char *format = mrw_model_file_metadata(file, "format");
+  const char *format = mrw_safetensors_metadata(file, "format");
   if (!format || strcmp(format, "maskrcnn-wasm") != 0)
     return mrw_error_set(err, MRW_ERR_BAD_MODEL,
                          "not a maskrcnn-wasm model file (__metadata__.format is %s%s%s)",
                          format ? "\"" : "", format ? format : "missing", format ? "\"" : "");
-  const char *version = mrw_model_file_metadata(file, "format_version");
+  const char *version = mrw_safetensors_metadata(file, "format_version");
   if (!version || strcmp(version, "1") != 0)
     return mrw_error_set(err, MRW_ERR_UNSUPPORTED, "model file format version %s is not supported "
                          "(this engine reads version 1)", version ? version : "(missing)");
-  const char *json = mrw_model_file_metadata(file, "config");
+  const char *json = mrw_safetensors_metadata(file, "config");
   if (!json) return mrw_error_set(err, MRW_ERR_BAD_MODEL, "model file has no __metadata__.config");
-  mrw_status s = mrw_model_config_parse(json, strlen(json), &d->config, err);
+  mrw_status s = mrw_config_parse(json, strlen(json), &d->config, err);
   int mobilenet = d->config.backbone == MRW_BACKBONE_MOBILENET_V3_LARGE;
   if (s == MRW_OK)
     s = mobilenet ? mrw_mobilenet_v3_load(&d->mobilenet, file, &d->config, err)
@@ -41,7 +41,7 @@ void mrw_detector_free(mrw_detector *d) {
   mrw_fpn_free(&d->fpn);
   mrw_resnet_free(&d->resnet);
   mrw_mobilenet_v3_free(&d->mobilenet);
-  mrw_model_config_free(&d->config);
+  mrw_config_free(&d->config);
   memset(d, 0, sizeof *d);
 }
 
@@ -142,13 +142,13 @@ mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
   }
   STAGE_DONE(MRW_STAGE_MASK_HEAD);
   struct mrw_result *result = NULL;
-  if (s == MRW_OK) s = mrw_result_create(count, image->width, image->height, &result, err);
+  if (s == MRW_OK) s = mrw_instances_alloc(count, image->width, image->height, &result, err);
   if (s == MRW_OK) s = finish_instances(&st, image, result, err);
   STAGE_DONE(MRW_STAGE_PASTE);
 #undef STAGE_DONE
   run_state_free(&st);
   if (s != MRW_OK) {
-    mrw_result_destroy(result);
+    mrw_instances_free(result);
     return s;
   }
   memcpy(result->stage_ms, stage_ms, sizeof stage_ms);

@@ -2,7 +2,7 @@
 #define MRW_MODEL_DETECTOR_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "model/box_head.h"
 #include "model/config.h"
 #include "model/fpn.h"
@@ -21,7 +21,7 @@ extern "C" {
 
 /* torchvision's MaskRCNN (eval mode) bound to one model file. */
 typedef struct mrw_detector {
-  mrw_model_config config;
+  mrw_config config;
   mrw_resnet resnet;          /* bound when config.backbone is MRW_BACKBONE_RESNET */
   mrw_mobilenet_v3 mobilenet; /* bound when it is MRW_BACKBONE_MOBILENET_V3_LARGE */
   mrw_fpn fpn;
@@ -35,7 +35,7 @@ typedef struct mrw_detector {
 mrw_status mrw_detector_backbone(const mrw_detector *d, const mrw_feature *image,
                                  mrw_feature stages[4], mrw_runtime *rt, mrw_error *err);
 
-mrw_status mrw_detector_load(mrw_detector *d, const mrw_model_file *file, mrw_error *err);
+mrw_status mrw_detector_load(mrw_detector *d, const mrw_safetensors *file, mrw_error *err);
 void mrw_detector_free(mrw_detector *d);
 
 /* Runs the model; keeps instances with score >= score_threshold, at most max_instances, in a

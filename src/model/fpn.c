@@ -6,7 +6,7 @@
 #include "kernels/pool.h"
 #include "kernels/resize.h"
 
-static mrw_status load_fpn_conv(mrw_conv_layer *layer, const mrw_model_file *file,
+static mrw_status load_fpn_conv(mrw_conv_layer *layer, const mrw_safetensors *file,
                                 const char *kind, int index, int legacy, int in_c, int out_c,
                                 int kernel, mrw_error *err) {
   char weight[128], bias[128];
@@ -17,7 +17,7 @@ static mrw_status load_fpn_conv(mrw_conv_layer *layer, const mrw_model_file *fil
   return mrw_conv_layer_load(layer, file, &spec, err);
 }
 
-mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_model_file *file, const mrw_model_config *config,
+mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_safetensors *file, const mrw_config *config,
                         const int in_channels[4], mrw_error *err) {
   memset(fpn, 0, sizeof *fpn);
   mrw_status s = MRW_OK;

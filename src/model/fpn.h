@@ -2,7 +2,7 @@
 #define MRW_MODEL_FPN_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "model/config.h"
 #include "model/conv_layer.h"
 #include "model/feature.h"
@@ -24,7 +24,7 @@ typedef struct mrw_fpn {
 
 /* Binds backbone.fpn.{inner,layer}_blocks.N.0.{weight,bias} (torchvision >= 0.13) or
  * backbone.fpn.{inner,layer}_blocks.N.{weight,bias} (the legacy names). */
-mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_model_file *file, const mrw_model_config *config,
+mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_safetensors *file, const mrw_config *config,
                         const int in_channels[4], mrw_error *err);
 void mrw_fpn_free(mrw_fpn *fpn);
 

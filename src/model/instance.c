@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-mrw_status mrw_result_create(int count, int width, int height, struct mrw_result **out,
+mrw_status mrw_instances_alloc(int count, int width, int height, struct mrw_result **out,
                              mrw_error *err) {
   *out = NULL;
   struct mrw_result *r = calloc(1, sizeof *r);
@@ -18,7 +18,7 @@ mrw_status mrw_result_create(int count, int width, int height, struct mrw_result
   return MRW_OK;
 }
 
-void mrw_result_destroy(struct mrw_result *result) {
+void mrw_instances_free(struct mrw_result *result) {
   if (!result) return;
   for (int i = 0; i < result->count; i++) {
     free(result->instances[i].class_name);

@@ -44,10 +44,10 @@ struct mrw_result {
 };
 
 /* A result of `count` zeroed instances for an image of width x height. */
-mrw_status mrw_result_create(int count, int width, int height, struct mrw_result **out,
+mrw_status mrw_instances_alloc(int count, int width, int height, struct mrw_result **out,
                              mrw_error *err);
 /* Frees a result and everything its instances hold (the public mrw_result_free). */
-void mrw_result_destroy(struct mrw_result *result);
+void mrw_instances_free(struct mrw_result *result);
 
 #ifdef __cplusplus
 }

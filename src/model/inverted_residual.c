@@ -14,7 +14,7 @@ int mrw_make_divisible8(int value) {
 }
 
 /* A 1x1 Conv2dNormActivation: prefix.block.index.0 (conv) and .1 (BatchNorm). */
-static mrw_status load_pointwise(mrw_conv_layer *layer, const mrw_model_file *file,
+static mrw_status load_pointwise(mrw_conv_layer *layer, const mrw_safetensors *file,
                                  const char *prefix, int index, int in_c, int out_c, float eps,
                                  mrw_error *err) {
   char weight[160], bn[160];
@@ -25,7 +25,7 @@ static mrw_status load_pointwise(mrw_conv_layer *layer, const mrw_model_file *fi
 }
 
 /* SqueezeExcitation: prefix.block.index.fc1 and .fc2, 1x1 convs with bias. */
-static mrw_status load_squeeze_excite(mrw_inverted_residual *b, const mrw_model_file *file,
+static mrw_status load_squeeze_excite(mrw_inverted_residual *b, const mrw_safetensors *file,
                                       const char *prefix, int index, mrw_error *err) {
   int c = b->spec.expanded, sq = b->squeeze;
   int64_t w1[4] = {sq, c, 1, 1}, b1[1] = {sq}, w2[4] = {c, sq, 1, 1}, b2[1] = {c};
@@ -41,7 +41,7 @@ static mrw_status load_squeeze_excite(mrw_inverted_residual *b, const mrw_model_
   return s;
 }
 
-mrw_status mrw_inverted_residual_load(mrw_inverted_residual *block, const mrw_model_file *file,
+mrw_status mrw_inverted_residual_load(mrw_inverted_residual *block, const mrw_safetensors *file,
                                       const char *prefix, const mrw_inverted_residual_spec *spec,
                                       float bn_eps, mrw_error *err) {
   memset(block, 0, sizeof *block);

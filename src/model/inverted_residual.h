@@ -2,7 +2,7 @@
 #define MRW_MODEL_INVERTED_RESIDUAL_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "kernels/activation.h"
 #include "model/conv_layer.h"
 #include "model/depthwise_layer.h"
@@ -37,7 +37,7 @@ typedef struct mrw_inverted_residual {
 int mrw_make_divisible8(int value);
 
 /* prefix: the block's module name, e.g. "backbone.body.4" (tensors prefix.block.N...). */
-mrw_status mrw_inverted_residual_load(mrw_inverted_residual *block, const mrw_model_file *file,
+mrw_status mrw_inverted_residual_load(mrw_inverted_residual *block, const mrw_safetensors *file,
                                       const char *prefix, const mrw_inverted_residual_spec *spec,
                                       float bn_eps, mrw_error *err);
 void mrw_inverted_residual_free(mrw_inverted_residual *block);

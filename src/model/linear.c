@@ -7,7 +7,7 @@
 #include "kernels/gemm.h"
 #include "model/conv_layer.h"
 
-mrw_status mrw_linear_load(mrw_linear *layer, const mrw_model_file *file, const char *const *names,
+mrw_status mrw_linear_load(mrw_linear *layer, const mrw_safetensors *file, const char *const *names,
                            const int *out_features, int count, int in_features,
                            const int *input_order, mrw_error *err) {
   memset(layer, 0, sizeof *layer);

@@ -2,7 +2,7 @@
 #define MRW_MODEL_LINEAR_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "model/runtime.h"
 
 #ifdef __cplusplus
@@ -20,7 +20,7 @@ typedef struct mrw_linear {
 /* Binds `count` torch Linear layers (names[i] + ".weight" [out_i][in], + ".bias" [out_i])
  * as one. input_order, if not NULL, maps our input index to torch's (a permutation of
  * [0, in_features)), for inputs whose layout differs from torch's flattening. */
-mrw_status mrw_linear_load(mrw_linear *layer, const mrw_model_file *file, const char *const *names,
+mrw_status mrw_linear_load(mrw_linear *layer, const mrw_safetensors *file, const char *const *names,
                            const int *out_features, int count, int in_features,
                            const int *input_order, mrw_error *err);
 void mrw_linear_free(mrw_linear *layer);

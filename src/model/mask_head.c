@@ -11,7 +11,7 @@
 /* Boxes per pass: bounds the memory of the 28x28 maps (chunk x 784 x channels floats). */
 #define MASK_CHUNK 16
 
-static mrw_status load_deconv(mrw_mask_head *head, const mrw_model_file *file, mrw_error *err) {
+static mrw_status load_deconv(mrw_mask_head *head, const mrw_safetensors *file, mrw_error *err) {
   int c = head->channels, r = head->reduced;
   int64_t wshape[4] = {c, r, 2, 2}, bshape[1] = {r};
   float *w = NULL, *b = NULL, *matrix = NULL;
@@ -39,8 +39,8 @@ static mrw_status load_deconv(mrw_mask_head *head, const mrw_model_file *file, m
   return s;
 }
 
-mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_model_file *file,
-                              const mrw_model_config *config, mrw_error *err) {
+mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_safetensors *file,
+                              const mrw_config *config, mrw_error *err) {
   memset(head, 0, sizeof *head);
   head->channels = config->mask_head_channels;
   head->reduced = config->mask_predictor_channels;

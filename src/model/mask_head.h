@@ -2,7 +2,7 @@
 #define MRW_MODEL_MASK_HEAD_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "model/config.h"
 #include "model/conv_layer.h"
 #include "model/feature.h"
@@ -31,8 +31,8 @@ typedef struct mrw_mask_head {
   int roi_levels;       /* FPN levels the RoIAlign pools from (all but "pool") */
 } mrw_mask_head;
 
-mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_model_file *file,
-                              const mrw_model_config *config, mrw_error *err);
+mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_safetensors *file,
+                              const mrw_config *config, mrw_error *err);
 void mrw_mask_head_free(mrw_mask_head *head);
 
 /* probs: [count][28][28], the mask probability of each box's label. boxes in

@@ -21,7 +21,7 @@ static const mrw_inverted_residual_spec large_blocks[MRW_MOBILENET_V3_LARGE_BLOC
 #define LAST_CHANNELS 960 /* 6 x the last block's 160 */
 #define LAST_INDEX (MRW_MOBILENET_V3_LARGE_BLOCKS + 1)
 
-static mrw_status load_conv_bn(mrw_conv_layer *layer, const mrw_model_file *file, int index,
+static mrw_status load_conv_bn(mrw_conv_layer *layer, const mrw_safetensors *file, int index,
                                int in_c, int out_c, int kernel, int stride, float eps,
                                mrw_error *err) {
   char weight[96], bn[96];
@@ -48,8 +48,8 @@ static int channels_after(int index) {
   return large_blocks[index - 1].out_c;
 }
 
-mrw_status mrw_mobilenet_v3_load(mrw_mobilenet_v3 *net, const mrw_model_file *file,
-                                 const mrw_model_config *config, mrw_error *err) {
+mrw_status mrw_mobilenet_v3_load(mrw_mobilenet_v3 *net, const mrw_safetensors *file,
+                                 const mrw_config *config, mrw_error *err) {
   memset(net, 0, sizeof *net);
   float eps = config->bn_eps;
   mrw_status s = load_conv_bn(&net->stem, file, 0, 3, STEM_CHANNELS, 3, 2, eps, err);

@@ -2,7 +2,7 @@
 #define MRW_MODEL_MOBILENET_V3_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "model/config.h"
 #include "model/conv_layer.h"
 #include "model/feature.h"
@@ -30,8 +30,8 @@ typedef struct mrw_mobilenet_v3 {
 } mrw_mobilenet_v3;
 
 /* Binds backbone.body.{0..16}.* with BatchNorm (eps config->bn_eps) folded. */
-mrw_status mrw_mobilenet_v3_load(mrw_mobilenet_v3 *net, const mrw_model_file *file,
-                                 const mrw_model_config *config, mrw_error *err);
+mrw_status mrw_mobilenet_v3_load(mrw_mobilenet_v3 *net, const mrw_safetensors *file,
+                                 const mrw_config *config, mrw_error *err);
 void mrw_mobilenet_v3_free(mrw_mobilenet_v3 *net);
 
 /* image: [H][W][3] normalized and padded. stages[0], stages[1] receive the returned

@@ -5,7 +5,7 @@
 
 #include "kernels/resize.h"
 
-void mrw_resized_size(const mrw_model_config *config, int height, int width, int *resized_h,
+void mrw_resized_size(const mrw_config *config, int height, int width, int *resized_h,
                       int *resized_w) {
   float short_side = (float)(height < width ? height : width);
   float long_side = (float)(height < width ? width : height);
@@ -20,7 +20,7 @@ void mrw_resized_size(const mrw_model_config *config, int height, int width, int
 
 static int round_up(int v, int multiple) { return (v + multiple - 1) / multiple * multiple; }
 
-mrw_status mrw_preprocess(const mrw_model_config *config, const mrw_image_view *image,
+mrw_status mrw_preprocess(const mrw_config *config, const mrw_image_view *image,
                           mrw_network_input *out, mrw_runtime *rt, mrw_error *err) {
   memset(out, 0, sizeof *out);
   mrw_feature normalized = {0};

@@ -29,12 +29,12 @@ typedef struct mrw_network_input {
 /* The size torchvision resizes an image to: scale = min(min_size / short, max_size / long)
  * computed in float32 as torch evaluates it (a reciprocal times the size), then
  * floor(side * scale) in double. */
-void mrw_resized_size(const mrw_model_config *config, int height, int width, int *resized_h,
+void mrw_resized_size(const mrw_config *config, int height, int width, int *resized_h,
                       int *resized_w);
 
 /* torchvision's GeneralizedRCNNTransform on one image: value / 255, (x - mean) / std,
  * bilinear resize, zero padding to a multiple of size_divisible. */
-mrw_status mrw_preprocess(const mrw_model_config *config, const mrw_image_view *image,
+mrw_status mrw_preprocess(const mrw_config *config, const mrw_image_view *image,
                           mrw_network_input *out, mrw_runtime *rt, mrw_error *err);
 
 #ifdef __cplusplus

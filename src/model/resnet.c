@@ -8,7 +8,7 @@
 
 #define BODY "backbone.body."
 
-static mrw_status load_conv_bn(mrw_conv_layer *layer, const mrw_model_file *file,
+static mrw_status load_conv_bn(mrw_conv_layer *layer, const mrw_safetensors *file,
                                const char *conv_name, const char *bn_name, float eps, int in_c,
                                int out_c, int kernel, int stride, mrw_error *err) {
   char weight[256], bn[256];
@@ -18,7 +18,7 @@ static mrw_status load_conv_bn(mrw_conv_layer *layer, const mrw_model_file *file
   return mrw_conv_layer_load(layer, file, &spec, err);
 }
 
-static mrw_status load_block(mrw_resnet_block *block, const mrw_model_file *file, int bottleneck,
+static mrw_status load_block(mrw_resnet_block *block, const mrw_safetensors *file, int bottleneck,
                              int stage, int index, int in_c, int planes, int stride, float eps,
                              mrw_error *err) {
   char conv[64], bn[64];
@@ -45,8 +45,8 @@ static mrw_status load_block(mrw_resnet_block *block, const mrw_model_file *file
   return s;
 }
 
-mrw_status mrw_resnet_load(mrw_resnet *net, const mrw_model_file *file,
-                           const mrw_model_config *config, mrw_error *err) {
+mrw_status mrw_resnet_load(mrw_resnet *net, const mrw_safetensors *file,
+                           const mrw_config *config, mrw_error *err) {
   memset(net, 0, sizeof *net);
   int bottleneck = mrw_resnet_is_bottleneck(config->depth);
   int total = 0;

@@ -2,7 +2,7 @@
 #define MRW_MODEL_RESNET_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "model/config.h"
 #include "model/conv_layer.h"
 #include "model/feature.h"
@@ -29,8 +29,8 @@ typedef struct mrw_resnet {
 } mrw_resnet;
 
 /* Binds backbone.body.* (the same names in both torchvision namings). */
-mrw_status mrw_resnet_load(mrw_resnet *net, const mrw_model_file *file,
-                           const mrw_model_config *config, mrw_error *err);
+mrw_status mrw_resnet_load(mrw_resnet *net, const mrw_safetensors *file,
+                           const mrw_config *config, mrw_error *err);
 void mrw_resnet_free(mrw_resnet *net);
 
 /* image: [H][W][3] normalized and padded. stages[s] receives layer(s+1)'s output, owned by the

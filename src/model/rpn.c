@@ -11,7 +11,7 @@
 #include "model/batched_nms.h"
 
 /* The objectness and delta 1x1 convs read as one: weights and biases concatenated. */
-static mrw_status load_fused_heads(mrw_rpn *rpn, const mrw_model_file *file, int channels,
+static mrw_status load_fused_heads(mrw_rpn *rpn, const mrw_safetensors *file, int channels,
                                    mrw_error *err) {
   int a = rpn->anchors;
   int64_t cls_w[4] = {a, channels, 1, 1}, box_w[4] = {4 * a, channels, 1, 1};
@@ -43,7 +43,7 @@ static mrw_status load_fused_heads(mrw_rpn *rpn, const mrw_model_file *file, int
   return s;
 }
 
-mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_model_file *file, const mrw_model_config *config,
+mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_safetensors *file, const mrw_config *config,
                         mrw_error *err) {
   memset(rpn, 0, sizeof *rpn);
   rpn->anchors = mrw_anchors_per_position(config);
@@ -78,7 +78,7 @@ typedef struct candidates {
 } candidates;
 
 /* One level: top-k by logit, decoded, sigmoid, clipped, filtered; appended to c. */
-static mrw_status level_candidates(const mrw_rpn *rpn, const mrw_model_config *config, int level,
+static mrw_status level_candidates(const mrw_rpn *rpn, const mrw_config *config, int level,
                                    const mrw_feature *head, int image_h, int image_w,
                                    int resized_h, int resized_w, candidates *c, mrw_error *err) {
   int a = rpn->anchors;
@@ -118,7 +118,7 @@ static mrw_status level_candidates(const mrw_rpn *rpn, const mrw_model_config *c
   return MRW_OK;
 }
 
-mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_model_config *config,
+mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_config *config,
                        const mrw_feature levels[MRW_FPN_LEVELS], int image_h, int image_w,
                        int resized_h, int resized_w, mrw_proposals *out, mrw_runtime *rt,
                        mrw_error *err) {

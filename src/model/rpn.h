@@ -2,7 +2,7 @@
 #define MRW_MODEL_RPN_H
 
 #include "base/status.h"
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "model/config.h"
 #include "model/conv_layer.h"
 #include "model/feature.h"
@@ -27,14 +27,14 @@ typedef struct mrw_proposals {
   int count;
 } mrw_proposals;
 
-mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_model_file *file, const mrw_model_config *config,
+mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_safetensors *file, const mrw_config *config,
                         mrw_error *err);
 void mrw_rpn_free(mrw_rpn *rpn);
 
 /* RegionProposalNetwork.forward at inference over the config's FPN levels: per level top-k
  * logits, decode, sigmoid, clip, small-box removal, score threshold, NMS per level, then
  * the top post_nms_top_n. image_h/w: the padded input size; resized_h/w: the image inside. */
-mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_model_config *config,
+mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_config *config,
                        const mrw_feature levels[MRW_FPN_LEVELS], int image_h, int image_w,
                        int resized_h, int resized_w, mrw_proposals *out, mrw_runtime *rt,
                        mrw_error *err);

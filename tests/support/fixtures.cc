@@ -5,10 +5,10 @@
 std::string fixture_path(const std::string &name) { return std::string(MRW_FIXTURE_DIR) + "/" + name; }
 
 ModelFilePtr open_fixture(const std::string &name) {
-  mrw_model_file *file = nullptr;
+  mrw_safetensors *file = nullptr;
   mrw_error err{};
   std::string path = fixture_path(name);
-  if (mrw_model_file_open_path(path.c_str(), &file, &err) != MRW_OK) {
+  if (mrw_safetensors_open_path(path.c_str(), &file, &err) != MRW_OK) {
     ADD_FAILURE() << "cannot open fixture " << path << ": " << err.message
                   << "\n(make it with: /usr/bin/python3 models/make_fixtures.py "
                   << MRW_FIXTURE_DIR << ")";
@@ -17,9 +17,9 @@ ModelFilePtr open_fixture(const std::string &name) {
   return ModelFilePtr(file);
 }
 
-FixtureTensor read_fixture_tensor(const mrw_model_file *file, const std::string &name) {
+FixtureTensor read_fixture_tensor(const mrw_safetensors *file, const std::string &name) {
   FixtureTensor t;
-  const mrw_tensor_view *view = mrw_model_file_find(file, name.c_str());
+  const mrw_tensor_view *view = mrw_safetensors_find(file, name.c_str());
   if (!view) {
     ADD_FAILURE() << "fixture tensor '" << name << "' is missing";
     return t;
@@ -34,14 +34,14 @@ FixtureTensor read_fixture_tensor(const mrw_model_file *file, const std::string 
   return t;
 }
 
-bool parse_model_config(const mrw_model_file *file, mrw_model_config *config) {
-  const char *json = mrw_model_file_metadata(file, "config");
+bool parse_model_config(const mrw_safetensors *file, mrw_config *config) {
+  const char *json = mrw_safetensors_metadata(file, "config");
   if (!json) {
     ADD_FAILURE() << "model file has no config";
     return false;
   }
   mrw_error err{};
-  if (mrw_model_config_parse(json, std::strlen(json), config, &err) != MRW_OK) {
+  if (mrw_config_parse(json, std::strlen(json), config, &err) != MRW_OK) {
     ADD_FAILURE() << "model config: " << err.message;
     return false;
   }

@@ -8,7 +8,7 @@
 #include <vector>
 
 extern "C" {
-#include "io/model_file.h"
+#include "io/safetensors.h"
 #include "model/config.h"
 }
 
@@ -17,9 +17,9 @@ extern "C" {
 std::string fixture_path(const std::string &name);
 
 struct ModelFileDeleter {
-  void operator()(mrw_model_file *f) const { mrw_model_file_free(f); }
+  void operator()(mrw_safetensors *f) const { mrw_safetensors_free(f); }
 };
-using ModelFilePtr = std::unique_ptr<mrw_model_file, ModelFileDeleter>;
+using ModelFilePtr = std::unique_ptr<mrw_safetensors, ModelFileDeleter>;
 
 // Opens a fixture file; on failure records a test failure and returns nullptr.
 ModelFilePtr open_fixture(const std::string &name);
@@ -29,10 +29,10 @@ struct FixtureTensor {
   std::vector<int64_t> shape;
   std::vector<float> values;
 };
-FixtureTensor read_fixture_tensor(const mrw_model_file *file, const std::string &name);
+FixtureTensor read_fixture_tensor(const mrw_safetensors *file, const std::string &name);
 
 // The configuration a model file carries; a test failure (and false) when it has none or it
-// does not parse. The caller frees it with mrw_model_config_free.
-bool parse_model_config(const mrw_model_file *file, mrw_model_config *config);
+// does not parse. The caller frees it with mrw_config_free.
+bool parse_model_config(const mrw_safetensors *file, mrw_config *config);
 
 #endif

@@ -1,4 +1,4 @@
-#include "io/model_file.h"
+#include "io/safetensors.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -43,7 +43,7 @@
 #define FILE_MAX_BYTES (SIZE_MAX - 4 * DATA_ALIGNMENT)
 #endif
 
-struct mrw_model_file {
+struct mrw_safetensors {
   unsigned char *storage;     /* owned copy of the file, shifted to align the data buffer */
   mrw_json *header;           /* parsed header: owns the tensor names and metadata strings */
   const mrw_json *metadata;   /* the "__metadata__" object, or NULL */
@@ -322,7 +322,7 @@ static mrw_status parse_header_json(const file_layout *layout, mrw_json **header
 }
 
 /* Parses the header into file->tensors (in header order) and file->metadata. */
-static mrw_status read_header(mrw_model_file *file, const file_layout *layout, mrw_error *err) {
+static mrw_status read_header(mrw_safetensors *file, const file_layout *layout, mrw_error *err) {
   mrw_status status = parse_header_json(layout, &file->header, err);
   if (status != MRW_OK) return status;
   const mrw_json *header = file->header;
@@ -356,7 +356,7 @@ static int compare_by_offset(const void *a, const void *b) {
 }
 
 /* With the tensors sorted by offset, each must begin where the previous one ended. */
-static mrw_status check_tiling(const mrw_model_file *file, const file_layout *layout,
+static mrw_status check_tiling(const mrw_safetensors *file, const file_layout *layout,
                                mrw_error *err) {
   size_t covered = 0;
   const char *previous = NULL;
@@ -387,7 +387,7 @@ static int compare_by_name(const void *a, const void *b) {
   return strcmp((*x)->name, (*y)->name);
 }
 
-static mrw_status index_names(mrw_model_file *file, mrw_error *err) {
+static mrw_status index_names(mrw_safetensors *file, mrw_error *err) {
   file->by_name = malloc((file->tensor_count ? file->tensor_count : 1) * sizeof *file->by_name);
   if (!file->by_name) return out_of_memory(err);
   for (size_t i = 0; i < file->tensor_count; i++) file->by_name[i] = &file->tensors[i];
@@ -399,9 +399,9 @@ static mrw_status index_names(mrw_model_file *file, mrw_error *err) {
 
 /* Takes ownership of storage: length bytes of an uncompressed file with room for
  * DATA_ALIGNMENT - 1 more. */
-static mrw_status load_storage(unsigned char *storage, size_t length, mrw_model_file **out,
+static mrw_status load_storage(unsigned char *storage, size_t length, mrw_safetensors **out,
                                mrw_error *err) {
-  mrw_model_file *file = calloc(1, sizeof *file);
+  mrw_safetensors *file = calloc(1, sizeof *file);
   if (!file) {
     free(storage);
     return out_of_memory(err);
@@ -416,7 +416,7 @@ static mrw_status load_storage(unsigned char *storage, size_t length, mrw_model_
   }
   if (status == MRW_OK) status = index_names(file, err);
   if (status != MRW_OK) {
-    mrw_model_file_free(file);
+    mrw_safetensors_free(file);
     return status;
   }
   *out = file;
@@ -446,7 +446,7 @@ static mrw_status file_too_large(size_t length, mrw_error *err) {
                    (size_t)FILE_MAX_BYTES);
 }
 
-mrw_status mrw_model_file_open_memory(const void *bytes, size_t length, mrw_model_file **out,
+mrw_status mrw_safetensors_open_memory(const void *bytes, size_t length, mrw_safetensors **out,
                                       mrw_error *err) {
   if (!out || (!bytes && length > 0)) {
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
@@ -467,7 +467,7 @@ mrw_status mrw_model_file_open_memory(const void *bytes, size_t length, mrw_mode
   return load_storage(storage, length, out, err);
 }
 
-mrw_status mrw_model_file_open_owned(void *buffer, size_t length, mrw_model_file **out,
+mrw_status mrw_safetensors_open_owned(void *buffer, size_t length, mrw_safetensors **out,
                                      mrw_error *err) {
   if (!out || !buffer) {
     free(buffer);
@@ -541,7 +541,7 @@ static mrw_status read_stream(FILE *f, unsigned char **out, size_t *out_length, 
   return MRW_OK;
 }
 
-static mrw_status open_path(const char *path, mrw_model_file **out, mrw_error *err) {
+static mrw_status open_path(const char *path, mrw_safetensors **out, mrw_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f) return mrw_error_set(err, MRW_ERR_IO, "cannot open (%s)", strerror(errno));
   unsigned char *bytes = NULL;
@@ -558,7 +558,7 @@ static mrw_status open_path(const char *path, mrw_model_file **out, mrw_error *e
   return load_storage(storage, inflated_length, out, err);
 }
 
-mrw_status mrw_model_file_open_path(const char *path, mrw_model_file **out, mrw_error *err) {
+mrw_status mrw_safetensors_open_path(const char *path, mrw_safetensors **out, mrw_error *err) {
   if (!path || !out) {
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
                          "model file: no path or no output given");
@@ -572,7 +572,7 @@ mrw_status mrw_model_file_open_path(const char *path, mrw_model_file **out, mrw_
   return MRW_OK;
 }
 
-void mrw_model_file_free(mrw_model_file *file) {
+void mrw_safetensors_free(mrw_safetensors *file) {
   if (!file) return;
   free(file->by_name);
   free(file->tensors);
@@ -583,15 +583,15 @@ void mrw_model_file_free(mrw_model_file *file) {
 
 /* ---- queries ---- */
 
-size_t mrw_model_file_tensor_count(const mrw_model_file *file) {
+size_t mrw_safetensors_tensor_count(const mrw_safetensors *file) {
   return file ? file->tensor_count : 0;
 }
 
-const mrw_tensor_view *mrw_model_file_tensor_at(const mrw_model_file *file, size_t i) {
+const mrw_tensor_view *mrw_safetensors_tensor_at(const mrw_safetensors *file, size_t i) {
   return file && i < file->tensor_count ? &file->tensors[i] : NULL;
 }
 
-const mrw_tensor_view *mrw_model_file_find(const mrw_model_file *file, const char *name) {
+const mrw_tensor_view *mrw_safetensors_find(const mrw_safetensors *file, const char *name) {
   if (!file || !name) return NULL;
   size_t low = 0, high = file->tensor_count;
   while (low < high) {
@@ -604,7 +604,7 @@ const mrw_tensor_view *mrw_model_file_find(const mrw_model_file *file, const cha
   return NULL;
 }
 
-const char *mrw_model_file_metadata(const mrw_model_file *file, const char *key) {
+const char *mrw_safetensors_metadata(const mrw_safetensors *file, const char *key) {
   return file ? mrw_json_string(mrw_json_get(file->metadata, key)) : NULL;
 }
 

@@ -1,5 +1,5 @@
-#ifndef MRW_IO_MODEL_FILE_H
-#define MRW_IO_MODEL_FILE_H
+#ifndef MRW_IO_SAFETENSORS_H
+#define MRW_IO_SAFETENSORS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +14,7 @@ extern "C" {
  * before anything is handed out. A refused file gives MRW_ERR_BAD_MODEL (MRW_ERR_UNSUPPORTED
  * for a dtype or compression this build cannot read) with a message naming the problem and
  * the tensor. The reader keeps its own copy of the bytes with the data buffer 16-byte
- * aligned, so tensor data stays valid until mrw_model_file_free. */
+ * aligned, so tensor data stays valid until mrw_safetensors_free. */
 
 typedef enum mrw_dtype { MRW_DTYPE_F32, MRW_DTYPE_F16, MRW_DTYPE_U8 } mrw_dtype;
 
@@ -30,28 +30,28 @@ typedef struct mrw_tensor_view {
   size_t nbytes;
 } mrw_tensor_view;
 
-typedef struct mrw_model_file mrw_model_file;
+typedef struct mrw_safetensors mrw_safetensors;
 
 /* Copies (or inflates) the bytes; the caller may free its buffer afterwards. */
-mrw_status mrw_model_file_open_memory(const void *bytes, size_t length, mrw_model_file **out,
+mrw_status mrw_safetensors_open_memory(const void *bytes, size_t length, mrw_safetensors **out,
                                       mrw_error *err);
 /* Takes over buffer (from malloc, with room for MRW_MODEL_FILE_ALIGNMENT bytes after the
  * length bytes of the file: the data buffer is moved into alignment in place), saving the
  * copy: the file frees it, and it is freed on failure. */
 #define MRW_MODEL_FILE_ALIGNMENT 16
-mrw_status mrw_model_file_open_owned(void *buffer, size_t length, mrw_model_file **out,
+mrw_status mrw_safetensors_open_owned(void *buffer, size_t length, mrw_safetensors **out,
                                      mrw_error *err);
 /* Reads the file, then as above; error messages name the path. */
-mrw_status mrw_model_file_open_path(const char *path, mrw_model_file **out, mrw_error *err);
-void mrw_model_file_free(mrw_model_file *file); /* NULL is a no-op */
+mrw_status mrw_safetensors_open_path(const char *path, mrw_safetensors **out, mrw_error *err);
+void mrw_safetensors_free(mrw_safetensors *file); /* NULL is a no-op */
 
-size_t mrw_model_file_tensor_count(const mrw_model_file *file);
+size_t mrw_safetensors_tensor_count(const mrw_safetensors *file);
 /* Tensors in data-offset order; NULL if i is out of range. */
-const mrw_tensor_view *mrw_model_file_tensor_at(const mrw_model_file *file, size_t i);
+const mrw_tensor_view *mrw_safetensors_tensor_at(const mrw_safetensors *file, size_t i);
 /* O(log n) lookup by name; NULL if absent. */
-const mrw_tensor_view *mrw_model_file_find(const mrw_model_file *file, const char *name);
+const mrw_tensor_view *mrw_safetensors_find(const mrw_safetensors *file, const char *name);
 /* A "__metadata__" string value, or NULL. */
-const char *mrw_model_file_metadata(const mrw_model_file *file, const char *key);
+const char *mrw_safetensors_metadata(const mrw_safetensors *file, const char *key);
 
 const char *mrw_dtype_name(mrw_dtype dtype); /* "F32", "F16", "U8" */
 
