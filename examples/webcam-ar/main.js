@@ -7,8 +7,8 @@ const video = document.getElementById('video');
 const overlay = document.getElementById('overlay');
 const status = document.getElementById('status');
 const start = document.getElementById('start');
-// ?model=URL picks another model file.
-const model = new URLSearchParams(location.search).get('model') ?? '../../models/default.safetensors';
+// The live model (MobileNetV3-Large) is made for video; ?model=URL picks another model file.
+const model = new URLSearchParams(location.search).get('model') ?? '../../models/live.safetensors';
 
 let segmenter;
 let frames = 0;
@@ -35,13 +35,13 @@ start.addEventListener('click', async () => {
 
 function onFrame() {
   // Few instances and a score threshold keep each frame quick; the probabilities give the
-  // masks soft edges over the video.
+  // masks soft edges over the video. Masks only, as an AR effect: no boxes or labels.
   segmenter.segmentLatest(video, { scoreThreshold: 0.5, maxInstances: 10, probabilities: true }).then((result) => {
     if (result === null) return;  // a newer frame took this one's place
     frames += 1;
     overlay.width = result.width;
     overlay.height = result.height;  // also clears the canvas
-    drawInstances(overlay.getContext('2d'), result, { opacity: 0.6, soft: true });
+    drawInstances(overlay.getContext('2d'), result, { opacity: 0.6, soft: true, boxes: false, labels: false });
     const fps = (frames * 1000) / (performance.now() - startedAt);
     const count = result.instances.length;
     status.textContent = `${count} instance${count === 1 ? '' : 's'} · frame ${frames} · ${fps.toPrecision(2)} fps`;

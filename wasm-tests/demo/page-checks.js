@@ -92,3 +92,48 @@ export function recordResponsivenessAndProgress() {
     }).observe(label, { childList: true, characterData: true, subtree: true });
   });
 }
+
+/**
+ * How a canvas's alpha is spread: pixels that are not fully transparent, and how many distinct
+ * alpha values they have. Masks drawn from their probabilities (soft edges) blend through many
+ * levels; 0/1 masks give one per colour. With listed = true only pixels of the listed
+ * instances' mask rectangles count, away from every box line and caption (whose antialiasing
+ * has levels of its own).
+ */
+export function alphaLevels({ id, listed = false }) {
+  const canvas = document.getElementById(id);
+  const { width, height } = canvas;
+  if (width === 0 || height === 0) return { opaque: 0, levels: 0 };
+  const { data } = canvas.getContext('2d').getImageData(0, 0, width, height);
+  let counted = null;
+  if (listed) {
+    const numbers = (text) => (text ?? '').split(',').filter(Boolean).map(Number);
+    const items = [...document.querySelectorAll('#instance-list li')].map((li) => ({
+      box: numbers(li.dataset.box), mask: numbers(li.dataset.mask), caption: numbers(li.dataset.caption),
+    }));
+    counted = new Uint8Array(width * height);
+    const mark = (x1, y1, x2, y2, value) => {
+      for (let y = Math.max(0, Math.floor(y1)); y < Math.min(height, Math.ceil(y2)); y++) {
+        for (let x = Math.max(0, Math.floor(x1)); x < Math.min(width, Math.ceil(x2)); x++) counted[y * width + x] = value;
+      }
+    };
+    const LINE = 4;  // half a box line, antialiasing, and a pixel to spare
+    for (const { mask: [mx, my, mw, mh] } of items) mark(mx, my, mx + mw, my + mh, 1);
+    for (const { box: [x1, y1, x2, y2], caption: [cx, cy, cw, ch] } of items) {
+      mark(x1 - LINE, y1 - LINE, x2 + LINE, y1 + LINE, 0);
+      mark(x1 - LINE, y2 - LINE, x2 + LINE, y2 + LINE, 0);
+      mark(x1 - LINE, y1 - LINE, x1 + LINE, y2 + LINE, 0);
+      mark(x2 - LINE, y1 - LINE, x2 + LINE, y2 + LINE, 0);
+      if (cw) mark(cx, cy, cx + cw, cy + ch, 0);
+    }
+  }
+  const seen = new Set();
+  let opaque = 0;
+  for (let i = 0; i < width * height; i++) {
+    const alpha = data[4 * i + 3];
+    if (alpha === 0 || (counted && !counted[i])) continue;
+    opaque += 1;
+    seen.add(alpha);
+  }
+  return { opaque, levels: seen.size };
+}

@@ -108,3 +108,16 @@ export async function screenshot(page, name) {
 export function waitForResults(page, count, timeout = 150_000) {
   return page.waitForFunction((n) => Number(document.body.dataset.results ?? 0) >= n, count, { timeout });
 }
+
+/**
+ * The rate at which a page shows results, as the test sees it: reads `count()` (evaluated in
+ * the page) now and again once `frames` more results arrived, and divides by the page's own
+ * clock between the two readings. Resolves to results per second.
+ */
+export async function observedRate(page, count, frames, timeout = 60_000) {
+  const read = () => page.evaluate(`({ n: ${count}, t: performance.now() })`);
+  const first = await read();
+  await page.waitForFunction(`${count} >= ${first.n + frames}`, null, { timeout, polling: 10 });
+  const last = await read();
+  return ((last.n - first.n) * 1000) / (last.t - first.t);
+}

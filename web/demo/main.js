@@ -1,8 +1,8 @@
 // The demo page: wires the model picker, the image and webcam inputs, the picture with its
 // instances, the instance list, the score threshold and the timings.
 //
-// Address options: ?model=URL offers (and loads) that model file first; ?sample=N opens sample
-// N (0-based) first; ?mode=webcam starts with the camera.
+// Address options: ?model=URL offers (and loads) that model file first, in both modes;
+// ?sample=N opens sample N (0-based) first; ?mode=webcam starts with the camera.
 import { acceptDrops } from './drop-zone.js';
 import { ImageControl } from './image-control.js';
 import { InstanceList } from './instance-list.js';
@@ -20,9 +20,13 @@ const $ = (id) => document.getElementById(id);
 // Live video needs few masks; fewer instances also make the mask head quicker.
 const WEBCAM_MAX_INSTANCES = 10;
 
-// The models in the repository, the default first.
+// The models in the repository, the default first. Image mode starts on the default model,
+// webcam mode on the live one (fast enough for video), until the user picks a model.
+const DEFAULT_MODEL = 'default.safetensors';
+const LIVE_MODEL = 'live.safetensors';
 const SHIPPED_MODELS = [
-  { file: 'default.safetensors', label: 'Default: ResNet-18, six shapes' },
+  { file: DEFAULT_MODEL, label: 'Default: ResNet-18, six shapes' },
+  { file: LIVE_MODEL, label: 'Live: MobileNetV3-Large, six shapes (for video)' },
   { file: 'fruits-nuts.safetensors', label: 'Fruits and nuts: dates, figs, hazelnuts (your photos)' },
 ].map(({ file, label }) => ({ name: file, label, url: new URL(`../../models/${file}`, import.meta.url).href }));
 
@@ -223,8 +227,14 @@ function paintWebcam() {
   refreshList(paintInstances(ctx, state.shown, { scale: displayScale(canvas), soft: true }));
 }
 
+/** The shipped model for the mode, unless the address or the user chose one. */
+function preferModelFor(mode) {
+  if (!params.has('model')) models.prefer(mode === 'webcam' ? LIVE_MODEL : DEFAULT_MODEL);
+}
+
 async function setMode(mode) {
   state.mode = mode;
+  preferModelFor(mode);
   for (const radio of document.querySelectorAll('input[name="mode"]')) radio.checked = radio.value === mode;
   const webcamOn = mode === 'webcam';
   $('image-view').hidden = webcamOn;
@@ -278,6 +288,9 @@ acceptDrops(document.body, $('drop-hint'), {
   onModel: (file) => models.loadFile(file),
 });
 
-models.loadSelected();
+if (params.has('model')) models.loadSelected();
 if (params.get('mode') === 'webcam') setMode('webcam');
-else images.openSample(firstSample);
+else {
+  preferModelFor('image');
+  images.openSample(firstSample);
+}

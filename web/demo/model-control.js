@@ -12,6 +12,7 @@ export class ModelControl {
   #current = null;        // { segmenter, value }
   #loading = null;        // AbortController of the load in progress
   #fileCount = 0;
+  #userChose = false;     // the user picked a model (picker, file input or drop)
 
   /**
    * elements: { select, fileInput, progressBox, progress, progressLabel, info };
@@ -22,7 +23,10 @@ export class ModelControl {
     this.#elements = elements;
     this.#events = events;
     for (const model of models) this.#addOption({ name: model.name, url: model.url, label: model.label ?? model.name });
-    elements.select.addEventListener('change', () => this.#loadValue(elements.select.value));
+    elements.select.addEventListener('change', () => {
+      this.#userChose = true;
+      this.#loadValue(elements.select.value);
+    });
     elements.fileInput.addEventListener('change', () => {
       const [file] = elements.fileInput.files;
       if (file) this.loadFile(file);
@@ -38,8 +42,21 @@ export class ModelControl {
     return this.#loadValue(this.#elements.select.value);
   }
 
+  /**
+   * Picks and loads the offered model of that name, as a mode's default: nothing happens once
+   * the user has chosen a model, or when that one is already chosen. Resolves like loadSelected.
+   */
+  async prefer(name) {
+    if (this.#userChose) return true;
+    const value = [...this.#sources].find(([, source]) => source.name === name)?.[0];
+    if (value === undefined || value === this.#elements.select.value && (this.#current || this.#loading)) return true;
+    this.#elements.select.value = value;
+    return this.#loadValue(value);
+  }
+
   /** Loads a user's model file and adds it to the picker (unless it does not load). */
   async loadFile(file) {
+    this.#userChose = true;
     const value = this.#addOption({ name: file.name, file, label: `Your file: ${file.name}` }, `file-${++this.#fileCount}`);
     this.#elements.select.value = value;
     if (await this.#loadValue(value) === false) {
