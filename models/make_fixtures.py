@@ -4,7 +4,7 @@
     /usr/bin/python3 models/make_fixtures.py OUTDIR [--only NAME]
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
-e2e_r50_legacy, e2e_r18, e2e_jpeg, e2e_default, e2e_mnv3, e2e_mnv3_light, images. A fixture
+e2e_r50_legacy, e2e_r18, e2e_jpeg, e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light, images. A fixture
 whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
@@ -35,6 +35,8 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
   e2e_r18                        r18_det on a 300x400 image (more than 100 boxes survive NMS)
   e2e_default                    the shipped models/default.safetensors (copied beside) on a
                                  512x384 scene from scenes.py
+  e2e_live_camera, _scene        the shipped models/live.safetensors (copied beside) on a
+                                 320x240 camera-sized scene and a 512x384 one from scenes.py
   e2e_jpeg_fruits, e2e_jpeg_r18  fruits_nuts JPEG photos (copied beside as CASE.jpg), read as
                                  PIL.Image.open(f).convert("RGB"): the shipped fruits-nuts model
                                  (copied beside) on held-out 0.jpg, r18_det on 11.jpg
@@ -108,6 +110,10 @@ E2E_JPEG_PHOTOS = {"e2e_jpeg_fruits": "0.jpg", "e2e_jpeg_r18": "11.jpg"}
 DEFAULT_SCENE = (7, 0, 384, 512)  # scenes.py seed, index, height, width
 DEFAULT_DEPENDENCIES = [DEFAULT_MODEL, os.path.join(HERE, "scenes.py"),
                         os.path.join(HERE, "train.py")]
+LIVE_MODEL = os.path.join(HERE, "live.safetensors")
+# the live model's cases: scenes.py seed, index, height, width
+E2E_LIVE_SCENES = {"e2e_live_camera": (7, 1, 240, 320), "e2e_live_scene": (7, 2, 384, 512)}
+LIVE_DEPENDENCIES = [LIVE_MODEL, os.path.join(HERE, "scenes.py"), os.path.join(HERE, "train.py")]
 
 
 # --- models -------------------------------------------------------------------------------
@@ -850,6 +856,18 @@ def make_e2e_default(outdir, models):
         raise RuntimeError("e2e_default: no detections")
 
 
+def make_e2e_live(outdir, models):
+    """The shipped live model (MobileNetV3-Large, BatchNorm statistics, F16) on scenes."""
+    import scenes
+    shutil.copyfile(LIVE_MODEL, os.path.join(outdir, "live.safetensors"))
+    model = load_trained_model(LIVE_MODEL)
+    for case, (seed, index, h, w) in E2E_LIVE_SCENES.items():
+        image, _ = scenes.render_scene(scenes.scene_rng(seed, index), w, h)
+        out = write_e2e(outdir, case, model, image, "live.safetensors", backbone_levels=True)
+        if len(out["scores"]) == 0:
+            raise RuntimeError(f"{case}: no detections")
+
+
 def make_images(outdir, models):
     manifest = image_fixtures.make(os.path.join(outdir, "images"))
     print(f"  {len(manifest)} image files with PIL's pixels")
@@ -910,6 +928,8 @@ FIXTURES = {
                        + [f"e2e_mnv3_light_{shape}.safetensors" for shape in E2E_MNV3_IMAGES]),
     "e2e_default": (make_e2e_default, ["default.safetensors", "e2e_default.safetensors"],
                     DEFAULT_DEPENDENCIES),
+    "e2e_live": (make_e2e_live, ["live.safetensors"]
+                 + [f"{case}.safetensors" for case in E2E_LIVE_SCENES], LIVE_DEPENDENCIES),
 }
 
 
@@ -931,8 +951,9 @@ def main(argv=None):
     for name, (make, files, *extra) in FIXTURES.items():
         if args.only and name != args.only:
             continue
-        if make is make_e2e_default and not os.path.exists(DEFAULT_MODEL):
-            print(f"{name}: {os.path.relpath(DEFAULT_MODEL)} is not there yet, not made")
+        shipped = {make_e2e_default: DEFAULT_MODEL, make_e2e_live: LIVE_MODEL}.get(make)
+        if shipped and not os.path.exists(shipped):
+            print(f"{name}: {os.path.relpath(shipped)} is not there yet, not made")
             continue
         paths = [os.path.join(args.outdir, f) for f in files]
         if up_to_date(paths, *extra):

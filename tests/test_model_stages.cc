@@ -188,5 +188,7 @@ TEST(Stages, MobileNetV3LargeLandscape) { check_stages("e2e_mnv3_landscape", tru
 TEST(Stages, MobileNetV3LargePortrait) { check_stages("e2e_mnv3_portrait", true); }
 TEST(Stages, MobileNetV3LargeLightHeadsLandscape) { check_stages("e2e_mnv3_light_landscape", true); }
 TEST(Stages, MobileNetV3LargeLightHeadsPortrait) { check_stages("e2e_mnv3_light_portrait", true); }
+// The shipped live model (trained, BatchNorm statistics, F16 weights)
+TEST(Stages, ShippedLiveModelOnACameraFrame) { check_stages("e2e_live_camera", true); }
 
 }  // namespace
