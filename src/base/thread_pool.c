@@ -11,6 +11,12 @@ typedef struct worker_arg {
   int thread;
 } worker_arg;
 
+/* A loop is handed over by bumping generation and taken back when busy_workers reaches zero.
+ * Both sides first poll for a while (a model runs hundreds of short loops a frame, and waking a
+ * sleeping thread costs more than many of them take: in browsers tens of microseconds), then
+ * sleep on a condition variable; the mutex orders the sleeping path so no wake-up is lost. */
+#define SPIN_POLLS 20000
+
 struct mrw_thread_pool {
   pthread_mutex_t mutex;
   pthread_cond_t work_ready;
@@ -18,14 +24,15 @@ struct mrw_thread_pool {
   pthread_t workers[MRW_MAX_THREADS];
   worker_arg args[MRW_MAX_THREADS];
   int worker_count;
-  /* The current loop, published under mutex by bumping generation. */
-  unsigned long generation;
-  int shutting_down;
+  /* The current loop: fn, ctx and count are written before generation is bumped (release)
+   * and read after it is seen (acquire). */
+  atomic_ulong generation;
+  atomic_int shutting_down;
   mrw_task_fn fn;
   void *ctx;
   size_t count;
   atomic_size_t next_index;
-  int busy_workers;
+  atomic_int busy_workers;
 };
 
 /* Takes indices from the shared counter until the loop is exhausted. */
@@ -37,22 +44,37 @@ static void run_indices(mrw_thread_pool *pool, int thread) {
   }
 }
 
+/* The generation after `seen`, or `seen` once the pool shuts down: polls, then sleeps. */
+static unsigned long wait_for_work(mrw_thread_pool *pool, unsigned long seen) {
+  for (int i = 0; i < SPIN_POLLS; i++) {
+    if (atomic_load_explicit(&pool->shutting_down, memory_order_acquire)) return seen;
+    unsigned long g = atomic_load_explicit(&pool->generation, memory_order_acquire);
+    if (g != seen) return g;
+  }
+  pthread_mutex_lock(&pool->mutex);
+  unsigned long g = seen;
+  while (!atomic_load_explicit(&pool->shutting_down, memory_order_acquire) &&
+         (g = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen)
+    pthread_cond_wait(&pool->work_ready, &pool->mutex);
+  pthread_mutex_unlock(&pool->mutex);
+  return atomic_load_explicit(&pool->shutting_down, memory_order_acquire) ? seen : g;
+}
+
 static void *worker_main(void *p) {
   worker_arg *arg = p;
   mrw_thread_pool *pool = arg->pool;
   unsigned long seen = 0;
-  pthread_mutex_lock(&pool->mutex);
   for (;;) {
-    while (!pool->shutting_down && pool->generation == seen)
-      pthread_cond_wait(&pool->work_ready, &pool->mutex);
-    if (pool->shutting_down) break;
-    seen = pool->generation;
-    pthread_mutex_unlock(&pool->mutex);
+    unsigned long g = wait_for_work(pool, seen);
+    if (g == seen) break; /* shutting down */
+    seen = g;
     run_indices(pool, arg->thread);
-    pthread_mutex_lock(&pool->mutex);
-    if (--pool->busy_workers == 0) pthread_cond_signal(&pool->work_done);
+    if (atomic_fetch_sub_explicit(&pool->busy_workers, 1, memory_order_acq_rel) == 1) {
+      pthread_mutex_lock(&pool->mutex);
+      pthread_cond_signal(&pool->work_done);
+      pthread_mutex_unlock(&pool->mutex);
+    }
   }
-  pthread_mutex_unlock(&pool->mutex);
   return NULL;
 }
 
@@ -69,6 +91,9 @@ mrw_status mrw_thread_pool_create(int threads, mrw_thread_pool **out, mrw_error 
   pthread_cond_init(&pool->work_ready, NULL);
   pthread_cond_init(&pool->work_done, NULL);
   atomic_init(&pool->next_index, 0);
+  atomic_init(&pool->generation, 0);
+  atomic_init(&pool->shutting_down, 0);
+  atomic_init(&pool->busy_workers, 0);
   for (int t = 1; t < threads; t++) {
     worker_arg *arg = &pool->args[pool->worker_count];
     arg->pool = pool;
@@ -84,7 +109,7 @@ mrw_status mrw_thread_pool_create(int threads, mrw_thread_pool **out, mrw_error 
 void mrw_thread_pool_free(mrw_thread_pool *pool) {
   if (!pool) return;
   pthread_mutex_lock(&pool->mutex);
-  pool->shutting_down = 1;
+  atomic_store_explicit(&pool->shutting_down, 1, memory_order_release);
   pthread_cond_broadcast(&pool->work_ready);
   pthread_mutex_unlock(&pool->mutex);
   for (int i = 0; i < pool->worker_count; i++) pthread_join(pool->workers[i], NULL);
