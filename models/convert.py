@@ -2,7 +2,7 @@
 """Convert a torchvision Mask R-CNN (ResNet-FPN or MobileNetV3-Large-FPN) checkpoint to a
 maskrcnn-wasm model file.
 
-    /usr/bin/python3 models/convert.py CHECKPOINT OUT [--fp16] [--labels FILE|a,b,c]
+    /usr/bin/python3 models/convert.py CHECKPOINT OUT [--fp16] [--int8] [--labels FILE|a,b,c]
         [--min-size N] [--max-size N] [--bn-eps E] [--rpn-pre-nms-top-n N]
         [--rpn-post-nms-top-n N] [--rpn-score-thresh T] [--box-score-thresh T]
         [--detections-per-img N]
@@ -518,12 +518,44 @@ def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn
     return config, tensors
 
 
-def write_model_file(path, config, tensors, fp16=False):
-    """Write the model file (F16 for all float tensors when fp16)."""
+# Weights that stay in float with --int8: the first convolution (it sees the raw pixels), the
+# predictors (class scores, box deltas and mask logits come straight out of them), the
+# depthwise convolutions (9 or 25 weights a channel: a scale each would cost more than it saves)
+# and the squeeze-excitation layers (small).
+INT8_KEPT_FLOAT = ("backbone.body.conv1.", "backbone.body.0.0.", "roi_heads.box_predictor.",
+                   "roi_heads.mask_predictor.", "rpn.head.cls_logits.", "rpn.head.bbox_pred.")
+
+
+def int8_weight_names(tensors):
+    """The weights --int8 quantizes: convolution and fully connected weights, but those of
+    INT8_KEPT_FLOAT, depthwise convolutions and squeeze-excitation."""
+    names = []
+    for name, array in tensors.items():
+        if not name.endswith(".weight") or array.ndim < 2 or name.startswith(INT8_KEPT_FLOAT):
+            continue
+        if (array.ndim == 4 and array.shape[1] == 1) or ".fc1." in name or ".fc2." in name:
+            continue
+        names.append(name)
+    return names
+
+
+def write_model_file(path, config, tensors, fp16=False, int8=False):
+    """Write the model file (F16 for all float tensors when fp16; the weights of
+    int8_weight_names as I8 when int8)."""
     try:
-        model_file.write_model(path, config, tensors, fp16=fp16)
+        model_file.write_model(path, config, tensors, fp16=fp16,
+                               int8=int8_weight_names(tensors) if int8 else ())
     except model_file.FormatError as e:
         raise ConvertError(str(e)) from None
+
+
+def is_model_file(path):
+    """Whether path is a maskrcnn-wasm model file (safetensors with its format entry)."""
+    try:
+        model_file.read_model(path)
+        return True
+    except (model_file.FormatError, OSError, ValueError):
+        return False
 
 
 def load_checkpoint(path):
@@ -550,9 +582,13 @@ def load_checkpoint(path):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Convert a torchvision Mask R-CNN checkpoint to a maskrcnn-wasm model file.")
-    parser.add_argument("checkpoint", help="torch checkpoint: a state_dict or {'model': ...}")
+    parser.add_argument("checkpoint", help="torch checkpoint: a state_dict or {'model': ...}; "
+                        "or a model file, written again with these options")
     parser.add_argument("out", help="output model file (.safetensors)")
     parser.add_argument("--fp16", action="store_true", help="store weights as F16")
+    parser.add_argument("--int8", action="store_true",
+                        help="store convolution and fully connected weights as int8 with a "
+                             "scale per output channel (the rest as --fp16 says)")
     parser.add_argument("--labels", help="class names: a file with one per line, or a,b,c")
     parser.add_argument("--min-size", type=int,
                         help="preprocess short side (default 800; 320 for MobileNetV3)")
@@ -569,12 +605,22 @@ def main(argv=None):
         if not os.path.isfile(args.checkpoint):
             raise ConvertError(f"no such checkpoint file: {args.checkpoint}")
         labels = parse_labels(args.labels) if args.labels is not None else None
-        state_dict = load_checkpoint(args.checkpoint)
+        postprocess = {k: getattr(args, k) for k in POSTPROCESS_OVERRIDES}
+        if is_model_file(args.checkpoint):
+            # A model file again (e.g. as int8): its settings stay unless the flags say otherwise.
+            old, state_dict, _ = model_file.read_model(args.checkpoint)
+            labels = labels if labels is not None else old["labels"]
+            pre, post = old["preprocess"], old["postprocess"]
+            args.min_size = args.min_size if args.min_size is not None else pre["min_size"]
+            args.max_size = args.max_size if args.max_size is not None else pre["max_size"]
+            args.bn_eps = args.bn_eps if args.bn_eps is not None else old["architecture"]["bn_eps"]
+            postprocess = {k: v if v is not None else post[k] for k, v in postprocess.items()}
+        else:
+            state_dict = load_checkpoint(args.checkpoint)
         config, tensors = convert_state_dict(state_dict, labels=labels, min_size=args.min_size,
                                              max_size=args.max_size, bn_eps=args.bn_eps,
-                                             postprocess={k: getattr(args, k)
-                                                          for k in POSTPROCESS_OVERRIDES})
-        write_model_file(args.out, config, tensors, fp16=args.fp16)
+                                             postprocess=postprocess)
+        write_model_file(args.out, config, tensors, fp16=args.fp16, int8=args.int8)
     except ConvertError as e:
         print(f"convert.py: error: {e}", file=sys.stderr)
         return 2
@@ -584,7 +630,9 @@ def main(argv=None):
     print(f"wrote {args.out}: {backbone} FPN {a['fpn_channels']}, box head "
           f"{a['box_head']}, mask head {a['mask_head_layers']}x{a['mask_head_channels']}, "
           f"{a['num_classes']} classes, {a['weight_names']} names, bn_eps {a['bn_eps']}, "
-          f"{len(tensors)} tensors {'F16' if args.fp16 else 'F32'}, {size / 2**20:.1f} MiB")
+          f"{len(tensors)} tensors {'F16' if args.fp16 else 'F32'}"
+          f"{f' ({len(int8_weight_names(tensors))} weights int8)' if args.int8 else ''}, "
+          f"{size / 2**20:.1f} MiB")
     return 0
 
 

@@ -4,7 +4,8 @@
     /usr/bin/python3 models/make_fixtures.py OUTDIR [--only NAME]
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
-e2e_r50_legacy, e2e_r18, e2e_jpeg, e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light, images. A fixture
+e2e_r50_legacy, e2e_r18, e2e_int8, e2e_jpeg, e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light,
+images. A fixture
 whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
@@ -35,6 +36,9 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
   e2e_r18                        r18_det on a 300x400 image (more than 100 boxes survive NMS)
   e2e_default                    the shipped models/default.safetensors (copied beside) on a
                                  512x384 scene from scenes.py
+  r18_det_int8.safetensors, e2e_int8   r18_det with its convolution and fully connected weights
+                                 as int8 (convert.py --int8), and torchvision run with those
+                                 weights dequantized, on the e2e_r18 image
   e2e_live_camera, _scene        the shipped models/live.safetensors (copied beside) on a
                                  320x240 camera-sized scene and a 512x384 one from scenes.py
   e2e_jpeg_fruits, e2e_jpeg_r18  fruits_nuts JPEG photos (copied beside as CASE.jpg), read as
@@ -810,6 +814,29 @@ def make_e2e_r18(outdir, models):
         raise RuntimeError("e2e_r18: no detections")
 
 
+def make_e2e_int8(outdir, models):
+    """r18_det stored with int8 weights; the reference runs the weights the file stands for."""
+    import copy
+    path = os.path.join(outdir, "r18_det_int8.safetensors")
+    model = copy.deepcopy(models.get("r18_det"))
+    config, tensors = convert.convert_state_dict(model.state_dict(), labels=R18_LABELS,
+                                                 min_size=416, max_size=640)
+    convert.write_model_file(path, config, tensors, int8=True)
+    _, stored, _ = model_file.read_model(path)  # the int8 weights dequantized
+    quantized = convert.int8_weight_names(tensors)
+    state = model.state_dict()
+    for name in quantized:
+        state[name] = torch.from_numpy(stored[name])
+    model.load_state_dict(state)
+    print(f"  wrote r18_det_int8.safetensors ({os.path.getsize(path) / 2**20:.1f} MiB), "
+          f"{len(quantized)} weights int8")
+    h, w, seed = E2E_R18_IMAGE
+    out = write_e2e(outdir, "e2e_int8", model, smooth_image(h, w, seed=seed),
+                    "r18_det_int8.safetensors")
+    if len(out["scores"]) == 0:
+        raise RuntimeError("e2e_int8: no detections")
+
+
 def make_e2e_mobilenet(outdir, models, name, labels=None):
     model = models.get(name + "_det")
     write_model(os.path.join(outdir, name + "_det.safetensors"), model, labels=labels)
@@ -919,6 +946,7 @@ FIXTURES = {
     "e2e_r50_legacy": (make_e2e_r50_legacy,
                        ["r50_det_legacy.safetensors", "e2e_r50_legacy.safetensors"]),
     "e2e_r18": (make_e2e_r18, ["r18_det.safetensors", "e2e_r18.safetensors"]),
+    "e2e_int8": (make_e2e_int8, ["r18_det_int8.safetensors", "e2e_int8.safetensors"]),
     "e2e_jpeg": (make_e2e_jpeg, ["fruits-nuts.safetensors", "r18_det.safetensors"]
                  + [f"{case}{ext}" for case in E2E_JPEG_PHOTOS for ext in (".jpg", ".safetensors")],
                  [FRUITS_MODEL]),

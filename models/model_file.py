@@ -7,6 +7,11 @@ Layout (https://github.com/huggingface/safetensors, format as used here):
             The header is padded with trailing spaces so the data starts at a multiple of 16.
   data      raw little-endian tensors, contiguous, in header order, no gaps.
 
+An I8 tensor is a weight quantized per output channel (its first dimension): element e of
+row r stands for float32(q[e]) * scales[r], the scales in the F32 tensor named like it plus
+".int8_scales" (every scale finite and > 0). decode_model gives such weights back as float32
+(dequantized) and drops the scales; decode keeps both as stored.
+
 Model files carry __metadata__ = {"format": "maskrcnn-wasm", "format_version": "1",
 "config": json.dumps(config)}; fixture files carry {"format": "maskrcnn-wasm-fixture", ...}
 plus any extra string entries.
@@ -33,7 +38,9 @@ DTYPES = {
     "F32": np.dtype("<f4"),
     "F16": np.dtype("<f2"),
     "U8": np.dtype("u1"),
+    "I8": np.dtype("i1"),
 }
+INT8_SCALES_SUFFIX = ".int8_scales"
 
 
 class FormatError(ValueError):
@@ -45,7 +52,7 @@ def dtype_name(array):
     for name, dt in DTYPES.items():
         if array.dtype.kind == dt.kind and array.dtype.itemsize == dt.itemsize:
             return name
-    raise FormatError(f"unsupported dtype {array.dtype} (supported: F32, F16, U8)")
+    raise FormatError(f"unsupported dtype {array.dtype} (supported: F32, F16, U8, I8)")
 
 
 def encode(tensors, metadata=None):
@@ -169,11 +176,41 @@ def fixture_metadata(extra=None):
     return meta
 
 
-def encode_model(config, tensors, fp16=False):
-    """Model-file bytes: float tensors become F16 when fp16, else F32."""
+def quantize_int8(weight):
+    """(q, scales): a weight quantized per output channel (row = first dimension), symmetric:
+    scale = max |row| / 127 in float32 (1 for a row of zeros), q = round(w / scale) in
+    [-127, 127] (ties to even)."""
+    w = np.asarray(weight, dtype=np.float32)
+    if w.ndim < 1 or w.shape[0] < 1:
+        raise FormatError("an int8 weight needs rows (a first dimension)")
+    rows = w.reshape(w.shape[0], -1)
+    peak = np.abs(rows).max(axis=1) if rows.shape[1] else np.zeros(w.shape[0], np.float32)
+    scales = np.where(peak > 0, peak / np.float32(127), np.float32(1)).astype(np.float32)
+    q = np.clip(np.rint(rows / scales[:, None]), -127, 127).astype(np.int8)
+    return q.reshape(w.shape), scales
+
+
+def dequantize_int8(q, scales):
+    """float32(q) * scale of its row, in float32: what the engine reads."""
+    rows = q.reshape(q.shape[0], -1).astype(np.float32) * scales.astype(np.float32)[:, None]
+    return rows.reshape(q.shape)
+
+
+def encode_model(config, tensors, fp16=False, int8=()):
+    """Model-file bytes: the tensors named in int8 become I8 with their scales; other float
+    tensors become F16 when fp16, else F32."""
     out = {}
+    int8 = set(int8)
+    missing = int8 - set(tensors)
+    if missing:
+        raise FormatError(f"int8 asked for tensors that are not there: {sorted(missing)}")
     for name, array in tensors.items():
         array = np.asarray(array)
+        if name in int8:
+            if not np.all(np.isfinite(array)):
+                raise FormatError(f"tensor {name!r}: non-finite values")
+            out[name], out[name + INT8_SCALES_SUFFIX] = quantize_int8(array)
+            continue
         if array.dtype.kind == "f":
             array = array.astype(np.float16 if fp16 else np.float32)
             if not np.all(np.isfinite(array)):
@@ -197,7 +234,30 @@ def decode_model(data):
         config = json.loads(metadata["config"])
     except json.JSONDecodeError as e:
         raise FormatError(f"config is not valid JSON: {e}") from None
-    return config, tensors, metadata
+    return config, dequantized(tensors), metadata
+
+
+def dequantized(tensors):
+    """The tensors with every I8 weight dequantized (float32) and its scales dropped; refuses
+    an I8 tensor without its scales and scales without their tensor, as the engine does."""
+    out = {}
+    for name, array in tensors.items():
+        if name.endswith(INT8_SCALES_SUFFIX):
+            base = name[:-len(INT8_SCALES_SUFFIX)]
+            if base not in tensors or tensors[base].dtype != np.int8:
+                raise FormatError(f"tensor {name!r}: int8 scales without an I8 tensor")
+            continue
+        if array.dtype == np.int8:
+            scales = tensors.get(name + INT8_SCALES_SUFFIX)
+            if (scales is None or scales.dtype != np.float32 or array.ndim < 1
+                    or scales.shape != (array.shape[0],)):
+                raise FormatError(f"tensor {name!r}: I8 tensor without F32 scales of shape "
+                                  f"[{array.shape[0] if array.ndim else '?'}]")
+            if not np.all(np.isfinite(scales) & (scales > 0)):
+                raise FormatError(f"tensor {name!r}: int8 scales must be finite and > 0")
+            array = dequantize_int8(array, scales)
+        out[name] = array
+    return out
 
 
 def _write_atomic(path, data):
@@ -219,9 +279,9 @@ def read_file(path):
         return decode(f.read())
 
 
-def write_model(path, config, tensors, fp16=False):
+def write_model(path, config, tensors, fp16=False, int8=()):
     """Write a model file (see encode_model)."""
-    _write_atomic(path, encode_model(config, tensors, fp16))
+    _write_atomic(path, encode_model(config, tensors, fp16, int8))
 
 
 def read_model(path):

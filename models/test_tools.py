@@ -56,6 +56,28 @@ class CocoRle(unittest.TestCase):
             coco_rle.string_to_counts("X")
 
 
+class Int8Weights(unittest.TestCase):
+    def test_rows_are_scaled_by_their_largest_magnitude(self):
+        w = np.array([[0.5, -1.0, 0.25], [0.0, 0.0, 0.0], [3.0, 1.5, -0.75]], np.float32)
+        q, scales = model_file.quantize_int8(w)
+        self.assertEqual(q.dtype, np.int8)
+        np.testing.assert_array_equal(scales, np.float32([1.0, 127.0, 3.0]) / np.float32(127))
+        np.testing.assert_array_equal(scales[1], np.float32(1))  # a row of zeros
+        np.testing.assert_array_equal(q, [[64, -127, 32], [0, 0, 0], [127, 64, -32]])
+        back = model_file.dequantize_int8(q, scales)
+        self.assertTrue(np.all(np.abs(back - w) <= scales[:, None] / 2))
+
+    def test_unpaired_scales_or_weights_are_refused(self):
+        q, scales = model_file.quantize_int8(np.ones((2, 3), np.float32))
+        config = {"labels": ["__background__"]}
+        for tensors, message in [({"w": q}, "without F32 scales"),
+                                 ({"w.int8_scales": scales}, "scales without an I8 tensor"),
+                                 ({"w": q, "w.int8_scales": -scales}, "finite and > 0")]:
+            data = model_file.encode(tensors, model_file.model_metadata(config))
+            with self.assertRaisesRegex(model_file.FormatError, message):
+                model_file.decode_model(data)
+
+
 class Scenes(unittest.TestCase):
     def test_same_seed_same_scene(self):
         a_img, a_inst = scenes.render_scene(scenes.scene_rng(5, 7), 96, 64)
@@ -150,6 +172,33 @@ class ConvertCommand(ConvertTestCase):
         self.assertEqual({t.dtype.name for t in tensors.values()}, {"float16"})
         self.assertFalse(any(k.endswith("num_batches_tracked") for k in tensors))
         self.assertIn("backbone.body.layer1.0.bn1.running_var", tensors)
+
+    def test_int8_from_a_checkpoint_and_again_from_its_model_file(self):
+        f16 = os.path.join(self.tmp.name, "f16.safetensors")
+        r = self.convert(self.save("sd.pth", self.state), f16, "--fp16", "--labels", "a,b,c",
+                         "--min-size", "96", "--max-size", "128", "--detections-per-img", "7")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = os.path.join(self.tmp.name, "int8.safetensors")
+        r = self.convert(f16, out, "--fp16", "--int8")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"\(\d+ weights int8\)")
+        raw, _ = model_file.read_file(out)
+        name = "backbone.body.layer1.0.conv1.weight"
+        self.assertEqual(raw[name].dtype, np.int8)
+        self.assertEqual(raw[name + ".int8_scales"].shape, (raw[name].shape[0],))
+        for kept in ["backbone.body.conv1.weight", "roi_heads.box_predictor.cls_score.weight",
+                     "roi_heads.mask_predictor.mask_fcn_logits.weight",
+                     "rpn.head.cls_logits.weight", "backbone.body.layer1.0.bn1.weight"]:
+            self.assertEqual(raw[kept].dtype, np.float16, kept)
+        # read back: float32, within half a step of the F16 weights, the settings kept
+        config, tensors, _ = model_file.read_model(out)
+        self.assertNotIn(name + ".int8_scales", tensors)
+        f16_config, f16_tensors, _ = model_file.read_model(f16)
+        self.assertEqual(config, f16_config)
+        w, ref = tensors[name], f16_tensors[name].astype(np.float32)
+        step = np.abs(ref).reshape(ref.shape[0], -1).max(axis=1) / 127
+        self.assertTrue(np.all(np.abs(w - ref).reshape(ref.shape[0], -1) <= step[:, None] / 2 + 1e-7))
+        self.assertLess(os.path.getsize(out), 0.75 * os.path.getsize(f16))
 
     def test_unknown_missing_and_misshaped_tensors_are_named(self):
         state = dict(self.state)

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -269,6 +270,43 @@ TEST(IoModelFile, MisalignedTensorsStillRead) {
   EXPECT_NE(reinterpret_cast<uintptr_t>(f->data) % 4, 0u);
   EXPECT_EQ(ReadAll(f), f32);
   EXPECT_EQ(ReadAll(mrw_safetensors_find(opened.file, "h")), std::vector<float>{-2.0f});
+}
+
+TEST(IoModelFile, Int8TensorsReadAsValueTimesTheirRowsScale) {
+  // Two rows of three: row 0 scaled by 0.5, row 1 by 0.25 (exact in float).
+  const Bytes q = {1, 0xFF, 127, 0x81, 4, 0};  // 1, -1, 127, -127, 4, 0
+  Opened opened(BuildFile({{"w", "I8", {2, 3}, q},
+                           {"w.int8_scales", "F32", {2}, ToBytes(std::vector<float>{0.5f, 0.25f})}}));
+  ASSERT_EQ(opened.status, MRW_OK) << opened.err.message;
+  const mrw_tensor_view *w = mrw_safetensors_find(opened.file, "w");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->dtype, MRW_DTYPE_I8);
+  EXPECT_EQ(ReadAll(w), (std::vector<float>{0.5f, -0.5f, 63.5f, -31.75f, 1.0f, 0.0f}));
+  std::vector<float> part(2);
+  mrw_error err{};
+  ASSERT_EQ(mrw_tensor_read_f32_range(w, 2, 2, part.data(), &err), MRW_OK);
+  EXPECT_EQ(part, (std::vector<float>{63.5f, -31.75f}));  // across the row boundary
+  EXPECT_STREQ(mrw_dtype_name(MRW_DTYPE_I8), "I8");
+}
+
+TEST(IoModelFile, Int8TensorsAndScalesComeInPairs) {
+  const auto scales = [](std::vector<float> v) { return ToBytes(v); };
+  EXPECT_TRUE(Refused(BuildFile({{"w", "I8", {2, 1}, {1, 2}}}), MRW_ERR_BAD_MODEL,
+                      {"'w'", "I8 tensor without its scales", ".int8_scales"}));
+  EXPECT_TRUE(Refused(BuildFile({{"w.int8_scales", "F32", {1}, scales({1.0f})}}), MRW_ERR_BAD_MODEL,
+                      {"'w.int8_scales'", "int8 scales without an I8 tensor"}));
+  EXPECT_TRUE(Refused(BuildFile({{"w", "I8", {2, 1}, {1, 2}}, {"w.int8_scales", "F32", {3}, scales({1, 1, 1})}}),
+                      MRW_ERR_BAD_MODEL, {"must be F32 of shape [2]"}));
+  EXPECT_TRUE(Refused(BuildFile({{"w", "I8", {2, 1}, {1, 2}},
+                                 {"w.int8_scales", "F16", {2}, ToBytes(std::vector<uint16_t>{0x3C00, 0x3C00})}}),
+                      MRW_ERR_BAD_MODEL, {"must be F32"}));
+  for (float bad : {0.0f, -1.0f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    EXPECT_TRUE(Refused(BuildFile({{"w", "I8", {2, 1}, {1, 2}}, {"w.int8_scales", "F32", {2}, scales({1.0f, bad})}}),
+                        MRW_ERR_BAD_MODEL, {"scale 1 is", "not a finite number > 0"}))
+        << bad;
+  }
+  EXPECT_TRUE(Refused(BuildFile({{"w", "I8", {}, {1}}, {"w.int8_scales", "F32", {1}, scales({1.0f})}}),
+                      MRW_ERR_BAD_MODEL, {"needs rows"}));
 }
 
 TEST(IoModelFile, TensorsComeInOffsetOrderAndAreFoundByName) {

@@ -101,6 +101,8 @@ TEST(Parity, ResNet50FpnLegacyNames) { check_case("e2e_r50_legacy"); }
 TEST(Parity, ResNet18Fpn128Box256FourClasses) { check_case("e2e_r18", 1); }
 // The shipped model: trained BatchNorm statistics folded at load, F16 weights, FPN 64.
 TEST(Parity, ShippedDefaultModel) { check_case("e2e_default"); }
+// Convolution and fully connected weights stored as int8 (dequantized at load)
+TEST(Parity, Int8WeightsResNet18Fpn128) { check_case("e2e_int8"); }
 TEST(Parity, ShippedLiveModelOnACameraFrame) { check_case("e2e_live_camera"); }
 TEST(Parity, ShippedLiveModelOnAScene) { check_case("e2e_live_scene"); }
 // MobileNetV3-Large FPN as fasterrcnn_mobilenet_v3_large_320_fpn builds it (320/640, RPN

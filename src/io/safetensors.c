@@ -16,7 +16,7 @@
  *
  *   [0, 8)           N: header length, unsigned 64-bit little-endian
  *   [8, 8 + N)       header: a UTF-8 JSON object (may end with spaces)
- *                      { "<tensor name>": { "dtype": "F32" | "F16" | "U8",
+ *                      { "<tensor name>": { "dtype": "F32" | "F16" | "U8" | "I8",
  *                                           "shape": [d0, d1, ...],
  *                                           "data_offsets": [begin, end] },
  *                        ...,
@@ -68,6 +68,7 @@ static const struct {
     {"F32", MRW_DTYPE_F32, 4},
     {"F16", MRW_DTYPE_F16, 2},
     {"U8", MRW_DTYPE_U8, 1},
+    {"I8", MRW_DTYPE_I8, 1},
 };
 
 #define DTYPE_COUNT (sizeof dtype_table / sizeof dtype_table[0])
@@ -395,6 +396,63 @@ static mrw_status index_names(mrw_safetensors *file, mrw_error *err) {
   return MRW_OK;
 }
 
+/* ---- int8 tensors and their scales ---- */
+
+static int has_scales_suffix(const char *name) {
+  size_t n = strlen(name), k = strlen(MRW_INT8_SCALES_SUFFIX);
+  return n > k && strcmp(name + n - k, MRW_INT8_SCALES_SUFFIX) == 0;
+}
+
+/* Binds an I8 tensor to its scales (see MRW_INT8_SCALES_SUFFIX), checking them in full. */
+static mrw_status bind_scales(const mrw_safetensors *file, mrw_tensor_view *t, mrw_error *err) {
+  if (t->ndim < 1 || t->shape[0] < 1)
+    return tensor_error(err, MRW_ERR_BAD_MODEL, t->name, "an I8 tensor needs rows (a first dimension)");
+  size_t length = strlen(t->name) + sizeof MRW_INT8_SCALES_SUFFIX;
+  char *name = malloc(length);
+  if (!name) return out_of_memory(err);
+  snprintf(name, length, "%s%s", t->name, MRW_INT8_SCALES_SUFFIX);
+  const mrw_tensor_view *scales = mrw_safetensors_find(file, name);
+  free(name);
+  if (!scales)
+    return tensor_error(err, MRW_ERR_BAD_MODEL, t->name,
+                        "I8 tensor without its scales (an F32 tensor named like it + '%s')",
+                        MRW_INT8_SCALES_SUFFIX);
+  if (scales->dtype != MRW_DTYPE_F32 || scales->ndim != 1 || scales->shape[0] != t->shape[0])
+    return tensor_error(err, MRW_ERR_BAD_MODEL, scales->name,
+                        "the scales of an I8 tensor must be F32 of shape [%" PRId64 "]", t->shape[0]);
+  for (size_t r = 0; r < scales->count; r++) {
+    float v;
+    memcpy(&v, (const unsigned char *)scales->data + 4 * r, sizeof v);
+    if (!(v > 0.0f && v <= 3.4e38f))
+      return tensor_error(err, MRW_ERR_BAD_MODEL, scales->name,
+                          "scale %zu is %g, not a finite number > 0", r, (double)v);
+  }
+  t->scales = scales->data;
+  return MRW_OK;
+}
+
+/* Every I8 tensor gets its scales; scales without their I8 tensor are refused. */
+static mrw_status pair_int8_scales(mrw_safetensors *file, mrw_error *err) {
+  for (size_t i = 0; i < file->tensor_count; i++) {
+    mrw_tensor_view *t = &file->tensors[i];
+    if (t->dtype == MRW_DTYPE_I8) {
+      mrw_status s = bind_scales(file, t, err);
+      if (s != MRW_OK) return s;
+    } else if (has_scales_suffix(t->name)) {
+      size_t base_length = strlen(t->name) - strlen(MRW_INT8_SCALES_SUFFIX);
+      int paired = 0;
+      for (size_t j = 0; j < file->tensor_count && !paired; j++) {
+        const mrw_tensor_view *u = &file->tensors[j];
+        paired = u->dtype == MRW_DTYPE_I8 && strlen(u->name) == base_length &&
+                 strncmp(u->name, t->name, base_length) == 0;
+      }
+      if (!paired)
+        return tensor_error(err, MRW_ERR_BAD_MODEL, t->name, "int8 scales without an I8 tensor");
+    }
+  }
+  return MRW_OK;
+}
+
 /* ---- opening ---- */
 
 /* Takes ownership of storage: length bytes of an uncompressed file with room for
@@ -415,6 +473,7 @@ static mrw_status load_storage(unsigned char *storage, size_t length, mrw_safete
     status = check_tiling(file, &layout, err);
   }
   if (status == MRW_OK) status = index_names(file, err);
+  if (status == MRW_OK) status = pair_int8_scales(file, err);
   if (status != MRW_OK) {
     mrw_safetensors_free(file);
     return status;
@@ -645,6 +704,16 @@ mrw_status mrw_tensor_read_f32_range(const mrw_tensor_view *t, size_t first, siz
     case MRW_DTYPE_U8:
       for (size_t i = 0; i < count; i++) dst[i] = (float)src[first + i];
       return MRW_OK;
+    case MRW_DTYPE_I8: {
+      size_t per_row = t->count / (size_t)t->shape[0];
+      for (size_t i = 0; i < count; i++) {
+        size_t e = first + i;
+        float scale;
+        memcpy(&scale, (const unsigned char *)t->scales + 4 * (e / per_row), sizeof scale);
+        dst[i] = (float)(int8_t)src[e] * scale;
+      }
+      return MRW_OK;
+    }
   }
   return tensor_error(err, MRW_ERR_INTERNAL, t->name, "unknown dtype %d", (int)t->dtype);
 }

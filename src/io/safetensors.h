@@ -16,7 +16,13 @@ extern "C" {
  * the tensor. The reader keeps its own copy of the bytes with the data buffer 16-byte
  * aligned, so tensor data stays valid until mrw_safetensors_free. */
 
-typedef enum mrw_dtype { MRW_DTYPE_F32, MRW_DTYPE_F16, MRW_DTYPE_U8 } mrw_dtype;
+typedef enum mrw_dtype { MRW_DTYPE_F32, MRW_DTYPE_F16, MRW_DTYPE_U8, MRW_DTYPE_I8 } mrw_dtype;
+
+/* An I8 tensor is a weight quantized per output channel: element e of row r (r indexes the
+ * first dimension) stands for (float)q[e] * scale[r], with the scales in the F32 tensor named
+ * like it plus this suffix, of shape [rows], every scale finite and > 0. The reader pairs the
+ * two at open and refuses either without the other. */
+#define MRW_INT8_SCALES_SUFFIX ".int8_scales"
 
 #define MRW_MAX_DIMS 8
 
@@ -28,6 +34,7 @@ typedef struct mrw_tensor_view {
   size_t count;     /* elements */
   const void *data; /* little-endian elements; use mrw_tensor_read_f32 rather than casts */
   size_t nbytes;
+  const void *scales; /* I8: the shape[0] F32 scales of its rows (little-endian); else NULL */
 } mrw_tensor_view;
 
 typedef struct mrw_safetensors mrw_safetensors;
@@ -53,10 +60,11 @@ const mrw_tensor_view *mrw_safetensors_find(const mrw_safetensors *file, const c
 /* A "__metadata__" string value, or NULL. */
 const char *mrw_safetensors_metadata(const mrw_safetensors *file, const char *key);
 
-const char *mrw_dtype_name(mrw_dtype dtype); /* "F32", "F16", "U8" */
+const char *mrw_dtype_name(mrw_dtype dtype); /* "F32", "F16", "U8", "I8" */
 
-/* Converts the count elements of t (F32 or F16; U8 gives each byte's value as a float) into
- * dst. count must equal t->count. Works whatever the alignment of t->data. */
+/* Converts the count elements of t (F32 or F16; U8 gives each byte's value as a float; I8 its
+ * value times its row's scale, in float) into dst. count must equal t->count. Works whatever
+ * the alignment of t->data. */
 mrw_status mrw_tensor_read_f32(const mrw_tensor_view *t, float *dst, size_t count,
                                mrw_error *err);
 /* The same for elements [first, first + count) of the flattened tensor. */
