@@ -4,7 +4,7 @@
 #include <string.h>
 
 mrw_status mrw_instances_finish(mrw_result *result, char *const *labels, float mask_threshold,
-                             mrw_error *err) {
+                                mrw_error *err) {
   for (int i = 0; i < result->count; i++) {
     mrw_instance *it = &result->instances[i];
     size_t name_length = strlen(labels[it->label]) + 1;

@@ -506,7 +506,7 @@ static mrw_status file_too_large(size_t length, mrw_error *err) {
 }
 
 mrw_status mrw_safetensors_open_memory(const void *bytes, size_t length, mrw_safetensors **out,
-                                      mrw_error *err) {
+                                       mrw_error *err) {
   if (!out || (!bytes && length > 0)) {
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,
                          "model file: no bytes or no output given");
@@ -527,7 +527,7 @@ mrw_status mrw_safetensors_open_memory(const void *bytes, size_t length, mrw_saf
 }
 
 mrw_status mrw_safetensors_open_owned(void *buffer, size_t length, mrw_safetensors **out,
-                                     mrw_error *err) {
+                                      mrw_error *err) {
   if (!out || !buffer) {
     free(buffer);
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT,

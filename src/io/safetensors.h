@@ -41,13 +41,13 @@ typedef struct mrw_safetensors mrw_safetensors;
 
 /* Copies (or inflates) the bytes; the caller may free its buffer afterwards. */
 mrw_status mrw_safetensors_open_memory(const void *bytes, size_t length, mrw_safetensors **out,
-                                      mrw_error *err);
+                                       mrw_error *err);
 /* Takes over buffer (from malloc, with room for MRW_MODEL_FILE_ALIGNMENT bytes after the
  * length bytes of the file: the data buffer is moved into alignment in place), saving the
  * copy: the file frees it, and it is freed on failure. */
 #define MRW_MODEL_FILE_ALIGNMENT 16
 mrw_status mrw_safetensors_open_owned(void *buffer, size_t length, mrw_safetensors **out,
-                                     mrw_error *err);
+                                      mrw_error *err);
 /* Reads the file, then as above; error messages name the path. */
 mrw_status mrw_safetensors_open_path(const char *path, mrw_safetensors **out, mrw_error *err);
 void mrw_safetensors_free(mrw_safetensors *file); /* NULL is a no-op */

@@ -232,7 +232,7 @@ static int read_labels(const mrw_json *root, mrw_config *c, mrw_error *err) {
 }
 
 mrw_status mrw_config_parse(const char *json, size_t length, mrw_config *config,
-                                  mrw_error *err) {
+                            mrw_error *err) {
   if (!json || !config)
     return mrw_error_set(err, MRW_ERR_INVALID_ARGUMENT, "model config: NULL argument");
   memset(config, 0, sizeof *config);

@@ -54,7 +54,7 @@ typedef struct mrw_config {
 /* Parses and validates the JSON text; every missing or out-of-range field is refused with a
  * message that names it. On success the caller frees with mrw_config_free. */
 mrw_status mrw_config_parse(const char *json, size_t length, mrw_config *config,
-                                  mrw_error *err);
+                            mrw_error *err);
 void mrw_config_free(mrw_config *config);
 
 /* Anchors per feature position: sizes per level x aspect ratios. */

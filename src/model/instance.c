@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 mrw_status mrw_instances_alloc(int count, int width, int height, struct mrw_result **out,
-                             mrw_error *err) {
+                               mrw_error *err) {
   *out = NULL;
   struct mrw_result *r = calloc(1, sizeof *r);
   if (r) r->instances = calloc(count > 0 ? (size_t)count : 1, sizeof *r->instances);

@@ -45,7 +45,7 @@ struct mrw_result {
 
 /* A result of `count` zeroed instances for an image of width x height. */
 mrw_status mrw_instances_alloc(int count, int width, int height, struct mrw_result **out,
-                             mrw_error *err);
+                               mrw_error *err);
 /* Frees a result and everything its instances hold (the public mrw_result_free). */
 void mrw_instances_free(struct mrw_result *result);
 
