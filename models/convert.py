@@ -549,13 +549,13 @@ def write_model_file(path, config, tensors, fp16=False, int8=False):
         raise ConvertError(str(e)) from None
 
 
-def is_model_file(path):
-    """Whether path is a maskrcnn-wasm model file (safetensors with its format entry)."""
+def read_model_file(path):
+    """(config, tensors, metadata) when path is a maskrcnn-wasm model file (safetensors with
+    its format entry), else None."""
     try:
-        model_file.read_model(path)
-        return True
+        return model_file.read_model(path)
     except (model_file.FormatError, OSError, ValueError):
-        return False
+        return None
 
 
 def load_checkpoint(path):
@@ -606,9 +606,10 @@ def main(argv=None):
             raise ConvertError(f"no such checkpoint file: {args.checkpoint}")
         labels = parse_labels(args.labels) if args.labels is not None else None
         postprocess = {k: getattr(args, k) for k in POSTPROCESS_OVERRIDES}
-        if is_model_file(args.checkpoint):
+        existing = read_model_file(args.checkpoint)
+        if existing:
             # A model file again (e.g. as int8): its settings stay unless the flags say otherwise.
-            old, state_dict, _ = model_file.read_model(args.checkpoint)
+            old, state_dict, _ = existing
             labels = labels if labels is not None else old["labels"]
             pre, post = old["preprocess"], old["postprocess"]
             args.min_size = args.min_size if args.min_size is not None else pre["min_size"]

@@ -440,12 +440,13 @@ static mrw_status pair_int8_scales(mrw_safetensors *file, mrw_error *err) {
       if (s != MRW_OK) return s;
     } else if (has_scales_suffix(t->name)) {
       size_t base_length = strlen(t->name) - strlen(MRW_INT8_SCALES_SUFFIX);
-      int paired = 0;
-      for (size_t j = 0; j < file->tensor_count && !paired; j++) {
-        const mrw_tensor_view *u = &file->tensors[j];
-        paired = u->dtype == MRW_DTYPE_I8 && strlen(u->name) == base_length &&
-                 strncmp(u->name, t->name, base_length) == 0;
-      }
+      char *base = malloc(base_length + 1);
+      if (!base) return out_of_memory(err);
+      memcpy(base, t->name, base_length);
+      base[base_length] = '\0';
+      const mrw_tensor_view *weight = mrw_safetensors_find(file, base);
+      free(base);
+      int paired = weight && weight->dtype == MRW_DTYPE_I8;
       if (!paired)
         return tensor_error(err, MRW_ERR_BAD_MODEL, t->name, "int8 scales without an I8 tensor");
     }
