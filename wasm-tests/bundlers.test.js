@@ -1,18 +1,20 @@
 // The packed package in apps made with bundlers, as their READMEs say to run them: the webpack
 // example (examples/webpack-app) built for production and served, and the Vite example
 // (examples/vite-app) under Vite's dev server. Each page runs in Debian's Chromium, finds the
-// package's WebAssembly and worker files, and gives the Node results for the same pixels.
+// package's WebAssembly and worker files, and gives the Node results for the same pixels: with
+// a model given by URL, and with the package's default model (load() without a model), which
+// the bundler serves or copies with the package's other files.
 // (`vite build` of the Vite example is tested in package.test.js.)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { load } from '../web/src/node.js';
+import { decodeImage, load } from '../web/src/node.js';
 import { launchChromium } from './support/browser.js';
 import { assertSameResult } from './support/compare.js';
 import { checkDist, e2eCase, ROOT } from './support/fixtures.js';
@@ -25,6 +27,8 @@ let work;      // temporary folder: the tarball and the apps
 let tarball;
 let c;         // the e2e_r18 case: its model and image
 let expected;  // its result in Node
+let sample;    // a demo sample scene (PNG bytes), for the default model
+let expectedDefault;  // the default model's result on it in Node
 let browser;
 let vite;      // the dev server's child process, while it runs
 
@@ -40,6 +44,14 @@ before(async () => {
     await segmenter.dispose();
   }
   assert.equal(expected.instances.length, MAX_INSTANCES);
+  sample = await readFile(new URL('../web/demo/samples/scene-1.png', import.meta.url));
+  const byDefault = await load({ threads: 2 });
+  try {
+    expectedDefault = await byDefault.segment(await decodeImage(sample), { maxInstances: MAX_INSTANCES });
+  } finally {
+    await byDefault.dispose();
+  }
+  assert.equal(expectedDefault.instances.length, MAX_INSTANCES);
   browser = await launchChromium();
 });
 
@@ -50,6 +62,8 @@ after(async () => {
 });
 
 const query = `?model=/full.safetensors&image=/image.png&maxInstances=${MAX_INSTANCES}`;
+// no model: the package's default model
+const defaultQuery = `?image=/sample.png&maxInstances=${MAX_INSTANCES}`;
 
 test('an app built with webpack 5 (examples/webpack-app) finds its WebAssembly and worker files and runs', { timeout: 180_000 }, async () => {
   const project = await installExample('webpack-app', join(work, 'webpack-app'), tarball);
@@ -60,7 +74,7 @@ test('an app built with webpack 5 (examples/webpack-app) finds its WebAssembly a
   // the page's (main.js) and the engine worker's
   const assets = readdirSync(join(project, 'dist'));
   for (const file of ['maskrcnn-wasm-simd.wasm', 'maskrcnn-wasm-simd.js', 'maskrcnn-wasm-threads.wasm',
-    'maskrcnn-wasm-threads.js', 'maskrcnn-wasm-threads.worker.js']) {
+    'maskrcnn-wasm-threads.js', 'maskrcnn-wasm-threads.worker.js', 'default.safetensors']) {
     const [name, ext] = [file.slice(0, file.lastIndexOf('.')), file.slice(file.lastIndexOf('.'))];
     assert.equal(assets.filter((f) => new RegExp(`^${name}-[0-9a-f]+\\${ext}$`).test(f)).length, 1, `${file} among ${assets}`);
   }
@@ -70,19 +84,21 @@ test('an app built with webpack 5 (examples/webpack-app) finds its WebAssembly a
   const routes = {
     '/full.safetensors': { body: () => readFile(c.modelPath) },
     '/image.png': { body: png(c.image), type: 'image/png' },
+    '/sample.png': { body: sample, type: 'image/png' },
   };
+  // isolated: a model by URL; not isolated: the default model, from dist/
   for (const isolated of [true, false]) {
     const server = await startServer({ mounts: { '/': project }, routes, isolated });
     const page = await browser.page();
     try {
-      const { backend, isolated: pageIsolated, result } = await runExamplePage(browser, page, server.url(`/${query}`));
-      const what = `the webpack app${isolated ? ', isolated' : ''}`;
+      const { backend, isolated: pageIsolated, result } = await runExamplePage(browser, page, server.url(`/${isolated ? query : defaultQuery}`));
+      const what = `the webpack app${isolated ? ', isolated' : ', with the default model'}`;
       assert.equal(pageIsolated, isolated);
       assert.deepEqual(backend, isolated
         ? { build: 'simd-threads', simd: true, threads: backend.threads, worker: true }
         : { build: 'simd', simd: true, threads: 1, worker: true });
       if (isolated) assert.ok(backend.threads >= 2, `threads: ${backend.threads}`);
-      assertSameResult(result, expected, what);
+      assertSameResult(result, isolated ? expected : expectedDefault, what);
       // the page ran webpack's bundles and the build's files copied into dist/, nothing else
       const build = isolated ? 'maskrcnn-wasm-threads' : 'maskrcnn-wasm-simd';
       const served = (re) => server.requests.some((p) => re.test(p));
@@ -90,7 +106,8 @@ test('an app built with webpack 5 (examples/webpack-app) finds its WebAssembly a
       assert.ok(served(new RegExp(`^/dist/${build}-[0-9a-f]+\\.wasm$`)), `${build}.wasm: ${server.requests}`);
       assert.ok(served(new RegExp(`^/dist/${build}-[0-9a-f]+\\.js$`)), `${build}.js: ${server.requests}`);
       assert.equal(served(/^\/dist\/maskrcnn-wasm-threads\.worker-[0-9a-f]+\.js$/), isolated, `the pthread worker: ${server.requests}`);
-      assert.deepEqual(server.requests.filter((p) => !/^\/(dist\/.+|full\.safetensors|image\.png|favicon\.ico)?$/.test(p)), [], 'nothing else is loaded');
+      assert.equal(served(/^\/dist\/default-[0-9a-f]+\.safetensors$/), !isolated, `the default model: ${server.requests}`);
+      assert.deepEqual(server.requests.filter((p) => !/^\/(dist\/.+|full\.safetensors|image\.png|sample\.png|favicon\.ico)?$/.test(p)), [], 'nothing else is loaded');
     } finally {
       await page.close();
       await server.close();
@@ -100,23 +117,22 @@ test('an app built with webpack 5 (examples/webpack-app) finds its WebAssembly a
 
 test('the Vite dev server serves an app (examples/vite-app) that finds its WebAssembly and worker files and runs', { timeout: 180_000 }, async () => {
   const project = await installExample('vite-app', join(work, 'vite-app'), tarball);
-  // the model and image, as files of the app (Vite serves public/ at /)
+  // the image, a file of the app (Vite serves public/ at /); the model: the package's default
   mkdirSync(join(project, 'public'));
-  symlinkSync(c.modelPath, join(project, 'public', 'full.safetensors'));
-  writeFileSync(join(project, 'public', 'image.png'), png(c.image));
+  writeFileSync(join(project, 'public', 'sample.png'), sample);
   vite = await startViteDevServer(project);
   const page = await browser.page();
   const responses = [];
   const record = (response) => responses.push({ path: new URL(response.url()).pathname, status: response.status(), headers: response.headers() });
   browser.context.on('response', record);
   try {
-    const { backend, isolated, result } = await runExamplePage(browser, page, `${vite.origin}/${query}`);
+    const { backend, isolated, result } = await runExamplePage(browser, page, `${vite.origin}/${defaultQuery}`);
     // vite.config.js's headers make the page cross-origin isolated, so the engine has threads
     assert.equal(isolated, true, 'the page is cross-origin isolated');
     assert.equal(backend.build, 'simd-threads');
     assert.ok(backend.threads >= 2, `threads: ${backend.threads}`);
     assert.equal(backend.worker, true);
-    assertSameResult(result, expected, 'the Vite app under the dev server');
+    assertSameResult(result, expectedDefault, 'the Vite app under the dev server, with the default model');
     // vite.config.js keeps the package out of pre-bundling (.vite/deps/): its code, its
     // worker and its files are served from node_modules, the pthread worker script as a
     // classic script (else the threads would not have started)
@@ -130,6 +146,7 @@ test('the Vite dev server serves an app (examples/vite-app) that finds its WebAs
     assert.equal(wasm.headers['content-type'], 'application/wasm');
     assert.ok(ok(`${pkg}/dist/maskrcnn-wasm-threads.js`), `the Emscripten script: ${paths}`);
     assert.ok(ok(`${pkg}/dist/maskrcnn-wasm-threads.worker.js`), `the pthread worker: ${paths}`);
+    assert.ok(ok(`${pkg}/models/default.safetensors`), `the default model: ${paths}`);
     const failed = responses.filter((r) => r.path.includes('/.vite/deps/') || (r.status >= 400 && r.path !== '/favicon.ico'));
     assert.deepEqual(failed.map((r) => `${r.status} ${r.path}`), [], 'nothing pre-bundled, nothing missing');
   } finally {

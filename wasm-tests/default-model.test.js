@@ -1,8 +1,11 @@
 // The shipped default model on the committed demo samples: it loads, names its six classes,
 // and finds the objects whose ground truth the scene generator wrote when it rendered them.
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { readImage } from '../web/src/cli/images.js';
 import { DEFAULT_MODEL } from '../web/src/cli/default-model.js';
@@ -49,6 +52,38 @@ test('the default model finds the objects of the sample scenes', { timeout: 300_
     assert.ok(share >= MIN_LARGE_FOUND, `found ${(share * 100).toFixed(0)} % of the large objects, expected >= ${MIN_LARGE_FOUND * 100} %`);
   } finally {
     await segmenter.dispose();
+  }
+});
+
+test('load() without a model loads the package\'s default model', { timeout: 120_000 }, async () => {
+  const image = await readImage(fileURLToPath(new URL('scene-4.png', SAMPLES)));
+  const results = [];
+  for (const options of [undefined, {}, { model: DEFAULT_MODEL }]) {
+    const segmenter = await load(options);
+    try {
+      assert.deepEqual(segmenter.labels.slice(1), SHAPES, JSON.stringify(options));
+      results.push(await segmenter.segment(image, { maxInstances: 5 }));
+    } finally {
+      await segmenter.dispose();
+    }
+  }
+  assert.ok(results[2].instances.length > 0, 'the default model finds objects in the sample');
+  for (const r of results.slice(0, 2)) {
+    assert.deepEqual(r.instances.map((i) => [i.label, i.score, i.box]), results[2].instances.map((i) => [i.label, i.score, i.box]));
+  }
+});
+
+test('load() without a model, in a package without its default model, says so', async () => {
+  // the package's code without models/ (in build/, where its npm dependencies resolve), its
+  // WebAssembly files where they are
+  const dir = mkdtempSync(fileURLToPath(new URL('../build/no-model-', import.meta.url)));
+  try {
+    cpSync(fileURLToPath(new URL('../web/src/', import.meta.url)), join(dir, 'web', 'src'), { recursive: true });
+    const { load: loadElsewhere } = await import(pathToFileURL(join(dir, 'web', 'src', 'node.js')).href);
+    await assert.rejects(loadElsewhere({ wasmPaths: fileURLToPath(new URL('../dist/', import.meta.url)) }),
+      /^Error: load: the package's default model \(models\/default\.safetensors\) could not be read; pass load\(\{ model \}\) \(model: could not read .*default\.safetensors: ENOENT/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

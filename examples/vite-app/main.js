@@ -1,5 +1,6 @@
 // maskrcnn-wasm in an app built with Vite: load a model, segment an image, draw the instances.
-// Query parameters run it without clicks: ?model=URL&image=URL[&maxInstances=N].
+// It starts with the package's default model (load() without a model); query parameters run it
+// without clicks: ?image=URL[&model=URL][&maxInstances=N].
 import { drawInstances, load } from 'maskrcnn-wasm';
 
 const $ = (id) => document.getElementById(id);
@@ -70,8 +71,12 @@ $('image-file').addEventListener('change', async (event) => {
   run().catch(fail);
 });
 
-if (query.has('model') && query.has('image')) {
-  Promise.all([loadModel(query.get('model')), loadImage(query.get('image')).then((img) => { image = img; })])
+// undefined: the package's default model
+const modelReady = loadModel(query.get('model') ?? undefined);
+if (query.has('image')) {
+  Promise.all([modelReady, loadImage(query.get('image')).then((img) => { image = img; })])
     .then(run)
     .catch(fail);
+} else {
+  modelReady.catch(fail);
 }

@@ -4,7 +4,8 @@
 //   copied into dist/ and the URL points to the copy (the engine's Emscripten scripts are
 //   copied as they are, not bundled: the engine loads them by URL);
 // - new Worker(new URL('worker.js', import.meta.url)) makes a separate bundle for the
-//   engine's worker, loaded from dist/ too.
+//   engine's worker, loaded from dist/ too;
+// - the package's default model, models/default.safetensors, is an asset module as well.
 // The page (index.html) loads dist/main.js; serve this folder. For threads, the server must
 // make the page cross-origin isolated (see README.md); without that, the engine runs on one.
 import { fileURLToPath } from 'node:url';
@@ -19,5 +20,11 @@ export default {
     assetModuleFilename: '[name]-[contenthash][ext]',
     // remove the previous build's files
     clean: true,
+  },
+  performance: {
+    // the package's default model (25 MB) is copied too, since load() without a model fetches
+    // it; it is downloaded when the page loads it, not with the page, so the size hint that
+    // webpack gives for large files leaves it out
+    assetFilter: (name) => !name.endsWith('.safetensors'),
   },
 };

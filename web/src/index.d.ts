@@ -32,9 +32,11 @@ export interface ProgressEvent {
 export interface LoadOptions {
   /**
    * The model file (safetensors, optionally gzip-compressed): a URL (relative URLs resolve
-   * against the page; in Node also a file path or file: URL), or its bytes.
+   * against the page; in Node also a file path or file: URL), or its bytes. Left out: the
+   * package's default model (models/default.safetensors: six shapes, ResNet-18 FPN), which
+   * bundlers copy into the app's build.
    */
-  model: string | URL | ArrayBuffer | Uint8Array;
+  model?: string | URL | ArrayBuffer | Uint8Array;
   /**
    * Threads for the engine. 'auto' (default): in a cross-origin isolated page (or in Node) as
    * many as the machine has, up to 8, else 1. A number above 1 in a page that is not
@@ -175,7 +177,7 @@ export interface Segmenter {
 }
 
 /** Starts the engine and loads the model; rejects with an Error naming the problem. */
-export function load(options: LoadOptions): Promise<Segmenter>;
+export function load(options?: LoadOptions): Promise<Segmenter>;
 
 export interface DrawOptions {
   /** Mask opacity, 0..1 (default 0.5). */

@@ -5,6 +5,7 @@ import { abortable, abortError } from './errors.js';
 import { checkLoadOptions } from './options.js';
 import { Segmenter } from './segmenter.js';
 import { isGzip } from '../io/gzip.js';
+import { defaultModelUrl } from './default-model.js';
 
 export function createLoad(platform) {
   return async function load(options) {
@@ -39,6 +40,13 @@ async function readModel(platform, o, signal) {
   } else if (ArrayBuffer.isView(o.model)) {
     bytes = new Uint8Array(o.model.buffer, o.model.byteOffset, o.model.byteLength);
     owned = false;
+  } else if (o.model === undefined) {
+    try {
+      bytes = await platform.readModelUrl(defaultModelUrl(), progress, signal);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      throw new Error(`load: the package's default model (models/default.safetensors) could not be read; pass load({ model }) (${e.message})`);
+    }
   } else {
     bytes = await platform.readModelUrl(o.model, progress, signal);
   }

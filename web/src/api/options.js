@@ -3,14 +3,14 @@
 // MRW_MAX_THREADS of the C API: the engine refuses to start if its module says otherwise.
 export const MAX_THREADS = 64;
 
-export function checkLoadOptions(options) {
+export function checkLoadOptions(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('load: expected an options object, as in load({ model: "model.safetensors" })');
   }
   const { model, threads = 'auto', worker, wasmPaths, onProgress, signal } = options;
   const isBytes = model instanceof ArrayBuffer || ArrayBuffer.isView(model);
-  if (!(typeof model === 'string' || model instanceof URL || isBytes)) {
-    throw new TypeError('load: model must be a URL (string or URL) or the file\'s bytes (ArrayBuffer or Uint8Array)');
+  if (!(model === undefined || typeof model === 'string' || model instanceof URL || isBytes)) {
+    throw new TypeError('load: model must be a URL (string or URL) or the file\'s bytes (ArrayBuffer or Uint8Array), or left out for the package\'s default model');
   }
   if (typeof model === 'string' && model.length === 0) throw new TypeError('load: model is an empty string');
   if (isBytes && model.byteLength === 0) throw new Error('load: the model bytes are empty');

@@ -1,8 +1,11 @@
-// The model the CLI uses without --model: models/default.safetensors in the package.
+// The model the CLI uses without --model: the package's models/default.safetensors, the same
+// file load() takes when given no model.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const DEFAULT_MODEL = fileURLToPath(new URL('../../../models/default.safetensors', import.meta.url));
+import { defaultModelUrl } from '../api/default-model.js';
+
+export const DEFAULT_MODEL = fileURLToPath(defaultModelUrl());
 
 /** The default model's path, or null when this package does not have it. */
 export function defaultModel() {
