@@ -38,7 +38,9 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
                                  512x384 scene from scenes.py
   r18_det_int8.safetensors, e2e_int8   r18_det with its convolution and fully connected weights
                                  as int8 (convert.py --int8), and torchvision run with those
-                                 weights dequantized, on the e2e_r18 image
+                                 weights dequantized and the inputs of the layers the engine
+                                 runs in integers quantized per row as it does, on the
+                                 e2e_r18 image
   e2e_live_camera, _scene        the shipped models/live.safetensors (copied beside) on a
                                  320x240 camera-sized scene and a 512x384 one from scenes.py
   e2e_jpeg_fruits, e2e_jpeg_r18  fruits_nuts JPEG photos (copied beside as CASE.jpg), read as
@@ -814,8 +816,47 @@ def make_e2e_r18(outdir, models):
         raise RuntimeError("e2e_r18: no detections")
 
 
+def quantize_rows_like_the_engine(x):
+    """x [rows, k] as the engine's integer GEMM sees it: each row quantized by its largest
+    magnitude (max |x| -> 127, round half to even, clamp to +-127) and scaled back."""
+    peak = x.abs().amax(dim=1, keepdim=True)
+    usable = (peak > 0) & torch.isfinite(peak)
+    inv = torch.where(usable, 127.0 / peak, torch.zeros_like(peak))
+    q = torch.clamp(torch.round(torch.nan_to_num(x * inv, nan=0.0)), -127, 127)
+    return q * torch.where(usable, peak / 127.0, torch.zeros_like(peak))
+
+
+def emulate_int8_activations(model, quantized):
+    """Hooks that quantize the inputs of the layers the engine runs in integers (int8 1x1
+    stride-1 convolutions: per pixel, over its channels; int8 fully connected layers: per
+    row), so that torchvision computes what the engine's int8 path stands for."""
+    def conv_input(module, args):
+        x = args[0]
+        n, c, h, w = x.shape
+        rows = x.permute(0, 2, 3, 1).reshape(-1, c)
+        return (quantize_rows_like_the_engine(rows).reshape(n, h, w, c).permute(0, 3, 1, 2),)
+
+    def linear_input(module, args):
+        x = args[0]
+        return (quantize_rows_like_the_engine(x.reshape(-1, x.shape[-1])).reshape(x.shape),)
+
+    hooked = 0
+    for name, module in model.named_modules():
+        if name + ".weight" not in quantized:
+            continue
+        if isinstance(module, torch.nn.Conv2d) and module.kernel_size == (1, 1) and \
+                module.stride == (1, 1) and module.padding == (0, 0) and module.groups == 1:
+            module.register_forward_pre_hook(conv_input)
+            hooked += 1
+        elif isinstance(module, torch.nn.Linear):
+            module.register_forward_pre_hook(linear_input)
+            hooked += 1
+    return hooked
+
+
 def make_e2e_int8(outdir, models):
-    """r18_det stored with int8 weights; the reference runs the weights the file stands for."""
+    """r18_det stored with int8 weights; the reference runs the weights the file stands for,
+    with the inputs of the layers the engine computes in integers quantized as it does."""
     import copy
     path = os.path.join(outdir, "r18_det_int8.safetensors")
     model = copy.deepcopy(models.get("r18_det"))
@@ -828,8 +869,9 @@ def make_e2e_int8(outdir, models):
     for name in quantized:
         state[name] = torch.from_numpy(stored[name])
     model.load_state_dict(state)
+    hooked = emulate_int8_activations(model, set(quantized))
     print(f"  wrote r18_det_int8.safetensors ({os.path.getsize(path) / 2**20:.1f} MiB), "
-          f"{len(quantized)} weights int8")
+          f"{len(quantized)} weights int8, {hooked} layers in integers")
     h, w, seed = E2E_R18_IMAGE
     out = write_e2e(outdir, "e2e_int8", model, smooth_image(h, w, seed=seed),
                     "r18_det_int8.safetensors")

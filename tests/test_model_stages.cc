@@ -111,9 +111,10 @@ void check_box_head(Stages &s, const char *name) {
     std::vector<float> features(size_t(n) * h.fc6.in_features), h6(size_t(n) * h.fc6.out_features),
         h7(h6.size()), pred(size_t(n) * h.predictor.out_features);
     mrw_multiscale_roi_align(s.levels, s.detector.config.fpn_levels - 1, s.input.resized_h, boxes.values.data(), n, 7, 2, features.data(), &s.rt);
-    mrw_linear_run(&h.fc6, features.data(), n, 1, h6.data(), &s.rt);
-    mrw_linear_run(&h.fc7, h6.data(), n, 1, h7.data(), &s.rt);
-    mrw_linear_run(&h.predictor, h7.data(), n, 0, pred.data(), &s.rt);
+    mrw_error err{};
+    ASSERT_EQ(mrw_linear_run(&h.fc6, features.data(), n, 1, h6.data(), &s.rt, &err), MRW_OK);
+    ASSERT_EQ(mrw_linear_run(&h.fc7, h6.data(), n, 1, h7.data(), &s.rt, &err), MRW_OK);
+    ASSERT_EQ(mrw_linear_run(&h.predictor, h7.data(), n, 0, pred.data(), &s.rt, &err), MRW_OK);
     double worst_logit = 0, worst_delta = 0, max_logit = 0, max_delta = 0;
     for (int i = 0; i < n; i++) {
       Difference dl = compare_arrays(&pred[size_t(i) * 5 * classes], &logits.values[size_t(i) * classes], classes);

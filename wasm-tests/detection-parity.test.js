@@ -132,10 +132,13 @@ test('assertParity: our masks are compared with torchvision\'s, and the cut is t
 test('the parity rules: every rule is read, a missing or meaningless one is refused', () => {
   const text = JSON.stringify({
     detections: { rule: 'text', box_iou_min: 0.5, score_diff_max: 0.25, mask_iou_min: 0.125 },
+    int8_detections: { box_iou_min: 0.375, score_diff_max: 0.625, mask_iou_min: 0.75 },
     stages: { input_relative: 1e-6, feature_relative: 2e-6, mask_probability_absolute: 3e-6,
               proposals: { same_box_iou_min: 0.75, score_tie: 4e-6, in_order_fraction_min: 0.875 } },
   });
   assert.deepEqual(parseParityRules(text).detections, { rule: 'text', box_iou_min: 0.5, score_diff_max: 0.25, mask_iou_min: 0.125 });
+  assert.deepEqual(parseParityRules(text).int8_detections, { box_iou_min: 0.375, score_diff_max: 0.625, mask_iou_min: 0.75 });
+  assert.throws(() => parseParityRules(text.replace('0.625', '2')), /int8_detections\.score_diff_max/);
   assert.throws(() => parseParityRules('{"detections": {"box_iou_min": 0.5}}'), /detections\.score_diff_max/);
   assert.throws(() => parseParityRules(text.replace('0.25', '0')), /detections\.score_diff_max/);
   assert.throws(() => parseParityRules(text.replace('0.5', '"0.5"')), /detections\.box_iou_min/);

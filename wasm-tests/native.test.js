@@ -15,32 +15,39 @@ import { resultJson } from '../web/src/cli/result-json.js';
 
 const TOOL = process.env.MRW_SEGMENT_JSON ?? join(ROOT, 'build', 'native', 'segment_json');
 const MAX_INSTANCES = 20;
-let c;
-let native;
+// a float model, and the same with int8 weights whose 1x1 convolutions and fully connected
+// layers run in integers
+const CASES = ['e2e_r18', 'e2e_int8'];
+const cases = {};  // name: { c, native }
 let dir;
 
 before(() => {
   assert.ok(existsSync(TOOL), `missing ${TOOL}: build it with bash scripts/build.sh native`);
-  c = e2eCase('e2e_r18');
   dir = mkdtempSync(join(tmpdir(), 'mrw-native-'));
-  const raw = join(dir, 'image.rgba');
-  writeFileSync(raw, c.image.data);
-  const out = execFileSync(TOOL, [c.modelPath, raw, String(c.image.width), String(c.image.height), '2', String(MAX_INSTANCES)]);
-  native = JSON.parse(out.toString('utf8'));
-  assert.equal(native.instances.length, MAX_INSTANCES, 'the native run found fewer instances than the case has');
+  for (const name of CASES) {
+    const c = e2eCase(name);
+    const raw = join(dir, `${name}.rgba`);
+    writeFileSync(raw, c.image.data);
+    const out = execFileSync(TOOL, [c.modelPath, raw, String(c.image.width), String(c.image.height), '2', String(MAX_INSTANCES)]);
+    cases[name] = { c, native: JSON.parse(out.toString('utf8')) };
+    assert.equal(cases[name].native.instances.length, MAX_INSTANCES, `the native run of ${name} found fewer instances than the case has`);
+  }
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-for (const [threads, worker] of [[2, false], [1, true]]) {
-  test(`WebAssembly equals native: ${threads} thread(s)${worker ? ', worker thread' : ''}`, { timeout: 120_000 }, async () => {
-    const segmenter = await load({ model: c.modelPath, threads, worker });
-    try {
-      assert.equal(segmenter.backend.threads, threads);
-      const result = await segmenter.segment(c.image, { maxInstances: MAX_INSTANCES, rle: true });
-      assertSameResult(resultJson(result), native, 'wasm vs native');
-    } finally {
-      await segmenter.dispose();
-    }
-  });
+for (const name of CASES) {
+  for (const [threads, worker] of [[2, false], [1, true]]) {
+    test(`WebAssembly equals native (${name}): ${threads} thread(s)${worker ? ', worker thread' : ''}`, { timeout: 120_000 }, async () => {
+      const { c, native } = cases[name];
+      const segmenter = await load({ model: c.modelPath, threads, worker });
+      try {
+        assert.equal(segmenter.backend.threads, threads);
+        const result = await segmenter.segment(c.image, { maxInstances: MAX_INSTANCES, rle: true });
+        assertSameResult(resultJson(result), native, `${name}: wasm vs native`);
+      } finally {
+        await segmenter.dispose();
+      }
+    });
+  }
 }

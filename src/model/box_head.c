@@ -112,9 +112,11 @@ mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_config *config,
                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
   if (s == MRW_OK && n > 0) {
     mrw_multiscale_roi_align(levels, config->fpn_levels - 1, resized_h, proposals->boxes, n, BOX_POOLED, 2, features, rt);
-    mrw_linear_run(&head->fc6, features, n, 1, hidden6, rt);
-    mrw_linear_run(&head->fc7, hidden6, n, 1, hidden7, rt);
-    mrw_linear_run(&head->predictor, hidden7, n, 0, predictions, rt);
+    s = mrw_linear_run(&head->fc6, features, n, 1, hidden6, rt, err);
+    if (s == MRW_OK) s = mrw_linear_run(&head->fc7, hidden6, n, 1, hidden7, rt, err);
+    if (s == MRW_OK) s = mrw_linear_run(&head->predictor, hidden7, n, 0, predictions, rt, err);
+  }
+  if (s == MRW_OK && n > 0) {
     s = collect_candidates(head, config, predictions, proposals, resized_h, resized_w, &candidates, err);
   }
   size_t kept = 0;

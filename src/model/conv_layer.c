@@ -91,6 +91,46 @@ static int use_winograd(const mrw_conv_shape *s) {
          s->out_c >= WINOGRAD_MIN_CHANNELS;
 }
 
+/* The layer's bias: its own, or zeros (for a BatchNorm to fill). */
+static mrw_status load_bias(mrw_conv_layer *layer, const mrw_safetensors *file,
+                            const mrw_conv_spec *spec, mrw_error *err) {
+  int64_t bshape[1] = {spec->out_c};
+  if (spec->bias) return mrw_read_tensor_f32(file, spec->bias, 1, bshape, &layer->bias, err);
+  layer->bias = calloc((size_t)spec->out_c, sizeof(float));
+  return layer->bias ? MRW_OK : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for a bias");
+}
+
+static int runs_as_int8(const mrw_conv_spec *spec, const mrw_tensor_view *weight) {
+  return weight->dtype == MRW_DTYPE_I8 && spec->kernel == 1 && spec->stride == 1 && spec->pad == 0;
+}
+
+/* An int8 1x1 convolution: its BatchNorm scales the per-channel weight scales (a folding with
+ * one weight per output channel) and sets the bias. */
+static mrw_status load_int8(mrw_conv_layer *layer, const mrw_safetensors *file,
+                            const mrw_conv_spec *spec, const mrw_tensor_view *weight,
+                            mrw_error *err) {
+  size_t n = (size_t)spec->out_c, k = (size_t)spec->in_c;
+  int8_t *q = malloc(n * k + 1);
+  float *scales = malloc(n * sizeof(float));
+  mrw_status s = (q && scales) ? MRW_OK
+                               : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", spec->weight);
+  if (s == MRW_OK) {
+    mrw_read_int8_rows(weight, n, k, q, scales);
+    s = load_bias(layer, file, spec, err);
+  }
+  if (s == MRW_OK && spec->bn) {
+    mrw_conv_spec per_channel = *spec;
+    per_channel.in_c = 1;
+    per_channel.kernel = 1;
+    s = mrw_fold_batch_norm(file, &per_channel, scales, layer->bias, err);
+  }
+  if (s == MRW_OK) s = mrw_int8_matrix_init(&layer->int8, q, n, k, NULL, scales, err);
+  free(q);
+  free(scales);
+  if (s != MRW_OK) mrw_conv_layer_free(layer);
+  return s;
+}
+
 mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_safetensors *file,
                                const mrw_conv_spec *spec, mrw_error *err) {
   memset(layer, 0, sizeof *layer);
@@ -98,17 +138,13 @@ mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_safetensors *fil
                                   .kernel_h = spec->kernel, .kernel_w = spec->kernel,
                                   .stride = spec->stride, .pad = spec->pad, .batch = 1};
   int64_t wshape[4] = {spec->out_c, spec->in_c, spec->kernel, spec->kernel};
-  int64_t bshape[1] = {spec->out_c};
+  const mrw_tensor_view *weight = NULL;
+  mrw_status s = mrw_find_float_tensor(file, spec->weight, 4, wshape, &weight, err);
+  if (s != MRW_OK) return s;
+  if (runs_as_int8(spec, weight)) return load_int8(layer, file, spec, weight, err);
   float *weights = NULL;
-  mrw_status s = mrw_read_tensor_f32(file, spec->weight, 4, wshape, &weights, err);
-  if (s == MRW_OK) {
-    if (spec->bias) {
-      s = mrw_read_tensor_f32(file, spec->bias, 1, bshape, &layer->bias, err);
-    } else {
-      layer->bias = calloc((size_t)spec->out_c, sizeof(float));
-      if (!layer->bias) s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for a bias");
-    }
-  }
+  s = mrw_read_tensor_f32(file, spec->weight, 4, wshape, &weights, err);
+  if (s == MRW_OK) s = load_bias(layer, file, spec, err);
   if (s == MRW_OK && spec->bn) s = mrw_fold_batch_norm(file, spec, weights, layer->bias, err);
   if (s == MRW_OK) {
     layer->winograd = use_winograd(&layer->shape);
@@ -131,6 +167,7 @@ void mrw_conv_layer_free(mrw_conv_layer *layer) {
   if (!layer) return;
   free(layer->packed);
   free(layer->bias);
+  mrw_int8_matrix_free(&layer->int8);
   memset(layer, 0, sizeof *layer);
 }
 
@@ -153,6 +190,13 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
     return mrw_error_set(err, MRW_ERR_INTERNAL, "residual shape does not match the convolution");
   }
   mrw_epilogue e = {layer->bias, residual ? residual->data : NULL, (size_t)shape.out_c, relu};
+  if (layer->int8.packed) {
+    /* 1x1, stride 1: the input's pixels are the rows */
+    s = mrw_int8_matrix_run(&layer->int8, in->data, (size_t)in->h * in->w, (size_t)in->c, &e,
+                            out->data, (size_t)shape.out_c, rt, err);
+    if (s != MRW_OK) mrw_feature_free(out);
+    return s;
+  }
   if (!layer->winograd) {
     mrw_conv2d(&shape, in->data, layer->packed, &e, out->data, rt->gemm_workspace, rt->pool);
     return MRW_OK;

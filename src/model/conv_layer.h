@@ -5,6 +5,7 @@
 #include "io/safetensors.h"
 #include "kernels/conv2d.h"
 #include "model/feature.h"
+#include "model/int8_matrix.h"
 #include "model/runtime.h"
 
 #ifdef __cplusplus
@@ -15,12 +16,15 @@ extern "C" {
  * or a FrozenBatchNorm folded in (scale = gamma / sqrt(var + eps) into the weights,
  * beta - mean * scale as the bias). 3x3 stride-1 convolutions with enough channels run as
  * Winograd F(2x2, 3x3): their packed weights are then the 16 transformed matrices (and only
- * those). */
+ * those). A 1x1 stride-1 convolution whose weight the file stores as int8 stays int8 and runs
+ * on the integer GEMM (int8, with the BatchNorm's scale folded into the per-channel scales;
+ * packed is then NULL); other int8 weights are read as floats. */
 typedef struct mrw_conv_layer {
   mrw_conv_shape shape; /* in_h, in_w are set per call */
   float *packed;
   float *bias;
   int winograd; /* packed by mrw_winograd_pack_weights */
+  mrw_int8_matrix int8;
 } mrw_conv_layer;
 
 /* What the caller expects of the tensors it names. */

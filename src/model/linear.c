@@ -7,10 +7,46 @@
 #include "kernels/gemm.h"
 #include "model/conv_layer.h"
 
+/* One torch Linear layer with an int8 weight [out][in] (its scales per output) and a float
+ * bias. */
+static mrw_status load_int8(mrw_linear *layer, const mrw_safetensors *file, const char *name,
+                            int out_features, int in_features, const int *input_order,
+                            mrw_error *err) {
+  char tensor[256];
+  const mrw_tensor_view *w = NULL;
+  int64_t wshape[2] = {out_features, in_features}, bshape[1] = {out_features};
+  layer->in_features = in_features;
+  layer->out_features = out_features;
+  snprintf(tensor, sizeof tensor, "%s.weight", name);
+  mrw_status s = mrw_find_float_tensor(file, tensor, 2, wshape, &w, err);
+  snprintf(tensor, sizeof tensor, "%s.bias", name);
+  if (s == MRW_OK) s = mrw_read_tensor_f32(file, tensor, 1, bshape, &layer->bias, err);
+  size_t n = (size_t)out_features, k = (size_t)in_features;
+  int8_t *q = s == MRW_OK ? malloc(n * k + 1) : NULL;
+  float *scales = s == MRW_OK ? malloc(n * sizeof(float)) : NULL;
+  if (s == MRW_OK && (!q || !scales))
+    s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", name);
+  if (s == MRW_OK) {
+    mrw_read_int8_rows(w, n, k, q, scales);
+    s = mrw_int8_matrix_init(&layer->int8, q, n, k, input_order, scales, err);
+  }
+  free(q);
+  free(scales);
+  if (s != MRW_OK) mrw_linear_free(layer);
+  return s;
+}
+
 mrw_status mrw_linear_load(mrw_linear *layer, const mrw_safetensors *file, const char *const *names,
                            const int *out_features, int count, int in_features,
                            const int *input_order, mrw_error *err) {
   memset(layer, 0, sizeof *layer);
+  if (count == 1) {
+    char name[256];
+    snprintf(name, sizeof name, "%s.weight", names[0]);
+    const mrw_tensor_view *w = mrw_safetensors_find(file, name);
+    if (w && w->dtype == MRW_DTYPE_I8)
+      return load_int8(layer, file, names[0], out_features[0], in_features, input_order, err);
+  }
   int total = 0;
   for (int i = 0; i < count; i++) total += out_features[i];
   layer->in_features = in_features;
@@ -54,14 +90,19 @@ void mrw_linear_free(mrw_linear *layer) {
   if (!layer) return;
   free(layer->packed);
   free(layer->bias);
+  mrw_int8_matrix_free(&layer->int8);
   memset(layer, 0, sizeof *layer);
 }
 
-void mrw_linear_run(const mrw_linear *layer, const float *x, int rows, int relu, float *y,
-                    mrw_runtime *rt) {
+mrw_status mrw_linear_run(const mrw_linear *layer, const float *x, int rows, int relu, float *y,
+                          mrw_runtime *rt, mrw_error *err) {
+  mrw_epilogue e = {layer->bias, NULL, 0, relu};
+  if (layer->int8.packed)
+    return mrw_int8_matrix_run(&layer->int8, x, (size_t)rows, (size_t)layer->in_features, &e, y,
+                               (size_t)layer->out_features, rt, err);
   mrw_dense_a dense = {x, (size_t)layer->in_features};
   mrw_gemm_a a = {mrw_pack_a_dense, &dense};
-  mrw_epilogue e = {layer->bias, NULL, 0, relu};
   mrw_gemm((size_t)rows, (size_t)layer->out_features, (size_t)layer->in_features, a,
            layer->packed, &e, y, (size_t)layer->out_features, rt->gemm_workspace, rt->pool);
+  return MRW_OK;
 }

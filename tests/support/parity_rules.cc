@@ -38,10 +38,12 @@ bool parse_parity_rules(const std::string &text, ParityRules *rules, std::string
     *error = err.message;
     return false;
   }
-  DetectionRules &d = rules->detections;
-  d.box_iou_min = rule_at(root, {"detections", "box_iou_min"}, error);
-  d.score_diff_max = rule_at(root, {"detections", "score_diff_max"}, error);
-  d.mask_iou_min = rule_at(root, {"detections", "mask_iou_min"}, error);
+  for (const char *block : {"detections", "int8_detections"}) {
+    DetectionRules &d = std::string(block) == "detections" ? rules->detections : rules->int8_detections;
+    d.box_iou_min = rule_at(root, {block, "box_iou_min"}, error);
+    d.score_diff_max = rule_at(root, {block, "score_diff_max"}, error);
+    d.mask_iou_min = rule_at(root, {block, "mask_iou_min"}, error);
+  }
   StageRules &s = rules->stages;
   s.input_relative = rule_at(root, {"stages", "input_relative"}, error);
   s.feature_relative = rule_at(root, {"stages", "feature_relative"}, error);
@@ -63,7 +65,7 @@ const ParityRules &parity_rules() {
     if (file) text << file.rdbuf();
     if (!file) error = "cannot read it";
     else parse_parity_rules(text.str(), &r, &error);
-    if (!error.empty()) r = ParityRules{{NAN, NAN, NAN}, {NAN, NAN, NAN, {NAN, NAN, NAN}}};
+    if (!error.empty()) r = ParityRules{{NAN, NAN, NAN}, {NAN, NAN, NAN}, {NAN, NAN, NAN, {NAN, NAN, NAN}}};
     return r;
   }();
   if (!error.empty()) ADD_FAILURE() << "parity rules " << MRW_PARITY_RULES << ": " << error;

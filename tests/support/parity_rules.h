@@ -18,6 +18,7 @@ struct StageRules {
 };
 struct ParityRules {
   DetectionRules detections;
+  DetectionRules int8_detections;  // a model whose int8 layers run in integers
   StageRules stages;
 };
 

@@ -7,6 +7,7 @@ export const PARITY_RULES_FILE = new URL('../../tests/parity_rules.json', import
 
 const RULES = [
   ['detections', 'box_iou_min'], ['detections', 'score_diff_max'], ['detections', 'mask_iou_min'],
+  ['int8_detections', 'box_iou_min'], ['int8_detections', 'score_diff_max'], ['int8_detections', 'mask_iou_min'],
   ['stages', 'input_relative'], ['stages', 'feature_relative'], ['stages', 'mask_probability_absolute'],
   ['stages', 'proposals', 'same_box_iou_min'], ['stages', 'proposals', 'score_tie'],
   ['stages', 'proposals', 'in_order_fraction_min'],
@@ -25,5 +26,5 @@ export function parseParityRules(text) {
   return rules;
 }
 
-/** The repository's rules: { detections: { box_iou_min, score_diff_max, mask_iou_min }, stages }. */
+/** The repository's rules: { detections: { box_iou_min, score_diff_max, mask_iou_min }, int8_detections, stages }. */
 export const PARITY_RULES = parseParityRules(readFileSync(PARITY_RULES_FILE, 'utf8'));

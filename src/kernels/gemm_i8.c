@@ -1,0 +1,210 @@
+#include "kernels/gemm_i8.h"
+
+#include <string.h>
+
+#include "simd/simd.h"
+
+/* Rows of C per task: enough 4-row tiles to reuse each column panel of QB from cache. */
+#define ROWS_PER_TASK 64
+
+size_t mrw_gemm_i8_depth(size_t k) { return (k + 1) & ~(size_t)1; }
+
+size_t mrw_gemm_i8_packed_b_count(size_t k, size_t n) {
+  return (n + MRW_GEMM_I8_NR - 1) / MRW_GEMM_I8_NR * MRW_GEMM_I8_NR * mrw_gemm_i8_depth(k);
+}
+
+// w: [n][ldw] int8 -> packed: [n/8 panels][depth/2 pairs][8 columns][2 depths], zero-padded.
+void mrw_gemm_i8_pack_b(const int8_t *w, size_t ldw, size_t k, size_t n, int16_t *packed) {
+  size_t depth = mrw_gemm_i8_depth(k);
+  for (size_t j0 = 0; j0 < n; j0 += MRW_GEMM_I8_NR)
+    for (size_t p = 0; p < depth; p += 2)
+      for (size_t j = j0; j < j0 + MRW_GEMM_I8_NR; j++) {
+        *packed++ = j < n && p < k ? w[j * ldw + p] : 0;
+        *packed++ = j < n && p + 1 < k ? w[j * ldw + p + 1] : 0;
+      }
+}
+
+typedef struct quantize_job {
+  const float *x;
+  size_t k, ldx, ldq;
+  int16_t *q;
+  float *scales;
+} quantize_job;
+
+/* One row: x [k] floats -> q [ldq] int16 and its scale. Largest magnitude by f32x4.pmax
+ * (which, like the reference's compare, passes NaN over); then x * (127 / max) rounded to
+ * nearest (ties to even), converted with saturation (NaN to 0), clamped to +-127. */
+static void quantize_row(void *ctx, size_t i, int thread) {
+  (void)thread;
+  const quantize_job *job = ctx;
+  const float *row = job->x + i * job->ldx;
+  int16_t *q = job->q + i * job->ldq;
+  size_t k = job->k, p = 0;
+  v128_t vmax = wasm_f32x4_splat(0.0f);
+  for (; p + 4 <= k; p += 4) vmax = wasm_f32x4_pmax(vmax, wasm_f32x4_abs(wasm_v128_load(row + p)));
+  float lanes[4];
+  wasm_v128_store(lanes, vmax);
+  float max_abs = 0.0f;
+  for (int l = 0; l < 4; l++) max_abs = max_abs < lanes[l] ? lanes[l] : max_abs;
+  for (; p < k; p++) {
+    float a = row[p] < 0.0f ? -row[p] : row[p];
+    max_abs = max_abs < a ? a : max_abs;
+  }
+  int usable = max_abs > 0.0f && max_abs <= 3.402823466e38f; /* > 0 and finite */
+  float inv = usable ? 127.0f / max_abs : 0.0f;
+  job->scales[i] = usable ? max_abs / 127.0f : 0.0f;
+  const v128_t vinv = wasm_f32x4_splat(inv);
+  const v128_t hi = wasm_i32x4_splat(127), lo = wasm_i32x4_splat(-127);
+  p = 0;
+  for (; p + 8 <= k; p += 8) {
+    v128_t a = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(row + p), vinv));
+    v128_t b = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(row + p + 4), vinv));
+    v128_t ia = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(a), hi), lo);
+    v128_t ib = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(b), hi), lo);
+    wasm_v128_store(q + p, wasm_i16x8_narrow_i32x4(ia, ib));
+  }
+  for (; p < job->ldq; p++) {
+    int16_t qv = 0;
+    if (p < k) {
+      v128_t v = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_f32x4_splat(row[p]), vinv));
+      v = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(v), hi), lo);
+      qv = (int16_t)wasm_i32x4_extract_lane(v, 0);
+    }
+    q[p] = qv;
+  }
+}
+
+void mrw_quantize_rows(const float *x, size_t m, size_t k, size_t ldx, int16_t *q, size_t ldq,
+                       float *scales, mrw_thread_pool *pool) {
+  quantize_job job = {x, k, ldx, ldq, q, scales};
+  mrw_thread_pool_run(pool, m, quantize_row, &job);
+}
+
+typedef struct gemm_i8_job {
+  size_t m, n, k;
+  const int16_t *qa;
+  size_t ldq;
+  const float *row_scales;
+  const int16_t *packed_b;
+  const float *col_scales;
+  const mrw_epilogue *epilogue;
+  float *c;
+  size_t ldc;
+  size_t n_block; /* columns per task, a multiple of 8 */
+  size_t n_tasks_per_row_block;
+} gemm_i8_job;
+
+// Microkernel. rows[4]: 4 rows of QA (int16, depth pairs side by side); b: one packed panel
+// [pairs][8][2]. acc: 8 i32x4 = 4 rows x 8 columns of exact int32 sums, one dot per pair.
+static void gemm_i8_micro_4x8(size_t pairs, const int16_t *const rows[4], const int16_t *b,
+                              v128_t acc[8]) {
+  v128_t c00 = wasm_i32x4_splat(0), c01 = c00, c10 = c00, c11 = c00;
+  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const int16_t *a0 = rows[0], *a1 = rows[1], *a2 = rows[2], *a3 = rows[3];
+  for (size_t p = 0; p < pairs; p++) {
+    v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 8);
+    v128_t x0 = wasm_v128_load32_splat(a0 + 2 * p);
+    v128_t x1 = wasm_v128_load32_splat(a1 + 2 * p);
+    v128_t x2 = wasm_v128_load32_splat(a2 + 2 * p);
+    v128_t x3 = wasm_v128_load32_splat(a3 + 2 * p);
+    c00 = wasm_i32x4_add(c00, wasm_i32x4_dot_i16x8(x0, b0));
+    c01 = wasm_i32x4_add(c01, wasm_i32x4_dot_i16x8(x0, b1));
+    c10 = wasm_i32x4_add(c10, wasm_i32x4_dot_i16x8(x1, b0));
+    c11 = wasm_i32x4_add(c11, wasm_i32x4_dot_i16x8(x1, b1));
+    c20 = wasm_i32x4_add(c20, wasm_i32x4_dot_i16x8(x2, b0));
+    c21 = wasm_i32x4_add(c21, wasm_i32x4_dot_i16x8(x2, b1));
+    c30 = wasm_i32x4_add(c30, wasm_i32x4_dot_i16x8(x3, b0));
+    c31 = wasm_i32x4_add(c31, wasm_i32x4_dot_i16x8(x3, b1));
+    b += 2 * MRW_GEMM_I8_NR;
+  }
+  acc[0] = c00, acc[1] = c01, acc[2] = c10, acc[3] = c11;
+  acc[4] = c20, acc[5] = c21, acc[6] = c30, acc[7] = c31;
+}
+
+/* Four columns of one row: the reference's float steps, four lanes at a time. */
+static v128_t epilogue4(v128_t acc, float row_scale, const float *col_scales,
+                        const float *bias, const float *residual, int relu) {
+  v128_t scale = wasm_f32x4_mul(wasm_f32x4_splat(row_scale), wasm_v128_load(col_scales));
+  v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), scale);
+  if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias));
+  if (residual) v = wasm_f32x4_add(v, wasm_v128_load(residual));
+  if (relu) v = wasm_f32x4_pmax(v, wasm_f32x4_splat(0.0f)); /* v < 0 ? 0 : v */
+  return v;
+}
+
+static void store_tile(const gemm_i8_job *job, size_t i, size_t j, size_t rows, size_t cols,
+                       const v128_t acc[8]) {
+  const mrw_epilogue *e = job->epilogue;
+  const float *bias = e ? e->bias : NULL;
+  int relu = e && e->relu;
+  if (rows == MRW_GEMM_I8_MR && cols == MRW_GEMM_I8_NR) {
+    for (size_t r = 0; r < MRW_GEMM_I8_MR; r++) {
+      float *c = job->c + (i + r) * job->ldc + j;
+      const float *res = e && e->residual ? e->residual + (i + r) * e->ldr + j : NULL;
+      float rs = job->row_scales[i + r];
+      for (size_t h = 0; h < 2; h++)
+        wasm_v128_store(c + 4 * h, epilogue4(acc[2 * r + h], rs, job->col_scales + j + 4 * h,
+                                             bias ? bias + j + 4 * h : NULL,
+                                             res ? res + 4 * h : NULL, relu));
+    }
+    return;
+  }
+  int32_t sums[MRW_GEMM_I8_MR * MRW_GEMM_I8_NR];
+  for (size_t t = 0; t < 8; t++) wasm_v128_store(sums + 4 * t, acc[t]);
+  for (size_t r = 0; r < rows; r++)
+    for (size_t q = 0; q < cols; q++) {
+      float v = (float)sums[r * MRW_GEMM_I8_NR + q] * (job->row_scales[i + r] * job->col_scales[j + q]);
+      if (bias) v += bias[j + q];
+      if (e && e->residual) v += e->residual[(i + r) * e->ldr + j + q];
+      if (relu && v < 0.0f) v = 0.0f;
+      job->c[(i + r) * job->ldc + j + q] = v;
+    }
+}
+
+// One task: rows [i0, i0 + 64) by columns [j0, j0 + n_block) of C, the whole depth at once
+// (int32 sums need no blocking for precision; a panel is reused by the task's 16 row tiles).
+static void gemm_i8_task(void *ctx, size_t task, int thread) {
+  (void)thread;
+  const gemm_i8_job *job = ctx;
+  size_t i0 = task / job->n_tasks_per_row_block * ROWS_PER_TASK;
+  size_t j0 = task % job->n_tasks_per_row_block * job->n_block;
+  size_t rows = job->m - i0 < ROWS_PER_TASK ? job->m - i0 : ROWS_PER_TASK;
+  size_t cols = job->n - j0 < job->n_block ? job->n - j0 : job->n_block;
+  size_t pairs = mrw_gemm_i8_depth(job->k) / 2;
+  for (size_t j = j0; j < j0 + cols; j += MRW_GEMM_I8_NR) {
+    size_t tile_cols = j0 + cols - j < MRW_GEMM_I8_NR ? j0 + cols - j : MRW_GEMM_I8_NR;
+    const int16_t *b = job->packed_b + j / MRW_GEMM_I8_NR * pairs * 2 * MRW_GEMM_I8_NR;
+    for (size_t i = i0; i < i0 + rows; i += MRW_GEMM_I8_MR) {
+      size_t tile_rows = i0 + rows - i < MRW_GEMM_I8_MR ? i0 + rows - i : MRW_GEMM_I8_MR;
+      const int16_t *a[MRW_GEMM_I8_MR];
+      /* rows past the end read the tile's first row; their sums are not stored */
+      for (size_t r = 0; r < MRW_GEMM_I8_MR; r++) a[r] = job->qa + (i + (r < tile_rows ? r : 0)) * job->ldq;
+      v128_t acc[8];
+      gemm_i8_micro_4x8(pairs, a, b, acc);
+      store_tile(job, i, j, tile_rows, tile_cols, acc);
+    }
+  }
+}
+
+void mrw_gemm_i8(size_t m, size_t n, size_t k, const int16_t *qa, size_t ldq,
+                 const float *row_scales, const int16_t *packed_b, const float *col_scales,
+                 const mrw_epilogue *epilogue, float *c, size_t ldc, mrw_thread_pool *pool) {
+  if (m == 0 || n == 0) return;
+  size_t row_blocks = (m + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+  size_t panels = (n + MRW_GEMM_I8_NR - 1) / MRW_GEMM_I8_NR;
+  /* Split columns too when there are too few row blocks to keep every thread busy. */
+  size_t wanted_tasks = 4 * (size_t)mrw_thread_pool_size(pool);
+  size_t col_blocks = 1;
+  if (row_blocks < wanted_tasks) {
+    col_blocks = (wanted_tasks + row_blocks - 1) / row_blocks;
+    if (col_blocks > panels) col_blocks = panels;
+  }
+  size_t panels_per_block = (panels + col_blocks - 1) / col_blocks;
+  gemm_i8_job job = {
+      .m = m, .n = n, .k = k, .qa = qa, .ldq = ldq, .row_scales = row_scales,
+      .packed_b = packed_b, .col_scales = col_scales, .epilogue = epilogue, .c = c, .ldc = ldc,
+      .n_block = panels_per_block * MRW_GEMM_I8_NR,
+      .n_tasks_per_row_block = (panels + panels_per_block - 1) / panels_per_block,
+  };
+  mrw_thread_pool_run(pool, row_blocks * job.n_tasks_per_row_block, gemm_i8_task, &job);
+}

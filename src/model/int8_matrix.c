@@ -1,0 +1,57 @@
+#include "model/int8_matrix.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/gemm_i8.h"
+
+void mrw_read_int8_rows(const mrw_tensor_view *t, size_t rows, size_t k, int8_t *q, float *scales) {
+  memcpy(q, t->data, rows * k);
+  /* the scales are little-endian F32, as is every target of this code */
+  memcpy(scales, t->scales, rows * sizeof(float));
+}
+
+mrw_status mrw_int8_matrix_init(mrw_int8_matrix *m, const int8_t *w, size_t n, size_t k,
+                                const int *input_order, const float *scales, mrw_error *err) {
+  memset(m, 0, sizeof *m);
+  m->n = n;
+  m->k = k;
+  m->packed = malloc(mrw_gemm_i8_packed_b_count(k, n) * sizeof(int16_t));
+  m->scales = malloc((n ? n : 1) * sizeof(float));
+  int8_t *ordered = input_order ? malloc(n * k + 1) : NULL;
+  if (!m->packed || !m->scales || (input_order && !ordered)) {
+    free(ordered);
+    mrw_int8_matrix_free(m);
+    return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for int8 weights");
+  }
+  if (ordered)
+    for (size_t j = 0; j < n; j++)
+      for (size_t p = 0; p < k; p++) ordered[j * k + p] = w[j * k + (size_t)input_order[p]];
+  mrw_gemm_i8_pack_b(ordered ? ordered : w, k, k, n, m->packed);
+  memcpy(m->scales, scales, n * sizeof(float));
+  free(ordered);
+  return MRW_OK;
+}
+
+void mrw_int8_matrix_free(mrw_int8_matrix *m) {
+  if (!m) return;
+  free(m->packed);
+  free(m->scales);
+  memset(m, 0, sizeof *m);
+}
+
+mrw_status mrw_int8_matrix_run(const mrw_int8_matrix *m, const float *x, size_t rows,
+                               size_t ldx, const mrw_epilogue *epilogue, float *y, size_t ldy,
+                               mrw_runtime *rt, mrw_error *err) {
+  if (rows == 0) return MRW_OK;
+  size_t ldq = mrw_gemm_i8_depth(m->k);
+  /* scratch: the row scales, then the rows as int16 (two to a float) */
+  float *scratch = mrw_runtime_scratch(rt, rows + (rows * ldq + 1) / 2, err);
+  if (!scratch) return MRW_ERR_OUT_OF_MEMORY;
+  float *row_scales = scratch;
+  int16_t *q = (int16_t *)(scratch + rows);
+  mrw_quantize_rows(x, rows, m->k, ldx, q, ldq, row_scales, rt->pool);
+  mrw_gemm_i8(rows, m->n, m->k, q, ldq, row_scales, m->packed, m->scales, epilogue, y, ldy,
+              rt->pool);
+  return MRW_OK;
+}
