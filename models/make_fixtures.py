@@ -5,7 +5,7 @@
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
 e2e_r50_legacy, e2e_r18, e2e_int8, e2e_jpeg, e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light,
-images. A fixture
+images, convert. A fixture
 whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
@@ -933,6 +933,203 @@ def make_e2e_jpeg(outdir, models):
         raise RuntimeError(f"{case}: no detections")
 
 
+# --- the JavaScript converter's fixtures ------------------------------------------------------
+
+# Small checkpoints saved by torch and convert.py's outputs for them (build/fixtures/convert/):
+#   r18.pth            ResNet-18 FPN 16, box head 32, mask head 2x16, predictor 8, 3 classes
+#                      (zip format, seed 4), some tensors stored as torch would never write them
+#                      for a plain model: a transposed view, a slice at a storage offset, views
+#                      sharing one storage, float64 and float16 values
+#   r18_legacy.pth     the same weights under the legacy names, legacy (non-zip) format
+#   mnv3.pth           MobileNetV3-Large FPN 16, box head 32, mask head 1x16, 4 classes (seed 5)
+#   train.pth          {"model", "optimizer" (SGD with momentum, after a step), "iteration",
+#                      "args", "class_names"} as models/train.py saves it, over the r18 weights
+#   train_legacy.pth   the same, legacy format
+#   <name>.safetensors, <name>_fp16.safetensors, <name>_int8.safetensors: convert.py's outputs
+#   options.safetensors        convert.py train.pth with every option given
+#   reconvert_int8.safetensors convert.py r18.safetensors (a model file as input) --int8
+#   hostile_*.pth      files the converter must refuse (see make_convert_hostile)
+# cases.json lists each output with its input and convert.py's arguments.
+CONVERT_CASES = [
+    ("r18", "r18.pth", []), ("r18_fp16", "r18.pth", ["--fp16"]),
+    ("r18_int8", "r18.pth", ["--int8"]),
+    ("r18_legacy", "r18_legacy.pth", []), ("r18_legacy_fp16", "r18_legacy.pth", ["--fp16"]),
+    ("mnv3", "mnv3.pth", []), ("mnv3_fp16", "mnv3.pth", ["--fp16"]),
+    ("mnv3_int8", "mnv3.pth", ["--int8", "--fp16"]),
+    ("train", "train.pth", []), ("train_legacy", "train_legacy.pth", ["--fp16"]),
+    ("options", "train.pth", ["--labels", "cat,dog", "--min-size", "300", "--max-size", "500",
+                              "--bn-eps", "0.001", "--rpn-pre-nms-top-n", "50",
+                              "--rpn-post-nms-top-n", "40", "--rpn-score-thresh", "0.25",
+                              "--box-score-thresh", "0.3", "--detections-per-img", "7"]),
+    ("reconvert_int8", "r18.safetensors", ["--int8"]),
+]
+
+
+@torch.no_grad()
+def build_tiny_r18():
+    torch.manual_seed(4)
+    body = resnet.resnet18(weights=None, norm_layer=FrozenBatchNorm2d)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], 16, extra_blocks=LastLevelMaxPool())
+    model = MaskRCNN(backbone, num_classes=None, box_head=TwoMLPHead(16 * 7 * 7, 32),
+                     box_predictor=FastRCNNPredictor(32, 3),
+                     mask_head=MaskRCNNHeads(16, [16, 16], 1),
+                     mask_predictor=MaskRCNNPredictor(16, 8, 3))
+    randomize_frozen_bn(model, seed=104)
+    return model.eval()
+
+
+@torch.no_grad()
+def build_tiny_mobilenet():
+    torch.manual_seed(5)
+    body = mobilenetv3.mobilenet_v3_large(weights=None, norm_layer=FrozenBatchNorm2d)
+    backbone = _mobilenet_extractor(body, True, 6)
+    backbone.fpn = torchvision.ops.FeaturePyramidNetwork(
+        [160, 960], 16, extra_blocks=LastLevelMaxPool())
+    backbone.out_channels = 16
+    anchors = AnchorGenerator(((32, 64, 128, 256, 512),) * 3, ((0.5, 1.0, 2.0),) * 3)
+    model = MaskRCNN(backbone, None, rpn_anchor_generator=anchors,
+                     box_head=TwoMLPHead(16 * 7 * 7, 32), box_predictor=FastRCNNPredictor(32, 4),
+                     mask_head=MaskRCNNHeads(16, [16], 1),
+                     mask_predictor=MaskRCNNPredictor(16, 8, 4))
+    return model.eval()
+
+
+def odd_storage_state(state):
+    """The state_dict with tensors stored in ways torch.save keeps: a transposed view, a slice
+    at an offset, two views of one storage, float64 and float16 values (equal after float32)."""
+    out = dict(state)
+    w = out["roi_heads.box_head.fc7.weight"]
+    out["roi_heads.box_head.fc7.weight"] = w.t().contiguous().t()  # strides (1, rows)
+    b6, b7 = out["roi_heads.box_head.fc6.bias"], out["roi_heads.box_head.fc7.bias"]
+    shared = torch.cat([torch.zeros(5), b6, b7, torch.zeros(3)])
+    out["roi_heads.box_head.fc6.bias"] = shared[5:5 + len(b6)]
+    out["roi_heads.box_head.fc7.bias"] = shared[5 + len(b6):5 + len(b6) + len(b7)]
+    out["roi_heads.box_predictor.bbox_pred.weight"] = \
+        out["roi_heads.box_predictor.bbox_pred.weight"].double()
+    half = out["roi_heads.box_predictor.cls_score.weight"].half()
+    out["roi_heads.box_predictor.cls_score.weight"] = half
+    # a 4-d view with a storage offset and permuted strides
+    m = out["roi_heads.mask_head.0.0.weight"]
+    big = torch.zeros(m.numel() + 7)
+    big[7:] = m.permute(0, 2, 3, 1).reshape(-1)
+    out["roi_heads.mask_head.0.0.weight"] = big[7:].view(
+        m.shape[0], m.shape[2], m.shape[3], m.shape[1]).permute(0, 3, 1, 2)
+    assert torch.equal(out["roi_heads.mask_head.0.0.weight"], m)
+    return out
+
+
+def training_checkpoint(state, class_names):
+    """What models/train.py saves: model, SGD state with momentum buffers, iteration, args."""
+    params = [torch.nn.Parameter(v.clone().float()) for k, v in state.items()
+              if k.startswith("roi_heads.")]
+    optimizer = torch.optim.SGD(params, lr=0.01, momentum=0.9, weight_decay=1e-4)
+    for p in params:
+        p.grad = torch.ones_like(p)
+    optimizer.step()
+    args = {"data": "scenes", "iterations": 100, "lr": 0.01, "fpn": 16, "resume": None,
+            "train_sizes": "256,288", "amp": False}
+    return {"model": state, "optimizer": optimizer.state_dict(), "iteration": 42,
+            "args": args, "class_names": class_names}
+
+
+class _System:
+    """Pickles as a call of os.system: what a hostile checkpoint does."""
+
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def _hand_pickle(persistent, obj):
+    """Protocol-2 pickle of obj where values of type _Storage become persistent ids."""
+    import io
+    import pickle
+
+    class P(pickle.Pickler):
+        def persistent_id(self, o):
+            return persistent(o)
+
+    buf = io.BytesIO()
+    P(buf, protocol=2).dump(obj)
+    return buf.getvalue()
+
+
+class _Storage:
+    def __init__(self, key, numel):
+        self.key, self.numel = key, numel
+
+
+class _Tensor:
+    """Pickles as torch's _rebuild_tensor_v2 call with any offset, size and stride."""
+
+    def __init__(self, storage, offset, size, stride):
+        self.args = (storage, offset, tuple(size), tuple(stride), False,
+                     __import__("collections").OrderedDict())
+
+    def __reduce__(self):
+        return (torch._utils._rebuild_tensor_v2, self.args)
+
+
+def _zip_checkpoint(path, pickled, storages):
+    """A checkpoint in torch's zip layout (stored entries) from a pickle and storage bytes."""
+    import zipfile
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("hostile/data.pkl", pickled)
+        for key, data in storages.items():
+            z.writestr(f"hostile/data/{key}", data)
+        z.writestr("hostile/version", "3\n")
+
+
+def make_convert_hostile(outdir):
+    """hostile_system.pth (a pickle calling os.system), hostile_offset.pth (a tensor past its
+    storage's end), hostile_shape.pth (an absurd shape), hostile_stride.pth (strides reaching
+    past the storage), hostile_storage_short.pth (a storage entry shorter than its numel)."""
+    torch.save({"x": _System()}, os.path.join(outdir, "hostile_system.pth"))
+
+    def persistent(o):
+        if isinstance(o, _Storage):
+            return ("storage", torch.FloatStorage, o.key, "cpu", o.numel)
+        return None
+
+    s = _Storage("0", 6)
+    data = np.arange(6, dtype=np.float32).tobytes()
+    cases = {
+        "hostile_offset": ({"a": _Tensor(s, 10, [2], [1])}, data),
+        "hostile_shape": ({"a": _Tensor(s, 0, [1 << 40, 1 << 40], [1, 1])}, data),
+        "hostile_stride": ({"a": _Tensor(s, 0, [2, 3], [3, 4])}, data),
+        "hostile_storage_short": ({"a": _Tensor(s, 0, [6], [1])}, data[:8]),
+    }
+    for name, (obj, blob) in cases.items():
+        _zip_checkpoint(os.path.join(outdir, f"{name}.pth"), _hand_pickle(persistent, obj),
+                        {"0": blob})
+
+
+def make_convert(outdir, models):
+    import json
+    import subprocess
+    out = os.path.join(outdir, "convert")
+    os.makedirs(out, exist_ok=True)
+    r18 = odd_storage_state(build_tiny_r18().state_dict())
+    torch.save(r18, os.path.join(out, "r18.pth"))
+    legacy = to_legacy_names(build_tiny_r18().state_dict(), num_mask_layers=2)
+    torch.save(legacy, os.path.join(out, "r18_legacy.pth"), _use_new_zipfile_serialization=False)
+    torch.save(build_tiny_mobilenet().state_dict(), os.path.join(out, "mnv3.pth"))
+    ckpt = training_checkpoint(build_tiny_r18().state_dict(), ["circle", "square"])
+    torch.save(ckpt, os.path.join(out, "train.pth"))
+    torch.save(ckpt, os.path.join(out, "train_legacy.pth"), _use_new_zipfile_serialization=False)
+    make_convert_hostile(out)
+    cases = []
+    for name, source, args in CONVERT_CASES:
+        target = os.path.join(out, f"{name}.safetensors")
+        subprocess.run([sys.executable, os.path.join(HERE, "convert.py"),
+                        os.path.join(out, source), target, *args], check=True,
+                       stdout=subprocess.DEVNULL)
+        cases.append({"name": name, "input": source, "args": args})
+        print(f"  wrote convert/{name}.safetensors ({os.path.getsize(target) / 2**20:.2f} MiB)")
+    with open(os.path.join(out, "cases.json"), "w") as f:
+        json.dump(cases, f, indent=1)
+
+
 FIXTURES = {
     "images": (make_images, ["images/manifest.json"], [image_fixtures.__file__]),
     "r50_fpn": (make_r50_fpn, ["r50_fpn.safetensors", "r50_fpn_io.safetensors"]),
@@ -958,6 +1155,7 @@ FIXTURES = {
                     DEFAULT_DEPENDENCIES),
     "e2e_live": (make_e2e_live, ["live.safetensors"]
                  + [f"{case}.safetensors" for case in E2E_LIVE_SCENES], LIVE_DEPENDENCIES),
+    "convert": (make_convert, ["convert/cases.json"]),
 }
 
 
