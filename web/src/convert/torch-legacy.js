@@ -45,7 +45,7 @@ export function readTorchLegacy(bytes) {
     const storage = storages.get(key);
     if (!storage) throw new ConvertError(`legacy checkpoint: storage '${key}' is listed but no tensor uses it`);
     if (storage.bytes) throw new ConvertError(`legacy checkpoint: storage '${key}' is listed twice`);
-    if (at + 8 > bytes.length) throw new ConvertError(`truncated checkpoint: storage '${key}''s element count at byte ${at} is past the end of the ${bytes.length}-byte file`);
+    if (at + 8 > bytes.length) throw new ConvertError(`truncated checkpoint: the element count of storage '${key}' at byte ${at} is past the end of the ${bytes.length}-byte file`);
     const count = view.getBigUint64(at, true);
     if (count !== BigInt(storage.numel)) {
       throw new ConvertError(`legacy checkpoint: storage '${key}' has ${count} elements in the file, the pickle says ${storage.numel}`);
