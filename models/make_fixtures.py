@@ -949,7 +949,12 @@ def make_e2e_jpeg(outdir, models):
 #   options.safetensors        convert.py train.pth with every option given
 #   reconvert_int8.safetensors convert.py r18.safetensors (a model file as input) --int8
 #   hostile_*.pth      files the converter must refuse (see make_convert_hostile)
-# cases.json lists each output with its input and convert.py's arguments.
+#   ok_shapes.pth, ok_shapes_p4.pth (pickle protocol 4), err_*.pth  checkpoints with the model's shapes (stride-0 views of one value, so
+#                      the files stay small); convert.py refuses the err_ ones
+#   numbers.safetensors float32 values and numpy's float16 and int8 of them (edge cases)
+#   seed_zip.pth, seed_legacy.pth  small checkpoints of plain values, the fuzz test's seeds
+# cases.json: {"outputs": each output with its input and convert.py's arguments, "errors": each
+# refused input with its arguments and convert.py's message}.
 CONVERT_CASES = [
     ("r18", "r18.pth", []), ("r18_fp16", "r18.pth", ["--fp16"]),
     ("r18_int8", "r18.pth", ["--int8"]),
@@ -962,6 +967,7 @@ CONVERT_CASES = [
                               "--rpn-post-nms-top-n", "40", "--rpn-score-thresh", "0.25",
                               "--box-score-thresh", "0.3", "--detections-per-img", "7"]),
     ("reconvert_int8", "r18.safetensors", ["--int8"]),
+    ("shapes_p4", "ok_shapes_p4.pth", ["--fp16"]),  # pickle protocol 4, stride-0 tensors
 ]
 
 
@@ -1081,10 +1087,13 @@ def _zip_checkpoint(path, pickled, storages):
 
 
 def make_convert_hostile(outdir):
-    """hostile_system.pth (a pickle calling os.system), hostile_offset.pth (a tensor past its
+    """hostile_system.pth and hostile_system_legacy.pth (a pickle calling os.system, in both
+    formats), hostile_deflate.pth (a compressed entry), hostile_offset.pth (a tensor past its
     storage's end), hostile_shape.pth (an absurd shape), hostile_stride.pth (strides reaching
     past the storage), hostile_storage_short.pth (a storage entry shorter than its numel)."""
     torch.save({"x": _System()}, os.path.join(outdir, "hostile_system.pth"))
+    torch.save({"x": _System()}, os.path.join(outdir, "hostile_system_legacy.pth"),
+               _use_new_zipfile_serialization=False)
 
     def persistent(o):
         if isinstance(o, _Storage):
@@ -1102,6 +1111,103 @@ def make_convert_hostile(outdir):
     for name, (obj, blob) in cases.items():
         _zip_checkpoint(os.path.join(outdir, f"{name}.pth"), _hand_pickle(persistent, obj),
                         {"0": blob})
+    import zipfile
+    with zipfile.ZipFile(os.path.join(outdir, "hostile_deflate.pth"), "w",
+                         zipfile.ZIP_DEFLATED) as z:
+        z.writestr("hostile/data.pkl", _hand_pickle(persistent, {"a": _Tensor(s, 0, [6], [1])}))
+        z.writestr("hostile/data/0", data)
+
+
+def shape_only_state(state):
+    """The state_dict with each float tensor a stride-0 view of one value: checkpoints whose
+    files are small but whose shapes are those of the model."""
+    return {k: (torch.full((1,), 0.01, dtype=v.dtype).expand(v.shape) if v.is_floating_point()
+                else v) for k, v in state.items()}
+
+
+def convert_error_checkpoints(out):
+    """{name: (file, args)} of checkpoints and options convert.py refuses."""
+    base = shape_only_state(build_tiny_r18().state_dict())
+    files = {}
+
+    def save(name, obj):
+        torch.save(obj, os.path.join(out, f"{name}.pth"))
+        return f"{name}.pth"
+
+    files["ok_shapes"] = save("ok_shapes", base)
+    torch.save(base, os.path.join(out, "ok_shapes_p4.pth"), pickle_protocol=4)
+    changed = dict(base)
+    del changed["roi_heads.box_head.fc7.bias"]
+    changed["roi_heads.extra.weight"] = torch.zeros(2)
+    files["err_unknown_missing"] = save("err_unknown_missing", changed)
+    changed = dict(base)
+    changed["roi_heads.box_head.fc7.weight"] = torch.zeros(32, 31)
+    changed["roi_heads.box_head.fc6.bias"] = torch.zeros(3, 3)
+    files["err_misshaped"] = save("err_misshaped", changed)
+    changed = dict(base)
+    changed["roi_heads.box_head.fc7.bias"] = torch.zeros(32, dtype=torch.int64)
+    files["err_int_tensor"] = save("err_int_tensor", changed)
+    changed = {k.replace("backbone.fpn.inner_blocks.0.0.", "backbone.fpn.inner_blocks.0."): v
+               for k, v in base.items()}
+    files["err_mixed_naming"] = save("err_mixed_naming", changed)
+    changed = {k: v for k, v in base.items() if not k.startswith("backbone.body.layer3.1.")}
+    files["err_resnet_depth"] = save("err_resnet_depth", changed)
+    changed = dict(base)
+    changed["rpn.head.cls_logits.weight"] = torch.zeros(5, 16, 1, 1)
+    files["err_anchors"] = save("err_anchors", changed)
+    changed = {k: v for k, v in base.items() if not k.startswith("roi_heads.mask_predictor.")}
+    files["err_no_predictor"] = save("err_no_predictor", changed)
+    files["err_list"] = save("err_list", [torch.zeros(2)])
+    files["err_key"] = save("err_key", {**base, 7: torch.zeros(1)})
+    ok = files["ok_shapes"]
+    return {
+        **{name: (f, []) for name, f in files.items() if name.startswith("err_")},
+        "err_labels": (ok, ["--labels", "a,b,c,d"]),
+        "err_bn_eps": (ok, ["--bn-eps", "-1"]),
+        "err_sizes": (ok, ["--min-size", "900", "--max-size", "800"]),
+        "err_top_n": (ok, ["--rpn-pre-nms-top-n", "0"]),
+        "err_score": (ok, ["--box-score-thresh", "1.5"]),
+        "err_detections": (ok, ["--detections-per-img", "0"]),
+    }
+
+
+def write_number_cases(out):
+    """numbers.safetensors: float32 values and numpy's float16 of them (subnormals, overflow,
+    ties), and weights with numpy's int8 quantization (rows whose quotients are halves)."""
+    rng = np.random.default_rng(6)
+    tiny = np.float32(2.0 ** -24)
+    edge = np.array([
+        0.0, -0.0, 1.0, -1.0, 65504.0, 65519.0, 65519.996, 65520.0, -65520.0, 65536.0, 1e30,
+        np.inf, -np.inf, tiny, tiny / 2, tiny * 1.5, tiny * 2.5, tiny * 0.50001, tiny * 0.49999,
+        2.0 ** -14, 2.0 ** -14 - 2.0 ** -25, 2.0 ** -15 + 2.0 ** -25, 1e-45, -1e-45, 1e-40,
+        1.0 + 2.0 ** -11, 1.0 + 3 * 2.0 ** -11, 1.0 + 2.0 ** -11 + 2.0 ** -23, 2048.0 + 1.0,
+        2048.0 + 3.0, 0.1, 1 / 3, -2.5e-5, 6.1e-5, 3.14159265,
+    ], dtype=np.float32)
+    values = np.concatenate([edge, rng.normal(0, 1, 4000).astype(np.float32),
+                             (rng.normal(0, 1, 2000) * 10.0 ** rng.integers(-9, 6, 2000))
+                             .astype(np.float32)])
+    with np.errstate(over="ignore"):
+        half = values.astype(np.float16)
+    w = rng.normal(0, 0.1, (6, 40)).astype(np.float32)
+    w[0, :6] = [127, 0.5, 1.5, 2.5, -0.5, -2.5]   # scale 1: exact halves
+    w[1, :5] = [-254, 1, 3, 5, -7]                # scale 2: halves again
+    w[2] = 0                                      # scale 1 for a row of zeros
+    w[3, :3] = [1e-30, -3e-30, 2e-30]
+    w[3, 3:] = 0
+    q, scales = model_file.quantize_int8(w)
+    model_file.write_file(os.path.join(out, "numbers.safetensors"), {
+        "f32": values, "f16": half.view(np.uint16).view(np.float16),
+        "int8.weight": w, "int8.q": q, "int8.scales": scales})
+
+
+def write_fuzz_seeds(out):
+    """Small valid checkpoints for the fuzz test: zip and legacy formats."""
+    obj = {"a": torch.arange(6, dtype=torch.float32).reshape(2, 3).t(), "b": torch.tensor([1, 2]),
+           "c": [1, 2.5, "x", None, True, (3, 4)], "d": torch.zeros(4, dtype=torch.float16)[1:],
+           "e": {"nested": torch.ones(2, dtype=torch.float64)}, "big": 2 ** 70}
+    torch.save(obj, os.path.join(out, "seed_zip.pth"))
+    torch.save(obj, os.path.join(out, "seed_legacy.pth"), _use_new_zipfile_serialization=False)
+    torch.save(obj, os.path.join(out, "seed_zip_p4.pth"), pickle_protocol=4)
 
 
 def make_convert(outdir, models):
@@ -1118,6 +1224,9 @@ def make_convert(outdir, models):
     torch.save(ckpt, os.path.join(out, "train.pth"))
     torch.save(ckpt, os.path.join(out, "train_legacy.pth"), _use_new_zipfile_serialization=False)
     make_convert_hostile(out)
+    write_number_cases(out)
+    write_fuzz_seeds(out)
+    refusals = convert_error_checkpoints(out)
     cases = []
     for name, source, args in CONVERT_CASES:
         target = os.path.join(out, f"{name}.safetensors")
@@ -1126,9 +1235,19 @@ def make_convert(outdir, models):
                        stdout=subprocess.DEVNULL)
         cases.append({"name": name, "input": source, "args": args})
         print(f"  wrote convert/{name}.safetensors ({os.path.getsize(target) / 2**20:.2f} MiB)")
+    # convert.py's refusals: the message after "convert.py: error: ", for the same inputs
+    errors = []
+    for name, (source, args) in refusals.items():
+        r = subprocess.run([sys.executable, os.path.join(HERE, "convert.py"),
+                            os.path.join(out, source), os.path.join(out, "refused.safetensors"),
+                            *args], capture_output=True, text=True)
+        prefix = "convert.py: error: "
+        message = r.stderr[r.stderr.index(prefix) + len(prefix):].rstrip("\n")
+        if r.returncode != 2:
+            raise RuntimeError(f"{name}: convert.py exited with {r.returncode}: {r.stderr}")
+        errors.append({"name": name, "input": source, "args": args, "message": message})
     with open(os.path.join(out, "cases.json"), "w") as f:
-        json.dump(cases, f, indent=1)
-
+        json.dump({"outputs": cases, "errors": errors}, f, indent=1)
 
 FIXTURES = {
     "images": (make_images, ["images/manifest.json"], [image_fixtures.__file__]),
