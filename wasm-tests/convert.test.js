@@ -285,3 +285,15 @@ describe('the CLI, with no Python on PATH', () => {
     assert.match(r.stdout, /convert CHECKPOINT OUT/);
   });
 });
+
+test('progress: every tensor read, then written, in order', async () => {
+  const events = [];
+  await convert(file('mnv3.pth'), { onProgress: (e) => events.push(e) });
+  const read = events.filter((e) => e.stage === 'read');
+  const write = events.filter((e) => e.stage === 'write');
+  assert.deepEqual(events, [...read, ...write]);
+  assert.deepEqual(read.map((e) => e.done), [...Array(read[0].total + 1).keys()]);
+  assert.deepEqual(write.map((e) => e.done), [...Array(write[0].total + 1).keys()]);
+  assert.ok(write[0].total > 200 && write[0].total <= read[0].total); // num_batches_tracked are not written
+  await assert.rejects(convert(file('mnv3.pth'), { onProgress: 'yes' }), /onProgress must be a function/);
+});

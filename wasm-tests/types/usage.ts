@@ -3,8 +3,9 @@
 // marked as expected errors must fail to type-check: the declarations are not just `any`.
 import { convert, decodeImage, drawInstances, load } from 'maskrcnn-wasm';
 import type {
-  Backend, ConvertOptions, DrawOptions, Instance, InstanceMask, LoadOptions, MemoryUsage, PixelSource, ProgressEvent,
-  RgbaImage, SegmentOptions, SegmentResult, Segmenter, Timings, ToImageDataOptions,
+  Backend, ConvertOptions, ConvertProgressEvent, DrawOptions, Instance, InstanceMask, LoadOptions,
+  MemoryUsage, PixelSource, ProgressEvent, RgbaImage, SegmentOptions, SegmentResult, Segmenter, Timings,
+  ToImageDataOptions,
 } from 'maskrcnn-wasm';
 
 export async function example(canvas: HTMLCanvasElement, video: HTMLVideoElement): Promise<void> {
@@ -60,6 +61,7 @@ export async function example(canvas: HTMLCanvasElement, video: HTMLVideoElement
   const convertOptions: ConvertOptions = {
     fp16: true, int8: false, labels: ['cat', 'dog'], minSize: 320, maxSize: 640, bnEps: 1e-5,
     rpnPreNmsTopN: 150, rpnPostNmsTopN: 150, rpnScoreThresh: 0.05, boxScoreThresh: 0.3, detectionsPerImg: 10,
+    onProgress: (event: ConvertProgressEvent) => console.log(event.stage, event.done, event.total),
   };
   const modelFile: Uint8Array = await convert(new Uint8Array(0), convertOptions);
   await load({ model: await convert(new ArrayBuffer(0)) });

@@ -224,6 +224,19 @@ export interface ConvertOptions {
   boxScoreThresh?: number;
   /** At most this many detections per image, a whole number >= 1 (default 100). */
   detectionsPerImg?: number;
+  /**
+   * Called as the conversion goes: stage 'read' while the checkpoint's tensors are read,
+   * 'write' while the model file is made; done of total tensors. The conversion itself runs
+   * without pausing: in a page, run it in a worker (see the demo) to keep the page responsive.
+   */
+  onProgress?: (event: ConvertProgressEvent) => void;
+}
+
+export interface ConvertProgressEvent {
+  stage: 'read' | 'write';
+  /** Tensors done so far. */
+  done: number;
+  total: number;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface ConvertOptions {
   boxScoreThresh?: number;
   /** At most this many detections per image (default 100). */
   detectionsPerImg?: number;
+  /** Progress: 'read' while the checkpoint's tensors are read, 'write' while the file is made (done of total tensors). */
+  onProgress?: (event: { stage: 'read' | 'write'; done: number; total: number }) => void;
 }
 
 export interface ConvertedModel {

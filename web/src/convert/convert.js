@@ -12,7 +12,7 @@ import { pythonJson, stringRepr } from './python-format.js';
 import { encodeSafetensors, FORMAT_VERSION, MODEL_FORMAT } from './safetensors-write.js';
 import { floatTensors, unwrapCheckpoint } from './state-dict.js';
 
-const OPTIONS = new Set(['fp16', 'int8', 'labels', 'minSize', 'maxSize', 'bnEps', ...Object.keys(POSTPROCESS_OPTIONS)]);
+const OPTIONS = new Set(['fp16', 'int8', 'labels', 'minSize', 'maxSize', 'bnEps', ...Object.keys(POSTPROCESS_OPTIONS), 'onProgress']);
 
 function asBytes(input) {
   if (input instanceof Uint8Array) return input;
@@ -25,6 +25,7 @@ function checkOptions(options) {
   for (const key of Object.keys(options)) {
     if (!OPTIONS.has(key)) throw new ConvertError(`unknown option ${key} (known: ${[...OPTIONS].join(', ')})`);
   }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new ConvertError('onProgress must be a function');
 }
 
 /** { tensors: Map name -> { shape, values }, defaults } of a model file's bytes. */
@@ -47,10 +48,11 @@ function fromModelFile(bytes) {
   return { tensors: out, defaults };
 }
 
-function encodeTensors(tensors, { fp16, int8 }) {
+function encodeTensors(tensors, { fp16, int8 }, progress) {
   const quantized = new Set(int8 ? int8WeightNames(tensors) : []);
   const out = [];
   for (const [name, { shape, values }] of tensors) {
+    progress(out.length);
     if (quantized.has(name)) {
       if (!values.every(Number.isFinite)) throw new ConvertError(`tensor ${stringRepr(name)}: non-finite values`);
       const { q, scales } = quantizeInt8(values, shape[0]);
@@ -64,6 +66,7 @@ function encodeTensors(tensors, { fp16, int8 }) {
       out.push({ name, dtype: 'F32', shape, data: values });
     }
   }
+  progress(tensors.size);
   return { out, int8Count: quantized.size };
 }
 
@@ -73,6 +76,7 @@ function encodeTensors(tensors, { fp16, int8 }) {
  */
 export async function convertModel(input, options = {}) {
   checkOptions(options);
+  const report = (stage) => (done, total) => options.onProgress?.({ stage, done, total });
   let bytes = asBytes(input);
   if (isGzip(bytes)) {
     bytes = await gunzip(bytes).catch((e) => { throw new ConvertError(e.message); });
@@ -83,7 +87,7 @@ export async function convertModel(input, options = {}) {
   if (isModelFile(bytes)) {
     ({ tensors, defaults } = fromModelFile(bytes));
   } else {
-    tensors = floatTensors(unwrapCheckpoint(readCheckpoint(bytes)));
+    tensors = floatTensors(unwrapCheckpoint(readCheckpoint(bytes)), report('read'));
   }
   const shapes = new Map([...tensors].map(([name, t]) => [name, t.shape]));
   const arch = inferArchitecture(shapes);
@@ -94,7 +98,8 @@ export async function convertModel(input, options = {}) {
   const config = buildConfig(arch, {
     labels: pick('labels'), minSize: pick('minSize'), maxSize: pick('maxSize'), bnEps: pick('bnEps'), postprocess,
   });
-  const { out, int8Count } = encodeTensors(tensors, { fp16: Boolean(options.fp16), int8: Boolean(options.int8) });
+  const write = report('write');
+  const { out, int8Count } = encodeTensors(tensors, { fp16: Boolean(options.fp16), int8: Boolean(options.int8) }, (done) => write(done, tensors.size));
   const configJson = pythonJson(config);
   const metadata = { format: MODEL_FORMAT, format_version: FORMAT_VERSION, config: configJson };
   return { bytes: encodeSafetensors(out, metadata), config: JSON.parse(configJson), tensors: tensors.size, int8: int8Count };

@@ -58,9 +58,11 @@ function valueDtype(value) {
  * Map name -> { shape, values (Float32Array, contiguous) } in the state_dict's order, without
  * num_batches_tracked; refuses non-string keys and non-floating values as convert.py does.
  */
-export function floatTensors(stateDict) {
+export function floatTensors(stateDict, progress = () => {}) {
   const out = new Map();
+  let done = 0;
   for (const [name, value] of stateDict) {
+    progress(done++, stateDict.size);
     if (typeof name !== 'string') throw new ConvertError(`non-string key in state_dict: ${keyRepr(name)}`);
     if (name.endsWith('.num_batches_tracked')) continue;
     if (typeof value === 'number' && !Number.isInteger(value)) {
@@ -73,5 +75,6 @@ export function floatTensors(stateDict) {
     }
     out.set(name, { shape: value.shape, values: value.toFloat32() });
   }
+  progress(stateDict.size, stateDict.size);
   return out;
 }
