@@ -55,6 +55,10 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
                                  classes (seed 3)
   e2e_mnv3_landscape, _portrait  mnv3_det on 240x320 and 480x360 images
   e2e_mnv3_light_landscape, _portrait   mnv3_light_det on the same images
+  convert/                       the JavaScript converter's fixtures: small checkpoints saved by
+                                 torch (zip and legacy formats, a training checkpoint, hostile
+                                 and refused files) and convert.py's outputs and messages for
+                                 them (see make_convert)
 The MobileNetV3 e2e fixtures also hold the backbone's outputs "body.0", "body.1" and the FPN
 levels "fpn.0", "fpn.1", "fpn.pool" ([1, h, w, C]) of torchvision's padded input.
 Each e2e_<case>.safetensors holds "image"; torchvision's outputs "boxes" [N,4], "labels" [N]
