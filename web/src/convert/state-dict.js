@@ -7,6 +7,10 @@ import { isTuple } from './pickle.js';
 import { numberRepr, stringRepr } from './python-format.js';
 import { Tensor } from './tensor.js';
 
+// The most values a state_dict's tensors may hold together (2 GiB as float32; ResNet-101 Mask
+// R-CNN has 63 million).
+const MAX_MODEL_ELEMENTS = 2 ** 29;
+
 /** Python's type(value).__name__ for the values a pickle gives. */
 export function pythonTypeName(value) {
   if (value === null) return 'NoneType';
@@ -22,12 +26,15 @@ export function pythonTypeName(value) {
   return value?.constructor?.name ?? typeof value;
 }
 
-function keyRepr(key) {
+function keyRepr(key, depth = 0) {
   if (typeof key === 'string') return stringRepr(key);
   if (typeof key === 'number' || typeof key === 'bigint') return numberRepr(key);
   if (key === null) return 'None';
   if (typeof key === 'boolean') return key ? 'True' : 'False';
-  if (isTuple(key)) return `(${key.map(keyRepr).join(', ')}${key.length === 1 ? ',' : ''})`;
+  if (isTuple(key)) {
+    if (depth > 3) return '(...)'; // a pickle can nest tuples a million deep
+    return `(${key.map((k) => keyRepr(k, depth + 1)).join(', ')}${key.length === 1 ? ',' : ''})`;
+  }
   return pythonTypeName(key);
 }
 
@@ -61,6 +68,7 @@ function valueDtype(value) {
 export function floatTensors(stateDict, progress = () => {}) {
   const out = new Map();
   let done = 0;
+  let elements = 0;
   for (const [name, value] of stateDict) {
     progress(done++, stateDict.size);
     if (typeof name !== 'string') throw new ConvertError(`non-string key in state_dict: ${keyRepr(name)}`);
@@ -72,6 +80,10 @@ export function floatTensors(stateDict, progress = () => {}) {
     const dtype = valueDtype(value);
     if (!(value instanceof Tensor) || !DTYPES[dtype]?.floating) {
       throw new ConvertError(`tensor ${name} has dtype ${dtype}, expected floating point`);
+    }
+    elements += value.numel;
+    if (elements > MAX_MODEL_ELEMENTS) {
+      throw new ConvertError(`the state_dict's tensors hold more than ${MAX_MODEL_ELEMENTS} values (at ${name}): not a Mask R-CNN`);
     }
     out.set(name, { shape: value.shape, values: value.toFloat32() });
   }

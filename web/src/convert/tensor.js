@@ -6,8 +6,9 @@ import { DTYPES } from './dtypes.js';
 import { ConvertError } from './errors.js';
 import { listRepr } from './python-format.js';
 
-// The most elements one tensor may have (a 4 GiB float32 array): more is not a Mask R-CNN.
-export const MAX_TENSOR_ELEMENTS = 2 ** 30;
+// The most elements one tensor may have (a 1 GiB float32 array; ResNet-101's largest has 13
+// million): more is not a Mask R-CNN, and a tiny file can ask for it (stride-0 views).
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 const MAX_DIMS = 32;
 
 /** A storage: dtype, numel (declared), key; bytes (a Uint8Array) once the file gives them. */
@@ -59,7 +60,12 @@ export class Tensor {
     const type = DTYPES[this.dtype];
     const bytes = this.storage.data();
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const out = new Float32Array(this.numel);
+    let out;
+    try {
+      out = new Float32Array(this.numel);
+    } catch {
+      throw new ConvertError(`out of memory for a tensor of shape ${listRepr(this.shape)}`);
+    }
     if (this.numel === 0) return out;
     const { shape, stride, offset } = this;
     const contiguous = shape.every((d, i) => d === 1 || stride[i] === shape.slice(i + 1).reduce((a, b) => a * b, 1));
