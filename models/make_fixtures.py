@@ -1208,7 +1208,8 @@ def write_fuzz_seeds(out):
     """Small valid checkpoints for the fuzz test: zip and legacy formats."""
     obj = {"a": torch.arange(6, dtype=torch.float32).reshape(2, 3).t(), "b": torch.tensor([1, 2]),
            "c": [1, 2.5, "x", None, True, (3, 4)], "d": torch.zeros(4, dtype=torch.float16)[1:],
-           "e": {"nested": torch.ones(2, dtype=torch.float64)}, "big": 2 ** 70}
+           "e": {"nested": torch.ones(2, dtype=torch.float64)}, "big": 2 ** 70,
+           "p": torch.nn.Parameter(torch.full((2, 2), 0.5))}  # pickled by _rebuild_parameter
     torch.save(obj, os.path.join(out, "seed_zip.pth"))
     torch.save(obj, os.path.join(out, "seed_legacy.pth"), _use_new_zipfile_serialization=False)
     torch.save(obj, os.path.join(out, "seed_zip_p4.pth"), pickle_protocol=4)

@@ -128,6 +128,8 @@ test('the seeds read without errors', () => {
   assert.deepEqual(obj.get('a').shape, [3, 2]);
   assert.equal(obj.get('big'), 2n ** 70n);
   assert.deepEqual([...obj.get('e').get('nested').toFloat32()], [1, 1]);
+  assert.deepEqual([...obj.get('p').toFloat32()], [0.5, 0.5, 0.5, 0.5]); // a Parameter
+  assert.deepEqual(obj.get('c'), [1, 2.5, 'x', null, true, [3, 4]]);
 });
 
 test('mutated checkpoints: zip and legacy formats, protocols 2 and 4', { timeout: 600_000 }, (t) => {

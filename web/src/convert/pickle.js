@@ -4,23 +4,20 @@
 //
 // Values: str -> string; int -> number (BigInt beyond 2^53); float -> number; bool; None ->
 // null; list -> Array; tuple -> frozen Array; dict -> Map; bytes -> Uint8Array. Globals and
-// what calling them builds are the resolver's business (see torch-globals.js).
+// what calling them builds are the resolver's business (see torch-globals.js). Nothing here
+// recurses, so no nesting depth overflows the stack; every length is checked before it is read.
 import { ConvertError } from './errors.js';
 
 const TEXT = new TextDecoder('utf-8', { fatal: true });
 const LATIN1 = new TextDecoder('latin1');
 const MARK = Symbol('mark');
 
-/**
- * A global the resolver allows: call(args) for REDUCE (and NEWOBJ when construct is true);
- * build(target, state) for BUILD on what it made, when that is allowed.
- */
+/** A global the resolver allows; call(args) is what REDUCE and NEWOBJ do with it, if anything. */
 export class PickleGlobal {
-  constructor(module, name, { call, build } = {}) {
+  constructor(module, name, { call } = {}) {
     this.module = module;
     this.name = name;
     this.call = call;
-    this.build = build;
   }
 
   get qualifiedName() {
@@ -279,15 +276,10 @@ export function unpickle(bytes, { start = 0, findGlobal, persistentLoad, what = 
         stack.push(call(cls, args, 'NEWOBJ'));
         break;
       }
-      case 0x62: { // BUILD: setstate on what an allowed global made
-        const state = pop();
+      case 0x62: { // BUILD: only an OrderedDict's attributes (a state_dict's _metadata), not needed
+        pop();
         const target = top();
-        const owner = target instanceof Map ? 'dict' : target?.constructor?.name ?? typeof target;
-        if (!target || typeof target.setState !== 'function') {
-          if (!(target instanceof Map)) throw bad(`BUILD on a ${owner}`);
-          break; // an OrderedDict's attributes (a state_dict's _metadata): not needed
-        }
-        target.setState(state);
+        if (!(target instanceof Map)) throw bad(`BUILD on a ${target?.constructor?.name ?? typeof target}`);
         break;
       }
       case 0x51: { // BINPERSID

@@ -75,10 +75,7 @@ export function findGlobal(module, name) {
   return g;
 }
 
-/**
- * The element type of a persistent id's storage type: a storage class global (torch 1.x and
- * later, typed storages) or, as some writers do, a dtype name string.
- */
+/** The element type of a persistent id's storage type (a storage class global: torch.FloatStorage, ...). */
 export function storageDtype(type) {
   if (type instanceof PickleGlobal && type.storageDtype) return type.storageDtype;
   throw new ConvertError(`persistent id with an unknown storage type ${type instanceof PickleGlobal ? type.qualifiedName : String(type)}`);
