@@ -5,7 +5,7 @@
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
 e2e_r50_legacy, e2e_r18, e2e_int8, e2e_jpeg, e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light,
-images. A fixture
+images, convert. A fixture
 whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
@@ -57,6 +57,10 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
                                  classes (seed 3)
   e2e_mnv3_landscape, _portrait  mnv3_det on 240x320 and 480x360 images
   e2e_mnv3_light_landscape, _portrait   mnv3_light_det on the same images
+  convert/                       the JavaScript converter's fixtures: small checkpoints saved by
+                                 torch (zip and legacy formats, a training checkpoint, hostile
+                                 and refused files) and convert.py's outputs and messages for
+                                 them (see make_convert)
 The MobileNetV3 e2e fixtures also hold the backbone's outputs "body.0", "body.1" and the FPN
 levels "fpn.0", "fpn.1", "fpn.pool" ([1, h, w, C]) of torchvision's padded input.
 Each e2e_<case>.safetensors holds "image"; torchvision's outputs "boxes" [N,4], "labels" [N]
@@ -975,6 +979,323 @@ def make_e2e_jpeg(outdir, models):
         raise RuntimeError(f"{case}: no detections")
 
 
+# --- the JavaScript converter's fixtures ------------------------------------------------------
+
+# Small checkpoints saved by torch and convert.py's outputs for them (build/fixtures/convert/):
+#   r18.pth            ResNet-18 FPN 16, box head 32, mask head 2x16, predictor 8, 3 classes
+#                      (zip format, seed 4), some tensors stored as torch would never write them
+#                      for a plain model: a transposed view, a slice at a storage offset, views
+#                      sharing one storage, float64 and float16 values
+#   r18_legacy.pth     the same weights under the legacy names, legacy (non-zip) format
+#   mnv3.pth           MobileNetV3-Large FPN 16, box head 32, mask head 1x16, 4 classes (seed 5)
+#   train.pth          {"model", "optimizer" (SGD with momentum, after a step), "iteration",
+#                      "args", "class_names"} as models/train.py saves it, over the r18 weights
+#   train_legacy.pth   the same, legacy format
+#   <name>.safetensors, <name>_fp16.safetensors, <name>_int8.safetensors: convert.py's outputs
+#   options.safetensors        convert.py train.pth with every option given
+#   reconvert_int8.safetensors convert.py r18.safetensors (a model file as input) --int8
+#   hostile_*.pth      files the converter must refuse (see make_convert_hostile)
+#   ok_shapes.pth, ok_shapes_p4.pth (pickle protocol 4), err_*.pth  checkpoints with the model's shapes (stride-0 views of one value, so
+#                      the files stay small); convert.py refuses the err_ ones
+#   numbers.safetensors float32 values and numpy's float16 and int8 of them (edge cases)
+#   seed_zip.pth, seed_legacy.pth  small checkpoints of plain values, the fuzz test's seeds
+# cases.json: {"outputs": each output with its input and convert.py's arguments, "errors": each
+# refused input with its arguments and convert.py's message}.
+CONVERT_CASES = [
+    ("r18", "r18.pth", []), ("r18_fp16", "r18.pth", ["--fp16"]),
+    ("r18_int8", "r18.pth", ["--int8"]),
+    ("r18_legacy", "r18_legacy.pth", []), ("r18_legacy_fp16", "r18_legacy.pth", ["--fp16"]),
+    ("mnv3", "mnv3.pth", []), ("mnv3_fp16", "mnv3.pth", ["--fp16"]),
+    ("mnv3_int8", "mnv3.pth", ["--int8", "--fp16"]),
+    ("train", "train.pth", []), ("train_legacy", "train_legacy.pth", ["--fp16"]),
+    ("options", "train.pth", ["--labels", "cat,dog", "--min-size", "300", "--max-size", "500",
+                              "--bn-eps", "0.001", "--rpn-pre-nms-top-n", "50",
+                              "--rpn-post-nms-top-n", "40", "--rpn-score-thresh", "0.25",
+                              "--box-score-thresh", "0.3", "--detections-per-img", "7"]),
+    ("reconvert_int8", "r18.safetensors", ["--int8"]),
+    ("shapes_p4", "ok_shapes_p4.pth", ["--fp16"]),  # pickle protocol 4, stride-0 tensors
+]
+
+
+@torch.no_grad()
+def build_tiny_r18():
+    torch.manual_seed(4)
+    body = resnet.resnet18(weights=None, norm_layer=FrozenBatchNorm2d)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], 16, extra_blocks=LastLevelMaxPool())
+    model = MaskRCNN(backbone, num_classes=None, box_head=TwoMLPHead(16 * 7 * 7, 32),
+                     box_predictor=FastRCNNPredictor(32, 3),
+                     mask_head=MaskRCNNHeads(16, [16, 16], 1),
+                     mask_predictor=MaskRCNNPredictor(16, 8, 3))
+    randomize_frozen_bn(model, seed=104)
+    return model.eval()
+
+
+@torch.no_grad()
+def build_tiny_mobilenet():
+    torch.manual_seed(5)
+    body = mobilenetv3.mobilenet_v3_large(weights=None, norm_layer=FrozenBatchNorm2d)
+    backbone = _mobilenet_extractor(body, True, 6)
+    backbone.fpn = torchvision.ops.FeaturePyramidNetwork(
+        [160, 960], 16, extra_blocks=LastLevelMaxPool())
+    backbone.out_channels = 16
+    anchors = AnchorGenerator(((32, 64, 128, 256, 512),) * 3, ((0.5, 1.0, 2.0),) * 3)
+    model = MaskRCNN(backbone, None, rpn_anchor_generator=anchors,
+                     box_head=TwoMLPHead(16 * 7 * 7, 32), box_predictor=FastRCNNPredictor(32, 4),
+                     mask_head=MaskRCNNHeads(16, [16], 1),
+                     mask_predictor=MaskRCNNPredictor(16, 8, 4))
+    return model.eval()
+
+
+def odd_storage_state(state):
+    """The state_dict with tensors stored in ways torch.save keeps: a transposed view, a slice
+    at an offset, two views of one storage, float64 and float16 values (equal after float32)."""
+    out = dict(state)
+    w = out["roi_heads.box_head.fc7.weight"]
+    out["roi_heads.box_head.fc7.weight"] = w.t().contiguous().t()  # strides (1, rows)
+    b6, b7 = out["roi_heads.box_head.fc6.bias"], out["roi_heads.box_head.fc7.bias"]
+    shared = torch.cat([torch.zeros(5), b6, b7, torch.zeros(3)])
+    out["roi_heads.box_head.fc6.bias"] = shared[5:5 + len(b6)]
+    out["roi_heads.box_head.fc7.bias"] = shared[5 + len(b6):5 + len(b6) + len(b7)]
+    out["roi_heads.box_predictor.bbox_pred.weight"] = \
+        out["roi_heads.box_predictor.bbox_pred.weight"].double()
+    half = out["roi_heads.box_predictor.cls_score.weight"].half()
+    out["roi_heads.box_predictor.cls_score.weight"] = half
+    # a 4-d view with a storage offset and permuted strides
+    m = out["roi_heads.mask_head.0.0.weight"]
+    big = torch.zeros(m.numel() + 7)
+    big[7:] = m.permute(0, 2, 3, 1).reshape(-1)
+    out["roi_heads.mask_head.0.0.weight"] = big[7:].view(
+        m.shape[0], m.shape[2], m.shape[3], m.shape[1]).permute(0, 3, 1, 2)
+    assert torch.equal(out["roi_heads.mask_head.0.0.weight"], m)
+    return out
+
+
+def training_checkpoint(state, class_names):
+    """What models/train.py saves: model, SGD state with momentum buffers, iteration, args."""
+    params = [torch.nn.Parameter(v.clone().float()) for k, v in state.items()
+              if k.startswith("roi_heads.")]
+    optimizer = torch.optim.SGD(params, lr=0.01, momentum=0.9, weight_decay=1e-4)
+    for p in params:
+        p.grad = torch.ones_like(p)
+    optimizer.step()
+    args = {"data": "scenes", "iterations": 100, "lr": 0.01, "fpn": 16, "resume": None,
+            "train_sizes": "256,288", "amp": False}
+    return {"model": state, "optimizer": optimizer.state_dict(), "iteration": 42,
+            "args": args, "class_names": class_names}
+
+
+class _System:
+    """Pickles as a call of os.system: what a hostile checkpoint does."""
+
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def _hand_pickle(persistent, obj):
+    """Protocol-2 pickle of obj where values of type _Storage become persistent ids."""
+    import io
+    import pickle
+
+    class P(pickle.Pickler):
+        def persistent_id(self, o):
+            return persistent(o)
+
+    buf = io.BytesIO()
+    P(buf, protocol=2).dump(obj)
+    return buf.getvalue()
+
+
+class _Storage:
+    def __init__(self, key, numel):
+        self.key, self.numel = key, numel
+
+
+class _Tensor:
+    """Pickles as torch's _rebuild_tensor_v2 call with any offset, size and stride."""
+
+    def __init__(self, storage, offset, size, stride):
+        self.args = (storage, offset, tuple(size), tuple(stride), False,
+                     __import__("collections").OrderedDict())
+
+    def __reduce__(self):
+        return (torch._utils._rebuild_tensor_v2, self.args)
+
+
+def _zip_checkpoint(path, pickled, storages):
+    """A checkpoint in torch's zip layout (stored entries) from a pickle and storage bytes."""
+    import zipfile
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("hostile/data.pkl", pickled)
+        for key, data in storages.items():
+            z.writestr(f"hostile/data/{key}", data)
+        z.writestr("hostile/version", "3\n")
+
+
+def make_convert_hostile(outdir):
+    """hostile_system.pth and hostile_system_legacy.pth (a pickle calling os.system, in both
+    formats), hostile_deflate.pth (a compressed entry), hostile_offset.pth (a tensor past its
+    storage's end), hostile_shape.pth (an absurd shape), hostile_stride.pth (strides reaching
+    past the storage), hostile_storage_short.pth (a storage entry shorter than its numel)."""
+    torch.save({"x": _System()}, os.path.join(outdir, "hostile_system.pth"))
+    torch.save({"x": _System()}, os.path.join(outdir, "hostile_system_legacy.pth"),
+               _use_new_zipfile_serialization=False)
+
+    def persistent(o):
+        if isinstance(o, _Storage):
+            return ("storage", torch.FloatStorage, o.key, "cpu", o.numel)
+        return None
+
+    s = _Storage("0", 6)
+    data = np.arange(6, dtype=np.float32).tobytes()
+    cases = {
+        "hostile_offset": ({"a": _Tensor(s, 10, [2], [1])}, data),
+        "hostile_shape": ({"a": _Tensor(s, 0, [1 << 40, 1 << 40], [1, 1])}, data),
+        "hostile_stride": ({"a": _Tensor(s, 0, [2, 3], [3, 4])}, data),
+        "hostile_storage_short": ({"a": _Tensor(s, 0, [6], [1])}, data[:8]),
+    }
+    for name, (obj, blob) in cases.items():
+        _zip_checkpoint(os.path.join(outdir, f"{name}.pth"), _hand_pickle(persistent, obj),
+                        {"0": blob})
+    import zipfile
+    with zipfile.ZipFile(os.path.join(outdir, "hostile_deflate.pth"), "w",
+                         zipfile.ZIP_DEFLATED) as z:
+        z.writestr("hostile/data.pkl", _hand_pickle(persistent, {"a": _Tensor(s, 0, [6], [1])}))
+        z.writestr("hostile/data/0", data)
+
+
+def shape_only_state(state):
+    """The state_dict with each float tensor a stride-0 view of one value: checkpoints whose
+    files are small but whose shapes are those of the model."""
+    return {k: (torch.full((1,), 0.01, dtype=v.dtype).expand(v.shape) if v.is_floating_point()
+                else v) for k, v in state.items()}
+
+
+def convert_error_checkpoints(out):
+    """{name: (file, args)} of checkpoints and options convert.py refuses."""
+    base = shape_only_state(build_tiny_r18().state_dict())
+    files = {}
+
+    def save(name, obj):
+        torch.save(obj, os.path.join(out, f"{name}.pth"))
+        return f"{name}.pth"
+
+    files["ok_shapes"] = save("ok_shapes", base)
+    torch.save(base, os.path.join(out, "ok_shapes_p4.pth"), pickle_protocol=4)
+    changed = dict(base)
+    del changed["roi_heads.box_head.fc7.bias"]
+    changed["roi_heads.extra.weight"] = torch.zeros(2)
+    files["err_unknown_missing"] = save("err_unknown_missing", changed)
+    changed = dict(base)
+    changed["roi_heads.box_head.fc7.weight"] = torch.zeros(32, 31)
+    changed["roi_heads.box_head.fc6.bias"] = torch.zeros(3, 3)
+    files["err_misshaped"] = save("err_misshaped", changed)
+    changed = dict(base)
+    changed["roi_heads.box_head.fc7.bias"] = torch.zeros(32, dtype=torch.int64)
+    files["err_int_tensor"] = save("err_int_tensor", changed)
+    changed = {k.replace("backbone.fpn.inner_blocks.0.0.", "backbone.fpn.inner_blocks.0."): v
+               for k, v in base.items()}
+    files["err_mixed_naming"] = save("err_mixed_naming", changed)
+    changed = {k: v for k, v in base.items() if not k.startswith("backbone.body.layer3.1.")}
+    files["err_resnet_depth"] = save("err_resnet_depth", changed)
+    changed = dict(base)
+    changed["rpn.head.cls_logits.weight"] = torch.zeros(5, 16, 1, 1)
+    files["err_anchors"] = save("err_anchors", changed)
+    changed = {k: v for k, v in base.items() if not k.startswith("roi_heads.mask_predictor.")}
+    files["err_no_predictor"] = save("err_no_predictor", changed)
+    files["err_list"] = save("err_list", [torch.zeros(2)])
+    files["err_key"] = save("err_key", {**base, 7: torch.zeros(1)})
+    ok = files["ok_shapes"]
+    return {
+        **{name: (f, []) for name, f in files.items() if name.startswith("err_")},
+        "err_labels": (ok, ["--labels", "a,b,c,d"]),
+        "err_bn_eps": (ok, ["--bn-eps", "-1"]),
+        "err_sizes": (ok, ["--min-size", "900", "--max-size", "800"]),
+        "err_top_n": (ok, ["--rpn-pre-nms-top-n", "0"]),
+        "err_score": (ok, ["--box-score-thresh", "1.5"]),
+        "err_detections": (ok, ["--detections-per-img", "0"]),
+    }
+
+
+def write_number_cases(out):
+    """numbers.safetensors: float32 values and numpy's float16 of them (subnormals, overflow,
+    ties), and weights with numpy's int8 quantization (rows whose quotients are halves)."""
+    rng = np.random.default_rng(6)
+    tiny = np.float32(2.0 ** -24)
+    edge = np.array([
+        0.0, -0.0, 1.0, -1.0, 65504.0, 65519.0, 65519.996, 65520.0, -65520.0, 65536.0, 1e30,
+        np.inf, -np.inf, tiny, tiny / 2, tiny * 1.5, tiny * 2.5, tiny * 0.50001, tiny * 0.49999,
+        2.0 ** -14, 2.0 ** -14 - 2.0 ** -25, 2.0 ** -15 + 2.0 ** -25, 1e-45, -1e-45, 1e-40,
+        1.0 + 2.0 ** -11, 1.0 + 3 * 2.0 ** -11, 1.0 + 2.0 ** -11 + 2.0 ** -23, 2048.0 + 1.0,
+        2048.0 + 3.0, 0.1, 1 / 3, -2.5e-5, 6.1e-5, 3.14159265,
+    ], dtype=np.float32)
+    values = np.concatenate([edge, rng.normal(0, 1, 4000).astype(np.float32),
+                             (rng.normal(0, 1, 2000) * 10.0 ** rng.integers(-9, 6, 2000))
+                             .astype(np.float32)])
+    with np.errstate(over="ignore"):
+        half = values.astype(np.float16)
+    w = rng.normal(0, 0.1, (6, 40)).astype(np.float32)
+    w[0, :6] = [127, 0.5, 1.5, 2.5, -0.5, -2.5]   # scale 1: exact halves
+    w[1, :5] = [-254, 1, 3, 5, -7]                # scale 2: halves again
+    w[2] = 0                                      # scale 1 for a row of zeros
+    w[3, :3] = [1e-30, -3e-30, 2e-30]
+    w[3, 3:] = 0
+    q, scales = model_file.quantize_int8(w)
+    model_file.write_file(os.path.join(out, "numbers.safetensors"), {
+        "f32": values, "f16": half.view(np.uint16).view(np.float16),
+        "int8.weight": w, "int8.q": q, "int8.scales": scales})
+
+
+def write_fuzz_seeds(out):
+    """Small valid checkpoints for the fuzz test: zip and legacy formats."""
+    obj = {"a": torch.arange(6, dtype=torch.float32).reshape(2, 3).t(), "b": torch.tensor([1, 2]),
+           "c": [1, 2.5, "x", None, True, (3, 4)], "d": torch.zeros(4, dtype=torch.float16)[1:],
+           "e": {"nested": torch.ones(2, dtype=torch.float64)}, "big": 2 ** 70,
+           "p": torch.nn.Parameter(torch.full((2, 2), 0.5))}  # pickled by _rebuild_parameter
+    torch.save(obj, os.path.join(out, "seed_zip.pth"))
+    torch.save(obj, os.path.join(out, "seed_legacy.pth"), _use_new_zipfile_serialization=False)
+    torch.save(obj, os.path.join(out, "seed_zip_p4.pth"), pickle_protocol=4)
+
+
+def make_convert(outdir, models):
+    import json
+    import subprocess
+    out = os.path.join(outdir, "convert")
+    os.makedirs(out, exist_ok=True)
+    r18 = odd_storage_state(build_tiny_r18().state_dict())
+    torch.save(r18, os.path.join(out, "r18.pth"))
+    legacy = to_legacy_names(build_tiny_r18().state_dict(), num_mask_layers=2)
+    torch.save(legacy, os.path.join(out, "r18_legacy.pth"), _use_new_zipfile_serialization=False)
+    torch.save(build_tiny_mobilenet().state_dict(), os.path.join(out, "mnv3.pth"))
+    ckpt = training_checkpoint(build_tiny_r18().state_dict(), ["circle", "square"])
+    torch.save(ckpt, os.path.join(out, "train.pth"))
+    torch.save(ckpt, os.path.join(out, "train_legacy.pth"), _use_new_zipfile_serialization=False)
+    make_convert_hostile(out)
+    write_number_cases(out)
+    write_fuzz_seeds(out)
+    refusals = convert_error_checkpoints(out)
+    cases = []
+    for name, source, args in CONVERT_CASES:
+        target = os.path.join(out, f"{name}.safetensors")
+        subprocess.run([sys.executable, os.path.join(HERE, "convert.py"),
+                        os.path.join(out, source), target, *args], check=True,
+                       stdout=subprocess.DEVNULL)
+        cases.append({"name": name, "input": source, "args": args})
+        print(f"  wrote convert/{name}.safetensors ({os.path.getsize(target) / 2**20:.2f} MiB)")
+    # convert.py's refusals: the message after "convert.py: error: ", for the same inputs
+    errors = []
+    for name, (source, args) in refusals.items():
+        r = subprocess.run([sys.executable, os.path.join(HERE, "convert.py"),
+                            os.path.join(out, source), os.path.join(out, "refused.safetensors"),
+                            *args], capture_output=True, text=True)
+        prefix = "convert.py: error: "
+        message = r.stderr[r.stderr.index(prefix) + len(prefix):].rstrip("\n")
+        if r.returncode != 2:
+            raise RuntimeError(f"{name}: convert.py exited with {r.returncode}: {r.stderr}")
+        errors.append({"name": name, "input": source, "args": args, "message": message})
+    with open(os.path.join(out, "cases.json"), "w") as f:
+        json.dump({"outputs": cases, "errors": errors}, f, indent=1)
+
 FIXTURES = {
     "images": (make_images, ["images/manifest.json"], [image_fixtures.__file__]),
     "r50_fpn": (make_r50_fpn, ["r50_fpn.safetensors", "r50_fpn_io.safetensors"]),
@@ -1000,6 +1321,7 @@ FIXTURES = {
                     DEFAULT_DEPENDENCIES),
     "e2e_live": (make_e2e_live, ["live.safetensors"]
                  + [f"{case}.safetensors" for case in E2E_LIVE_SCENES], LIVE_DEPENDENCIES),
+    "convert": (make_convert, ["convert/cases.json"]),
 }
 
 

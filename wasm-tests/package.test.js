@@ -103,6 +103,12 @@ console.log(JSON.stringify({ backend: segmenter.backend, result }));
   const version = await run(bin, ['--version']);
   assert.equal(version.stdout.trim(), '0.1.0');
 
+  // its converter writes convert.py's file
+  const converted = join(work, 'converted.safetensors');
+  await run(bin, ['convert', join(fixturePath('convert'), 'mnv3.pth'), converted, '--fp16'], { cwd: project });
+  assert.ok(readFileSync(converted).equals(readFileSync(join(fixturePath('convert'), 'mnv3_fp16.safetensors'))),
+    'maskrcnn-wasm convert in the installed package differs from convert.py');
+
   // its JPEG decoder (a dependency the install brings) gives PIL's pixels
   const jpegFile = join(fixturePath('images'), 'jpeg-420-progressive.jpg');
   writeFileSync(join(project, 'decode.js'), `

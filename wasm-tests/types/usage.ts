@@ -1,10 +1,11 @@
 // Compiled by types.test.js with tsc --strict: every public name of the package, used as
 // the README shows, through the package's own name (its exports map's "types"). The lines
 // marked as expected errors must fail to type-check: the declarations are not just `any`.
-import { decodeImage, drawInstances, load } from 'maskrcnn-wasm';
+import { convert, decodeImage, drawInstances, load } from 'maskrcnn-wasm';
 import type {
-  Backend, DrawOptions, Instance, InstanceMask, LoadOptions, MemoryUsage, PixelSource, ProgressEvent,
-  RgbaImage, SegmentOptions, SegmentResult, Segmenter, Timings, ToImageDataOptions,
+  Backend, ConvertOptions, ConvertProgressEvent, DrawOptions, Instance, InstanceMask, LoadOptions,
+  MemoryUsage, PixelSource, ProgressEvent, RgbaImage, SegmentOptions, SegmentResult, Segmenter, Timings,
+  ToImageDataOptions,
 } from 'maskrcnn-wasm';
 
 export async function example(canvas: HTMLCanvasElement, video: HTMLVideoElement): Promise<void> {
@@ -56,6 +57,19 @@ export async function example(canvas: HTMLCanvasElement, video: HTMLVideoElement
   console.log(decodedBytes.length, decoded.width, decoded.height);
   // @ts-expect-error: decodeImage takes bytes, not a file name
   await decodeImage('photo.jpg');
+
+  const convertOptions: ConvertOptions = {
+    fp16: true, int8: false, labels: ['cat', 'dog'], minSize: 320, maxSize: 640, bnEps: 1e-5,
+    rpnPreNmsTopN: 150, rpnPostNmsTopN: 150, rpnScoreThresh: 0.05, boxScoreThresh: 0.3, detectionsPerImg: 10,
+    onProgress: (event: ConvertProgressEvent) => console.log(event.stage, event.done, event.total),
+  };
+  const modelFile: Uint8Array = await convert(new Uint8Array(0), convertOptions);
+  await load({ model: await convert(new ArrayBuffer(0)) });
+  console.log(modelFile.length);
+  // @ts-expect-error: convert takes the checkpoint's bytes, not a file name
+  await convert('checkpoint.pth');
+  // @ts-expect-error: labels are a list of names
+  await convert(new Uint8Array(0), { labels: 'cat,dog' });
 
   // @ts-expect-error: a model is a URL or bytes
   await load({ model: 42 });

@@ -58,6 +58,7 @@ const models = new ModelControl({
   progress: $('model-progress'),
   progressLabel: $('model-progress-label'),
   info: $('model-info'),
+  saveLink: $('model-save'),
 }, modelChoices(), {
   onStart(source) {
     clearMessage(message, 'model');

@@ -4,8 +4,9 @@
 export function modelErrorMessage(error, source) {
   if (/HTTP 404/.test(error.message)) {
     return `The model file “${source.name}” is not on this server (${source.url} was not found). ` +
-      'Open a model file converted with models/convert.py, or drop one on this page.';
+      'Open a model file or a PyTorch checkpoint, or drop one on this page.';
   }
+  if (error.name === 'ConvertError') return `Could not convert the checkpoint “${source.name}”: ${error.message}`;
   return `Could not load the model “${source.name}”: ${error.message}`;
 }
 

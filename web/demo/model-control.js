@@ -1,8 +1,9 @@
 // The model picker: models on the server (the shipped default, or one named in the page's
-// address) and the user's own converted files (file input or drop), with a progress bar while
-// one loads. Owns the current Segmenter: a new one replaces it only once it has loaded, so a
+// address) and the user's own files (file input or drop): model files, or PyTorch checkpoints
+// converted here in a worker and offered for saving, with a progress bar while one loads. Owns the current Segmenter: a new one replaces it only once it has loaded, so a
 // bad file leaves the previous model working.
 import { load } from '../src/index.js';
+import { convertedName, convertInWorker, isCheckpoint } from './checkpoint-converter.js';
 import { formatBytes, modelErrorMessage } from './messages.js';
 
 export class ModelControl {
@@ -13,9 +14,10 @@ export class ModelControl {
   #loading = null;        // AbortController of the load in progress
   #fileCount = 0;
   #userChose = false;     // the user picked a model (picker, file input or drop)
+  #savedUrl = null;       // object URL of the converted model offered for saving
 
   /**
-   * elements: { select, fileInput, progressBox, progress, progressLabel, info };
+   * elements: { select, fileInput, progressBox, progress, progressLabel, info, saveLink };
    * models: [{ name, url }] offered in the picker, the first chosen;
    * events: { onStart(source), onLoaded(segmenter, source), onError(message) }.
    */
@@ -81,7 +83,11 @@ export class ModelControl {
     this.#events.onStart(source);
     this.#showProgress(source.file ? `Reading ${source.name}…` : `Downloading ${source.name}…`);
     try {
-      const model = source.file ? new Uint8Array(await source.file.arrayBuffer()) : source.url;
+      let model = source.file ? new Uint8Array(await source.file.arrayBuffer()) : source.url;
+      if (source.file && isCheckpoint(model)) {
+        model = await this.#convert(model, source, loading.signal);
+        source.converted = model;
+      }
       const segmenter = await load({
         model,
         signal: loading.signal,
@@ -94,6 +100,7 @@ export class ModelControl {
       const previous = this.#current;
       this.#current = { segmenter, value };
       this.#showInfo(source, segmenter);
+      this.#offerSave(source);
       this.#events.onLoaded(segmenter, source);
       previous?.segmenter.dispose();
       return true;
@@ -109,6 +116,34 @@ export class ModelControl {
         this.#elements.progressBox.hidden = true;
       }
     }
+  }
+
+  /** The model file of a checkpoint, converted in a worker with progress. */
+  async #convert(bytes, source, signal) {
+    const { progress, progressLabel } = this.#elements;
+    this.#showProgress(`Converting ${source.name} (${formatBytes(bytes.length)})…`);
+    return convertInWorker(bytes, {
+      signal,
+      onProgress: ({ stage, done, total }) => {
+        progress.max = 2 * total;
+        progress.value = (stage === 'write' ? total : 0) + done;
+        progressLabel.textContent = `Converting ${source.name}: ${stage === 'read' ? 'reading' : 'writing'} tensor ${done} of ${total}`;
+      },
+    });
+  }
+
+  /** A link that saves the converted model of this source (hidden for other sources). */
+  #offerSave(source) {
+    const link = this.#elements.saveLink;
+    if (!link) return;
+    if (this.#savedUrl) URL.revokeObjectURL(this.#savedUrl);
+    this.#savedUrl = null;
+    link.hidden = !source.converted;
+    if (!source.converted) return;
+    this.#savedUrl = URL.createObjectURL(new Blob([source.converted], { type: 'application/octet-stream' }));
+    link.href = this.#savedUrl;
+    link.download = convertedName(source.name);
+    link.textContent = `Save the converted model (${link.download}, ${formatBytes(source.converted.length)})`;
   }
 
   #onProgress({ type, loaded, total }, source) {

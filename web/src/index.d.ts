@@ -198,3 +198,55 @@ export function drawInstances(
   result: SegmentResult,
   options?: DrawOptions,
 ): void;
+
+/**
+ * Options of convert(): those of models/convert.py, each defaulting to torchvision's value for
+ * the backbone (or, for a model file given as input, to that file's setting).
+ */
+export interface ConvertOptions {
+  /** Store the float tensors as F16: half the size, computed in float32 (default false). */
+  fp16?: boolean;
+  /** Store convolution and fully connected weights as int8 with a scale per output channel (default false). */
+  int8?: boolean;
+  /** Class names, with or without '__background__' first (default: COCO's for 91 classes, else class_1, ...). */
+  labels?: readonly string[];
+  /** Preprocess short side (default 800; 320 for MobileNetV3). */
+  minSize?: number;
+  /** Preprocess long side cap (default 1333; 640 for MobileNetV3). */
+  maxSize?: number;
+  /** FrozenBatchNorm eps (default 0 for a ResNet with legacy names, else 1e-5). */
+  bnEps?: number;
+  /** RPN proposals per level before NMS, a whole number >= 1 (default 1000; 150 for MobileNetV3). */
+  rpnPreNmsTopN?: number;
+  /** RPN proposals kept after NMS, a whole number >= 1 (default 1000; 150 for MobileNetV3). */
+  rpnPostNmsTopN?: number;
+  /** RPN score threshold, 0..1 (default 0; 0.05 for MobileNetV3). */
+  rpnScoreThresh?: number;
+  /** Detection score threshold, 0..1 (default 0.05). */
+  boxScoreThresh?: number;
+  /** At most this many detections per image, a whole number >= 1 (default 100). */
+  detectionsPerImg?: number;
+  /**
+   * Called as the conversion goes: stage 'read' while the checkpoint's tensors are read,
+   * 'write' while the model file is made; done of total tensors. The conversion itself runs
+   * without pausing: in a page, run it in a worker (see the demo) to keep the page responsive.
+   */
+  onProgress?: (event: ConvertProgressEvent) => void;
+}
+
+export interface ConvertProgressEvent {
+  stage: 'read' | 'write';
+  /** Tensors done so far. */
+  done: number;
+  total: number;
+}
+
+/**
+ * A model file (the bytes load() takes) from a torchvision Mask R-CNN checkpoint's bytes — a
+ * state_dict or a dict holding it under 'model', as torch.save writes it (zip or legacy format)
+ * — or from a model file's, written again with these options. The same file as
+ * models/convert.py writes. The checkpoint is read without executing anything; a file naming
+ * anything but tensors, numbers, strings, lists and dicts is refused. Rejects with an Error
+ * named 'ConvertError' whose message names the problem.
+ */
+export function convert(checkpoint: Uint8Array | ArrayBuffer, options?: ConvertOptions): Promise<Uint8Array>;

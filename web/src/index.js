@@ -4,6 +4,7 @@ import { createLoad } from './api/load.js';
 import { browserPlatform } from './platform/browser.js';
 
 export { drawInstances } from './api/draw.js';
+export { convert } from './convert/convert.js';
 
 /** Starts the engine, loads a model, and resolves to a Segmenter (see index.d.ts). */
 export const load = createLoad(browserPlatform);

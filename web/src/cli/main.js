@@ -9,6 +9,7 @@ const USAGE = `usage: maskrcnn-wasm <command> [options]
 commands:
   segment <image or folder>   instance masks of PNG/JPEG images as JSON and overlays
   eval                        COCO evaluation of a model
+  convert CHECKPOINT OUT      a torchvision Mask R-CNN checkpoint (.pth) to a model file
 
 'maskrcnn-wasm <command> --help' tells more.`;
 
@@ -31,6 +32,8 @@ export async function run(argv) {
     }
     case 'segment':
       return (await import('./segment.js')).main(rest);
+    case 'convert':
+      return (await import('./convert.js')).main(rest);
     case 'eval':
       if (!existsSync(EVAL_MODULE)) {
         process.stderr.write('maskrcnn-wasm: eval is not available yet in this version\n');
@@ -46,7 +49,7 @@ run(process.argv.slice(2)).then(
   (code) => { process.exitCode = code ?? 0; },
   (e) => {
     if (e instanceof UsageError) {
-      const command = ['segment', 'eval'].includes(process.argv[2]) ? `${process.argv[2]} ` : '';
+      const command = ['segment', 'eval', 'convert'].includes(process.argv[2]) ? `${process.argv[2]} ` : '';
       process.stderr.write(`maskrcnn-wasm: ${e.message}\n(see 'maskrcnn-wasm ${command}--help')\n`);
       process.exitCode = 2;
     } else {

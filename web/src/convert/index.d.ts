@@ -1,0 +1,2 @@
+export { convert, convertModel, ConvertOptions, ConvertedModel } from './convert.js';
+export { ConvertError } from './errors.js';
