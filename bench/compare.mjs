@@ -2,13 +2,16 @@
 //   node bench/compare.mjs [--quick] [--dir build/bench] [--sizes 800x1199,512x767]
 //                          [--threads 1,2] [--warmup 1] [--runs 5]
 // For each input size and thread count, each engine runs in its own process
-// (bench/engine.mjs); after the warm-up runs the two alternate, one image at a time, so that
-// both see the same machine. Prints per engine the median seconds per image (min–max), the
+// (bench/engine.mjs): ours (the F32 model file), ours with the same model in int8
+// (models/convert.py --int8: its 1x1 convolutions and fully connected layers run in integers)
+// and ONNX Runtime Web; after the warm-up runs they take turns, one image at a time, so that
+// all see the same machine. Prints per engine the median seconds per image (min–max), the
 // effective GFLOP/s (bench/flops.mjs's analytic count of the model on that image divided by
 // the median time), the process's peak RSS (VmHWM) and its WebAssembly memory, the ratios
 // ours / ONNX Runtime Web, whether both found the same instances (the "detections" rule of
-// tests/parity_rules.json, the peer as the reference) and our per-stage profile; then a
-// summary table.
+// tests/parity_rules.json, the peer as the reference) and our per-stage profile; for int8,
+// its time against our F32 run and how many of the F32 run's detections it keeps (same label,
+// box IoU >= 0.9); then a summary table.
 // --quick: 512x767, 2 threads, 1 warm-up + 2 runs.
 // The files come from bench/export_onnx.py (bench/run.sh makes them).
 import { fork } from 'node:child_process';
@@ -16,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { compareDetections, detectionCut } from '../wasm-tests/support/detection-parity.js';
+import { boxIou, compareDetections, detectionCut } from '../wasm-tests/support/detection-parity.js';
 import { PARITY_RULES } from '../wasm-tests/support/parity-rules.js';
 import { modelFlops } from './flops.mjs';
 
@@ -107,6 +110,28 @@ function parity(reference, ours, pixels, postprocess) {
   return { pass: problems.length === 0, problems, worst, cut, count: reference.length, ourCount: ours.length, labels: labels.size };
 }
 
+/** How many of the F32 run's detections the int8 run has too: same label, box IoU >= 0.9,
+ * each int8 detection paired once (the F32 ones best score first, each with its best
+ * unused partner). */
+const INT8_KEPT_IOU = 0.9;
+function keptByInt8(f32, int8) {
+  const used = new Set();
+  let kept = 0;
+  for (const d of f32) {
+    let best = -1, bestIou = INT8_KEPT_IOU;
+    int8.forEach((e, j) => {
+      if (used.has(j) || e.label !== d.label) return;
+      const iou = boxIou(d.box, e.box);
+      if (iou >= bestIou) [best, bestIou] = [j, iou];
+    });
+    if (best >= 0) {
+      used.add(best);
+      kept++;
+    }
+  }
+  return kept;
+}
+
 // --- numbers --------------------------------------------------------------------------------
 
 const median = (v) => {
@@ -146,6 +171,7 @@ async function runConfiguration(o, size, threads) {
   const engines = [
     { name: 'ours', label: 'maskrcnn-wasm', seconds: [], timings: [] },
     { name: 'ort', label: 'ONNX Runtime Web', seconds: [], timings: [] },
+    { name: 'ours-int8', label: 'maskrcnn-wasm int8', seconds: [], timings: [] },
   ];
   try {
     // Loaded one after the other: neither load competes with the other's.
@@ -163,7 +189,7 @@ async function runConfiguration(o, size, threads) {
       }
     }
     for (let i = 0; i < o.runs; i++) {
-      const order = i % 2 ? [engines[1], engines[0]] : engines;
+      const order = engines.map((_, k) => engines[(i + k) % engines.length]);
       const line = [];
       for (const e of order) {
         const detail = !e.instances;
@@ -181,7 +207,7 @@ async function runConfiguration(o, size, threads) {
     await Promise.all(engines.map((e) => e.proc?.close()));
   }
 
-  const [mine, theirs] = engines;
+  const [mine, theirs, int8] = engines;
   const pixels = meta.height * meta.width;
   const check = parity(theirs.instances, mine.instances, pixels, meta.config.postprocess);
   const flops = modelFlops(meta.config, { padded: meta.padded, proposals: meta.torchvision.proposals, detections: theirs.count });
@@ -200,7 +226,12 @@ async function runConfiguration(o, size, threads) {
     ['engine', 's / image, median (min–max)', 'GFLOP/s', 'peak RSS', 'WASM memory'],
     engines.map((e) => [e.label, secondsCell(e.seconds), fixed(gflops(e), 1), mib(e.stats.peakRss), mib(e.stats.wasmBytes)])
       .concat([['ours / peer', fixed(median(mine.seconds) / median(theirs.seconds), 2), fixed(gflops(mine) / gflops(theirs), 2),
-                fixed(mine.stats.peakRss / theirs.stats.peakRss, 2), fixed(mine.stats.wasmBytes / theirs.stats.wasmBytes, 2)]])));
+                fixed(mine.stats.peakRss / theirs.stats.peakRss, 2), fixed(mine.stats.wasmBytes / theirs.stats.wasmBytes, 2)],
+               ['int8 / ours', fixed(median(int8.seconds) / median(mine.seconds), 2), '–',
+                fixed(int8.stats.peakRss / mine.stats.peakRss, 2), fixed(int8.stats.wasmBytes / mine.stats.wasmBytes, 2)]])));
+  const kept = keptByInt8(mine.instances, int8.instances);
+  console.log(`  int8: ${fixed(median(mine.seconds) / median(int8.seconds), 2)}x the speed of our F32 run; keeps ${kept} of ` +
+              `its ${mine.instances.length} detections (same label, box IoU >= ${INT8_KEPT_IOU}), returns ${int8.instances.length}`);
 
   console.log(`  our stages (median over the ${mine.timings.length} timed runs):`);
   const stageRows = STAGES.map(([key, name]) => {
@@ -212,7 +243,7 @@ async function runConfiguration(o, size, threads) {
   stageRows.push(['sum of stages', fixed(sum, 0), fixed(flops.total / 1e9, 1), fixed(flops.total / 1e6 / sum, 1)]);
   console.log(table(['stage', 'ms', 'GFLOP', 'GFLOP/s'], stageRows));
 
-  return { size, threads, mine, theirs, check, flops, gflops };
+  return { size, threads, mine, theirs, int8, kept, check, flops, gflops };
 }
 
 // --- main -----------------------------------------------------------------------------------
@@ -233,14 +264,17 @@ console.log(`\nload average at the end: ${load()}`);
 console.log('\n== summary ==');
 console.log(table(
   ['input', 'threads', 'ours s/image', 'ONNX RT Web s/image', 'time ours/peer', 'GFLOP/s ours, peer',
-   'peak RSS ours, peer (ratio)', 'WASM memory ours, peer (ratio)', 'parity'],
-  results.map(({ size, threads, mine, theirs, check, gflops }) => [
+   'peak RSS ours, peer (ratio)', 'WASM memory ours, peer (ratio)', 'parity',
+   'int8 s/image', 'int8 speed-up', 'int8 keeps'],
+  results.map(({ size, threads, mine, theirs, int8, kept, check, gflops }) => [
     size, threads, secondsCell(mine.seconds), secondsCell(theirs.seconds),
     fixed(median(mine.seconds) / median(theirs.seconds), 2),
     `${fixed(gflops(mine), 1)}, ${fixed(gflops(theirs), 1)}`,
     `${mib(mine.stats.peakRss)}, ${mib(theirs.stats.peakRss)} (${fixed(mine.stats.peakRss / theirs.stats.peakRss, 2)})`,
     `${mib(mine.stats.wasmBytes)}, ${mib(theirs.stats.wasmBytes)} (${fixed(mine.stats.wasmBytes / theirs.stats.wasmBytes, 2)})`,
     check.pass ? 'PASS' : 'FAIL',
+    secondsCell(int8.seconds), `${fixed(median(mine.seconds) / median(int8.seconds), 2)}x`,
+    `${kept} of ${mine.instances.length}`,
   ])));
 if (results.some((r) => !r.check.pass)) {
   console.log('parity: FAIL');

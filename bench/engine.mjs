@@ -1,8 +1,9 @@
 // One engine of the comparison, alone in its process, so that the process's peak memory is
 // that engine's own. Started by bench/compare.mjs:
-//   node bench/engine.mjs ours|ort PREFIX THREADS
+//   node bench/engine.mjs ours|ours-int8|ort PREFIX THREADS
 // PREFIX.json, PREFIX.rgb, PREFIX.safetensors (ours) and PREFIX.onnx (ort) are the files of
-// bench/export_onnx.py. Over the IPC channel: first { ready, loadSeconds, version }; then
+// bench/export_onnx.py; PREFIX.int8.safetensors (ours-int8) is the same model written by
+// models/convert.py --int8. Over the IPC channel: first { ready, loadSeconds, version }; then
 //   { cmd: 'run', detail }  -> { seconds, count, timings (ours), instances (when detail) }
 //   { cmd: 'stats' }        -> { peakRss, rss, wasmBytes } (bytes)
 //   { cmd: 'exit' } (compare.mjs ends it with a signal instead)
@@ -67,9 +68,9 @@ const { height: H, width: W } = meta;
 const rgb = readFileSync(`${prefix}.rgb`);
 if (rgb.length !== H * W * 3) throw new Error(`${prefix}.rgb: expected ${H * W * 3} bytes`);
 
-async function startOurs() {
+async function startOurs(modelFile) {
   const { load } = await import('../web/src/node.js');
-  const segmenter = await load({ model: `${prefix}.safetensors`, threads });
+  const segmenter = await load({ model: modelFile, threads });
   if (segmenter.backend.threads !== threads) {
     throw new Error(`ours runs ${segmenter.backend.threads} threads, asked for ${threads}`);
   }
@@ -144,8 +145,10 @@ async function startOrt() {
 }
 
 const started = performance.now();
-const engine = kind === 'ours' ? await startOurs() : kind === 'ort' ? await startOrt() : null;
-if (!engine) throw new Error(`unknown engine ${kind} (ours or ort)`);
+const engine = kind === 'ours' ? await startOurs(`${prefix}.safetensors`)
+  : kind === 'ours-int8' ? await startOurs(`${prefix}.int8.safetensors`)
+  : kind === 'ort' ? await startOrt() : null;
+if (!engine) throw new Error(`unknown engine ${kind} (ours, ours-int8 or ort)`);
 process.send({ ready: true, loadSeconds: (performance.now() - started) / 1000, version: engine.version });
 process.on('message', async (message) => {
   try {

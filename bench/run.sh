@@ -5,7 +5,8 @@
 #                                    torchvision's maskrcnn_resnet50_fpn with the weights of
 #                                    build/fixtures/r50_det.safetensors, exported to ONNX
 #                                    (bench/export_onnx.py), on 800x1199 and 512x767 images
-#                                    with 1 and 2 threads; 1 warm-up + 5 alternating runs
+#                                    with 1 and 2 threads; 1 warm-up + 5 alternating runs; and
+#                                    our engine on the same model in int8 (convert.py --int8)
 #   npm run bench -- --quick         the same at 512x767 with 2 threads, 1 warm-up + 2 runs
 #   npm run bench -- --kernels       the C benchmarks in WebAssembly: kernel throughput (the
 #                                    SIMD128 multiply-add ceiling of the 4x8 register tile, the
@@ -90,8 +91,15 @@ export_size() {
     build/fixtures/r50_det.safetensors "build/bench/r50_det_$size" \
     --height "${size%x*}" --width "${size#*x}" --seed "$seed" --background-logit 13 "$@" >&2
 }
+# the same model with int8 weights (remade when the F32 file is newer)
+int8_of() {
+  local prefix=build/bench/r50_det_$1
+  [ "$prefix.int8.safetensors" -nt "$prefix.safetensors" ] ||
+    /usr/bin/python3 models/convert.py "$prefix.safetensors" "$prefix.int8.safetensors" --int8 >&2
+}
 mkdir -p build/bench
-[ $quick -eq 1 ] || export_size 800x1199 40
+[ $quick -eq 1 ] || { export_size 800x1199 40; int8_of 800x1199; }
 export_size 512x767 41 --min-size 512 --max-size 853
+int8_of 512x767
 
 node bench/compare.mjs "${args[@]}"
