@@ -43,6 +43,8 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
                                  e2e_r18 image
   e2e_live_camera, _scene        the shipped models/live.safetensors (copied beside) on a
                                  320x240 camera-sized scene and a 512x384 one from scenes.py
+  heldout-scenes/                the first 40 held-out scenes (scenes.py --seed 2) with
+                                 their annotations, for the int8 accuracy test
   e2e_jpeg_fruits, e2e_jpeg_r18  fruits_nuts JPEG photos (copied beside as CASE.jpg), read as
                                  PIL.Image.open(f).convert("RGB"): the shipped fruits-nuts model
                                  (copied beside) on held-out 0.jpg, r18_det on 11.jpg
@@ -124,6 +126,8 @@ LIVE_MODEL = os.path.join(HERE, "live.safetensors")
 # the live model's cases: scenes.py seed, index, height, width
 E2E_LIVE_SCENES = {"e2e_live_camera": (7, 1, 240, 320), "e2e_live_scene": (7, 2, 384, 512)}
 LIVE_DEPENDENCIES = [LIVE_MODEL, os.path.join(HERE, "scenes.py"), os.path.join(HERE, "train.py")]
+# held-out scenes for the int8 accuracy test
+HELDOUT_SCENES = 40
 
 
 # --- models -------------------------------------------------------------------------------
@@ -941,6 +945,14 @@ def make_e2e_live(outdir, models):
             raise RuntimeError(f"{case}: no detections")
 
 
+def make_heldout_scenes(outdir, models):
+    """The first HELDOUT_SCENES scenes of the held-out set (scenes.py --seed 2, as the README's
+    AP figures use), with their COCO annotations: for comparing a model's accuracy in int8
+    with its accuracy in F16."""
+    import scenes
+    scenes.write_dataset(os.path.join(outdir, "heldout-scenes"), HELDOUT_SCENES, 2, 512, 384)
+
+
 def make_images(outdir, models):
     manifest = image_fixtures.make(os.path.join(outdir, "images"))
     print(f"  {len(manifest)} image files with PIL's pixels")
@@ -1321,6 +1333,8 @@ FIXTURES = {
                     DEFAULT_DEPENDENCIES),
     "e2e_live": (make_e2e_live, ["live.safetensors"]
                  + [f"{case}.safetensors" for case in E2E_LIVE_SCENES], LIVE_DEPENDENCIES),
+    "heldout_scenes": (make_heldout_scenes, ["heldout-scenes/annotations.json"],
+                       [os.path.join(HERE, "scenes.py")]),
     "convert": (make_convert, ["convert/cases.json"]),
 }
 

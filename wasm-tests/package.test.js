@@ -63,9 +63,9 @@ test('the tarball holds the code, types, WebAssembly assets and CLI, and no sour
     assert.ok(files.includes(f), `the tarball lacks ${f}`);
   }
   for (const f of files) assert.ok(!/^(src|tests|wasm-tests|build|bench|fuzz|scripts|examples)\//.test(f), `the tarball holds ${f}`);
-  // The default model (load() without a model) and the live model (webcam pages) ship when the
-  // repository has them, and no other model file does.
-  const shipped = ['models/default.safetensors', 'models/live.safetensors'];
+  // The default model (load() without a model) and the live model in int8 (webcam pages) ship
+  // when the repository has them, and no other model file does.
+  const shipped = ['models/default.safetensors', 'models/live-int8.safetensors'];
   let modelBytes = 0;
   for (const f of shipped) {
     const path = join(ROOT, f);

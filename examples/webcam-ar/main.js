@@ -8,7 +8,7 @@ const overlay = document.getElementById('overlay');
 const status = document.getElementById('status');
 const start = document.getElementById('start');
 // The live model (MobileNetV3-Large) is made for video; ?model=URL picks another model file.
-const model = new URLSearchParams(location.search).get('model') ?? '../../models/live.safetensors';
+const model = new URLSearchParams(location.search).get('model') ?? '../../models/live-int8.safetensors';
 
 let segmenter;
 let frames = 0;

@@ -26,17 +26,19 @@ void mrw_gemm_i8_pack_b(const int8_t *w, size_t ldw, size_t k, size_t n, int16_t
 
 typedef struct quantize_job {
   const float *x;
-  size_t k, ldx, ldq;
+  size_t m, k, ldx, ldq;
   int16_t *q;
   float *scales;
 } quantize_job;
 
+/* Rows per quantization task: a pixel's channels are a short row, so one row per task would
+ * cost more in dispatch than in work. */
+#define QUANTIZE_ROWS_PER_TASK 32
+
 /* One row: x [k] floats -> q [ldq] int16 and its scale. Largest magnitude by f32x4.pmax
  * (which, like the reference's compare, passes NaN over); then x * (127 / max) rounded to
  * nearest (ties to even), converted with saturation (NaN to 0), clamped to +-127. */
-static void quantize_row(void *ctx, size_t i, int thread) {
-  (void)thread;
-  const quantize_job *job = ctx;
+static void quantize_row(const quantize_job *job, size_t i) {
   const float *row = job->x + i * job->ldx;
   int16_t *q = job->q + i * job->ldq;
   size_t k = job->k, p = 0;
@@ -74,10 +76,18 @@ static void quantize_row(void *ctx, size_t i, int thread) {
   }
 }
 
+static void quantize_rows_task(void *ctx, size_t task, int thread) {
+  (void)thread;
+  const quantize_job *job = ctx;
+  size_t end = (task + 1) * QUANTIZE_ROWS_PER_TASK;
+  for (size_t i = task * QUANTIZE_ROWS_PER_TASK; i < end && i < job->m; i++) quantize_row(job, i);
+}
+
 void mrw_quantize_rows(const float *x, size_t m, size_t k, size_t ldx, int16_t *q, size_t ldq,
                        float *scales, mrw_thread_pool *pool) {
-  quantize_job job = {x, k, ldx, ldq, q, scales};
-  mrw_thread_pool_run(pool, m, quantize_row, &job);
+  quantize_job job = {x, m, k, ldx, ldq, q, scales};
+  size_t tasks = (m + QUANTIZE_ROWS_PER_TASK - 1) / QUANTIZE_ROWS_PER_TASK;
+  mrw_thread_pool_run(pool, tasks, quantize_rows_task, &job);
 }
 
 typedef struct gemm_i8_job {

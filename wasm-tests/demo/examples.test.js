@@ -75,7 +75,7 @@ describe('examples', { timeout: 240_000 }, () => {
     await page.goto(`${server.origin}/examples/webcam-ar/`);
     const start = page.locator('#start');
     await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 120_000 });
-    assert.ok(requested.includes('/models/live.safetensors'), requested.join(' '));
+    assert.ok(requested.includes('/models/live-int8.safetensors'), requested.join(' '));
     await start.click();
     const frames = 'Number(document.body.dataset.frames ?? 0)';
     await page.waitForFunction(`${frames} >= 3`, null, { timeout: 150_000 });

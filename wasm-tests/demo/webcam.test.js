@@ -41,10 +41,10 @@ describe('demo page, webcam mode', { timeout: 240_000 }, () => {
   });
 
   it('runs the live model by default', async () => {
-    await page.waitForFunction(() => /^Loaded live\.safetensors:/.test(document.getElementById('model-info').textContent),
+    await page.waitForFunction(() => /^Loaded live-int8\.safetensors:/.test(document.getElementById('model-info').textContent),
       null, { timeout: 120_000 });
     const chosen = await page.locator('#model-select option:checked').textContent();
-    assert.match(chosen, /^Live: MobileNetV3-Large/);
+    assert.match(chosen, /^Live: MobileNetV3-Large int8/);
   });
 
   it('segments frames one after another at video rate and shows the true frame rate', async (t) => {

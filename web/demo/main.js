@@ -21,12 +21,14 @@ const $ = (id) => document.getElementById(id);
 const WEBCAM_MAX_INSTANCES = 10;
 
 // The models in the repository, the default first. Image mode starts on the default model,
-// webcam mode on the live one (fast enough for video), until the user picks a model.
+// webcam mode on the live one in int8 (the fastest: fast enough for video), until the user
+// picks a model.
 const DEFAULT_MODEL = 'default.safetensors';
-const LIVE_MODEL = 'live.safetensors';
+const LIVE_MODEL = 'live-int8.safetensors';
 const SHIPPED_MODELS = [
   { file: DEFAULT_MODEL, label: 'Default: ResNet-18, six shapes' },
-  { file: LIVE_MODEL, label: 'Live: MobileNetV3-Large, six shapes (for video)' },
+  { file: LIVE_MODEL, label: 'Live: MobileNetV3-Large int8, six shapes (for video)' },
+  { file: 'live.safetensors', label: 'Live F16: MobileNetV3-Large, six shapes (exact to torchvision)' },
   { file: 'fruits-nuts.safetensors', label: 'Fruits and nuts: dates, figs, hazelnuts (your photos)' },
 ].map(({ file, label }) => ({ name: file, label, url: new URL(`../../models/${file}`, import.meta.url).href }));
 
