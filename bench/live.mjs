@@ -1,8 +1,9 @@
 // The live-video benchmark (a script that prints numbers, not a test): a model's time per
 // camera-sized frame in Chromium (headless, cross-origin isolated, the engine in its worker) and
-// in Node, with 2 threads and 1, against a reference model measured in the same run.
+// in Node, with 2 threads and 1, against a reference model measured in the same run (by
+// default the live model in int8, as the webcam pages run it, against the same in F16).
 //
-//   node bench/live.mjs [--model models/live.safetensors] [--reference models/default.safetensors]
+//   node bench/live.mjs [--model models/live-int8.safetensors] [--reference models/live.safetensors]
 //                       [--frames 20] [--warmup 10] [--max-instances 10] [--score-threshold 0.5]
 //                       [--size 320x240] [--threads 2,1]
 //
@@ -28,8 +29,8 @@ const STAGES = ['preprocess', 'backbone', 'fpn', 'rpn', 'boxHead', 'maskHead', '
 
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: 'models/live.safetensors' },
-    reference: { type: 'string', default: 'models/default.safetensors' },
+    model: { type: 'string', default: 'models/live-int8.safetensors' },
+    reference: { type: 'string', default: 'models/live.safetensors' },
     frames: { type: 'string', default: '20' },
     // V8 first runs WebAssembly with its baseline compiler and moves hot functions to its
     // optimizing tier in the background: the first frames of a page are slower (in Chromium,
