@@ -24,6 +24,20 @@ float *mrw_gemm_packed_b_column(float *packed, size_t k, size_t j) {
   return packed + j / MRW_GEMM_NR * MRW_GEMM_NR * k + j % MRW_GEMM_NR;
 }
 
+mrw_gemm_tasks mrw_gemm_split(size_t m, size_t n, size_t rows_per_task, size_t nr, int threads) {
+  size_t row_blocks = (m + rows_per_task - 1) / rows_per_task;
+  size_t panels = (n + nr - 1) / nr;
+  size_t wanted_tasks = 4 * (size_t)threads;
+  size_t col_blocks = 1;
+  if (row_blocks < wanted_tasks) {
+    col_blocks = (wanted_tasks + row_blocks - 1) / row_blocks;
+    if (col_blocks > panels) col_blocks = panels;
+  }
+  size_t panels_per_block = (panels + col_blocks - 1) / col_blocks;
+  return (mrw_gemm_tasks){row_blocks, panels_per_block * nr,
+                          (panels + panels_per_block - 1) / panels_per_block};
+}
+
 size_t mrw_gemm_workspace_floats(int threads) {
   return (size_t)threads * MRW_GEMM_MB * MRW_GEMM_KC;
 }
@@ -183,21 +197,11 @@ void mrw_gemm(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
     gemm_zero_depth(m, n, epilogue, c, ldc);
     return;
   }
-  size_t row_blocks = (m + MRW_GEMM_MB - 1) / MRW_GEMM_MB;
-  size_t panels = (n + MRW_GEMM_NR - 1) / MRW_GEMM_NR;
-  /* Split columns too when there are too few row blocks to keep every thread busy. */
-  size_t wanted_tasks = 4 * (size_t)mrw_thread_pool_size(pool);
-  size_t col_blocks = 1;
-  if (row_blocks < wanted_tasks) {
-    col_blocks = (wanted_tasks + row_blocks - 1) / row_blocks;
-    if (col_blocks > panels) col_blocks = panels;
-  }
-  size_t panels_per_block = (panels + col_blocks - 1) / col_blocks;
+  mrw_gemm_tasks tasks = mrw_gemm_split(m, n, MRW_GEMM_MB, MRW_GEMM_NR, mrw_thread_pool_size(pool));
   gemm_job job = {
       .m = m, .n = n, .k = k, .a = a, .packed_b = packed_b, .epilogue = epilogue,
       .c = c, .ldc = ldc, .workspace = workspace,
-      .n_block = panels_per_block * MRW_GEMM_NR,
-      .n_tasks_per_row_block = (panels + panels_per_block - 1) / panels_per_block,
+      .n_block = tasks.n_block, .n_tasks_per_row_block = tasks.col_tasks,
   };
-  mrw_thread_pool_run(pool, row_blocks * job.n_tasks_per_row_block, gemm_task, &job);
+  mrw_thread_pool_run(pool, tasks.row_blocks * tasks.col_tasks, gemm_task, &job);
 }

@@ -44,6 +44,15 @@ void mrw_gemm_pack_b(const float *b, size_t ldb, size_t k, size_t n, float *pack
  * a zeroed buffer column by column packs B without B itself (e.g. from W of B = W^T). */
 float *mrw_gemm_packed_b_column(float *packed, size_t k, size_t j);
 
+/* How a GEMM's C is cut into tasks: row blocks of rows_per_task rows by column blocks of whole
+ * nr-wide panels (n_block columns each), with columns split too when there are too few row
+ * blocks to keep every thread busy. Task t covers row block t / col_tasks and column block
+ * t % col_tasks. */
+typedef struct mrw_gemm_tasks {
+  size_t row_blocks, n_block, col_tasks;
+} mrw_gemm_tasks;
+mrw_gemm_tasks mrw_gemm_split(size_t m, size_t n, size_t rows_per_task, size_t nr, int threads);
+
 /* Scratch that mrw_gemm needs for a pool of `threads` threads, in floats. */
 size_t mrw_gemm_workspace_floats(int threads);
 

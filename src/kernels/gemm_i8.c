@@ -200,21 +200,11 @@ void mrw_gemm_i8(size_t m, size_t n, size_t k, const int16_t *qa, size_t ldq,
                  const float *row_scales, const int16_t *packed_b, const float *col_scales,
                  const mrw_epilogue *epilogue, float *c, size_t ldc, mrw_thread_pool *pool) {
   if (m == 0 || n == 0) return;
-  size_t row_blocks = (m + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-  size_t panels = (n + MRW_GEMM_I8_NR - 1) / MRW_GEMM_I8_NR;
-  /* Split columns too when there are too few row blocks to keep every thread busy. */
-  size_t wanted_tasks = 4 * (size_t)mrw_thread_pool_size(pool);
-  size_t col_blocks = 1;
-  if (row_blocks < wanted_tasks) {
-    col_blocks = (wanted_tasks + row_blocks - 1) / row_blocks;
-    if (col_blocks > panels) col_blocks = panels;
-  }
-  size_t panels_per_block = (panels + col_blocks - 1) / col_blocks;
+  mrw_gemm_tasks tasks = mrw_gemm_split(m, n, ROWS_PER_TASK, MRW_GEMM_I8_NR, mrw_thread_pool_size(pool));
   gemm_i8_job job = {
       .m = m, .n = n, .k = k, .qa = qa, .ldq = ldq, .row_scales = row_scales,
       .packed_b = packed_b, .col_scales = col_scales, .epilogue = epilogue, .c = c, .ldc = ldc,
-      .n_block = panels_per_block * MRW_GEMM_I8_NR,
-      .n_tasks_per_row_block = (panels + panels_per_block - 1) / panels_per_block,
+      .n_block = tasks.n_block, .n_tasks_per_row_block = tasks.col_tasks,
   };
-  mrw_thread_pool_run(pool, row_blocks * job.n_tasks_per_row_block, gemm_i8_task, &job);
+  mrw_thread_pool_run(pool, tasks.row_blocks * tasks.col_tasks, gemm_i8_task, &job);
 }
