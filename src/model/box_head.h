@@ -4,6 +4,7 @@
 #include "base/status.h"
 #include "io/safetensors.h"
 #include "model/config.h"
+#include "model/conv_layer.h"
 #include "model/feature.h"
 #include "model/linear.h"
 #include "model/rpn.h"
@@ -13,9 +14,13 @@
 extern "C" {
 #endif
 
-/* torchvision's box branch: MultiScaleRoIAlign 7x7 (sampling 2), TwoMLPHead (fc6, fc7 with
- * ReLU) and FastRCNNPredictor (cls_score and bbox_pred, bound as one GEMM). */
+/* torchvision's box branch: MultiScaleRoIAlign 7x7 (sampling 2), a box head and
+ * FastRCNNPredictor (cls_score and bbox_pred, bound as one GEMM). The box head is TwoMLPHead
+ * (fc6, fc7 with ReLU; v1) or FastRCNNConvFCHead (v2: 3x3 conv (+ BatchNorm) + ReLU layers on
+ * the 7x7 RoI features, then one fully connected layer + ReLU, here fc6 with fc7 unbound). */
 typedef struct mrw_box_head {
+  mrw_conv_layer *convs; /* FastRCNNConvFCHead's, conv_count of them */
+  int conv_count;
   mrw_linear fc6, fc7, predictor;
   int classes;
 } mrw_box_head;
