@@ -90,8 +90,10 @@ from torchvision.models import resnet
 from torchvision.models import mobilenetv3
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import BackboneWithFPN, _mobilenet_extractor
-from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+from torchvision.models.detection.faster_rcnn import (FastRCNNConvFCHead, FastRCNNPredictor,
+                                                      TwoMLPHead)
 from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection.rpn import RPNHead
 from torchvision.models.detection.mask_rcnn import MaskRCNN, MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.ops import boxes as box_ops
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
@@ -257,6 +259,81 @@ def build_mobilenet(light):
     damp_inverted_residuals(model, RESIDUAL_DAMPING)
     calibrate_frozen_bn(model.backbone.body, normalized_input(smooth_image(320, 416, seed=39),
                                                               320, 416), seed=103 if light else 102)
+    return model
+
+
+@torch.no_grad()
+def calibrate_batchnorm(model, image_spec, seed, damping):
+    """The running statistics of every BatchNorm2d of a v2 model (backbone, FPN, box and mask
+    heads) from its input on one image, then perturbed, as calibrate_frozen_bn does for
+    FrozenBN; weight U(0.5, 1.5) (times `damping` for the last BatchNorm of each residual
+    branch, where v1 models scale the convolution: here a BatchNorm follows it), bias N(0, 0.2).
+    The box head sees the image's proposals and the mask head the first 64 of them. Folding
+    these statistics into the convolutions is what the engine must get right."""
+    g = torch.Generator().manual_seed(seed)
+    damped = set()
+    for m in model.modules():
+        if isinstance(m, resnet.Bottleneck):
+            damped.add(id(m.bn3))
+        elif isinstance(m, resnet.BasicBlock):
+            damped.add(id(m.bn2))
+
+    def set_statistics(module, inputs):
+        x = inputs[0]
+        c = x.shape[1]
+        module.running_mean.copy_(x.mean(dim=(0, 2, 3)) + torch.randn(c, generator=g) * 0.1)
+        module.running_var.copy_(x.var(dim=(0, 2, 3)) * (torch.rand(c, generator=g) * 0.5 + 0.75)
+                                 + 1e-3)
+        gain = damping if id(module) in damped else 1.0
+        module.weight.copy_((torch.rand(c, generator=g) + 0.5) * gain)
+        module.bias.copy_(torch.randn(c, generator=g) * 0.2)
+
+    batchnorms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    hooks = [m.register_forward_pre_hook(set_statistics) for m in batchnorms]
+    h, w, image_seed = image_spec
+    x = normalized_input(smooth_image(h, w, seed=image_seed), h, w)
+    heads, sizes = model.roi_heads, [(h, w)]
+    try:
+        features = model.backbone(x)
+        proposals, _ = model.rpn(ImageList(x, sizes), features)
+        heads.box_head(heads.box_roi_pool(features, proposals, sizes))
+        heads.mask_head(heads.mask_roi_pool(features, [proposals[0][:64]], sizes))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return len(batchnorms)
+
+
+@torch.no_grad()
+def build_r50v2():
+    """maskrcnn_resnet50_fpn_v2(weights=None, num_classes=91) after seed 4: BatchNorm2d in the
+    body, the FPN, the box head (FastRCNNConvFCHead) and the mask head, calibrated on an
+    image (calibrate_batchnorm); RPNHead with conv_depth 2."""
+    torch.manual_seed(4)
+    model = torchvision.models.detection.maskrcnn_resnet50_fpn_v2(
+        weights=None, weights_backbone=None, num_classes=91).eval()
+    calibrate_batchnorm(model, (480, 640, 42), seed=104, damping=RESIDUAL_DAMPING)
+    return model
+
+
+@torch.no_grad()
+def build_r18v2():
+    """The v2 parts over ResNet-18 at other sizes (seed 5): BatchNorm2d body, FPN 128 with
+    BatchNorm, RPNHead conv_depth 2, FastRCNNConvFCHead with 2 convs of 128 and fc 256, mask
+    head 2 x 128 with BatchNorm, dim_reduced 64, 4 classes, min/max size 416/640."""
+    torch.manual_seed(5)
+    bn = torch.nn.BatchNorm2d
+    body = resnet.resnet18(weights=None, norm_layer=bn)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], 128, extra_blocks=LastLevelMaxPool(),
+                               norm_layer=bn)
+    model = MaskRCNN(backbone, num_classes=None, min_size=416, max_size=640,
+                     rpn_head=RPNHead(128, 3, conv_depth=2),
+                     box_head=FastRCNNConvFCHead((128, 7, 7), [128, 128], [256], norm_layer=bn),
+                     box_predictor=FastRCNNPredictor(256, 4),
+                     mask_head=MaskRCNNHeads(128, [128, 128], 1, norm_layer=bn),
+                     mask_predictor=MaskRCNNPredictor(128, 64, 4)).eval()
+    calibrate_batchnorm(model, (416, 544, 43), seed=105, damping=RESIDUAL_DAMPING)
     return model
 
 
@@ -454,6 +531,12 @@ DECISIVE = {
             "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (416, 544, 36)},
     # 23 and 11 detections on the two e2e images, scores 0.05..0.17 of 91 classes; the RPN's
     # score threshold drops about a third of the 450 top-150 candidates before NMS
+    "r50v2": {"seed": 220, "classes": [1, 3, 17, 18, 44, 62], "background": 7.5, "gain": 2.0,
+              "directions": 32, "class_step": 0.3, "mask_std": 4.0,
+              "calibration": (480, 640, 35)},
+    "r18v2": {"seed": 221, "classes": [1, 2, 3], "background": 6.0, "gain": 3.0,
+              "directions": 32, "class_step": 0.3, "mask_std": 4.0,
+              "calibration": (416, 544, 36)},
     "mnv3": {"seed": 213, "classes": [1, 3, 17, 18, 44, 62], "background": 5.0, "gain": 2.0,
              "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (320, 416, 37),
              "rpn": (30.0, -4.5)},
@@ -462,6 +545,8 @@ DECISIVE = {
                    "directions": 32, "class_step": 0.3, "mask_std": 4.0,
                    "calibration": (320, 416, 38), "rpn": (30.0, -4.5)},
 }
+E2E_V2_IMAGES = {"e2e_r50v2_landscape": (480, 640, 44), "e2e_r50v2_portrait": (600, 450, 45)}
+E2E_R18V2_IMAGE = (300, 400, 46)
 E2E_MNV3_IMAGES = {"landscape": (240, 320, 40), "portrait": (480, 360, 41)}
 E2E_R50_IMAGES = {"e2e_r50_landscape": (480, 640, 30), "e2e_r50_portrait": (640, 480, 31),
                   "e2e_r50_small": (333, 500, 32)}
@@ -700,6 +785,8 @@ class Models:
                 "r50": build_r50, "r18": build_r18,
                 "r50_det": lambda: make_decisive(build_r50(), DECISIVE["r50"]),
                 "r18_det": lambda: make_decisive(build_r18(), DECISIVE["r18"]),
+                "r50v2_det": lambda: make_decisive(build_r50v2(), DECISIVE["r50v2"]),
+                "r18v2_det": lambda: make_decisive(build_r18v2(), DECISIVE["r18v2"]),
                 "mnv3_det": lambda: make_decisive(build_mobilenet(False), DECISIVE["mnv3"]),
                 "mnv3_light_det": lambda: make_decisive(build_mobilenet(True),
                                                         DECISIVE["mnv3_light"]),
@@ -818,6 +905,27 @@ def make_e2e_r18(outdir, models):
                     "r18_det.safetensors")
     if len(out["scores"]) == 0:
         raise RuntimeError("e2e_r18: no detections")
+
+
+def make_e2e_r50v2(outdir, models):
+    model = models.get("r50v2_det")
+    write_model(os.path.join(outdir, "r50v2_det.safetensors"), model)
+    for case, (h, w, seed) in E2E_V2_IMAGES.items():
+        out = write_e2e(outdir, case, model, smooth_image(h, w, seed=seed),
+                        "r50v2_det.safetensors")
+        if len(out["scores"]) == 0:
+            raise RuntimeError(f"{case}: no detections")
+
+
+def make_e2e_r18v2(outdir, models):
+    model = models.get("r18v2_det")
+    write_model(os.path.join(outdir, "r18v2_det.safetensors"), model, labels=R18_LABELS,
+                min_size=416, max_size=640)
+    h, w, seed = E2E_R18V2_IMAGE
+    out = write_e2e(outdir, "e2e_r18v2", model, smooth_image(h, w, seed=seed),
+                    "r18v2_det.safetensors")
+    if len(out["scores"]) == 0:
+        raise RuntimeError("e2e_r18v2: no detections")
 
 
 def quantize_rows_like_the_engine(x):
@@ -1313,6 +1421,9 @@ FIXTURES = {
     "e2e_jpeg": (make_e2e_jpeg, ["fruits-nuts.safetensors", "r18_det.safetensors"]
                  + [f"{case}{ext}" for case in E2E_JPEG_PHOTOS for ext in (".jpg", ".safetensors")],
                  [FRUITS_MODEL]),
+    "e2e_r50v2": (make_e2e_r50v2, ["r50v2_det.safetensors"]
+                  + [f"{case}.safetensors" for case in E2E_V2_IMAGES]),
+    "e2e_r18v2": (make_e2e_r18v2, ["r18v2_det.safetensors", "e2e_r18v2.safetensors"]),
     "e2e_mnv3": (make_e2e_mnv3, ["mnv3_det.safetensors"]
                  + [f"e2e_mnv3_{shape}.safetensors" for shape in E2E_MNV3_IMAGES]),
     "e2e_mnv3_light": (make_e2e_mnv3_light, ["mnv3_light_det.safetensors"]
