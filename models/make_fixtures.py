@@ -531,10 +531,10 @@ DECISIVE = {
             "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (416, 544, 36)},
     # 23 and 11 detections on the two e2e images, scores 0.05..0.17 of 91 classes; the RPN's
     # score threshold drops about a third of the 450 top-150 candidates before NMS
-    "r50v2": {"seed": 220, "classes": [1, 3, 17, 18, 44, 62], "background": 7.5, "gain": 2.0,
+    "r50v2": {"seed": 220, "classes": [1, 3, 17, 18, 44, 62], "background": 6.5, "gain": 2.0,
               "directions": 32, "class_step": 0.3, "mask_std": 4.0,
               "calibration": (480, 640, 35)},
-    "r18v2": {"seed": 221, "classes": [1, 2, 3], "background": 6.0, "gain": 3.0,
+    "r18v2": {"seed": 221, "classes": [1, 2, 3], "background": 8.0, "gain": 3.0,
               "directions": 32, "class_step": 0.3, "mask_std": 4.0,
               "calibration": (416, 544, 36)},
     "mnv3": {"seed": 213, "classes": [1, 3, 17, 18, 44, 62], "background": 5.0, "gain": 2.0,
@@ -1122,6 +1122,8 @@ CONVERT_CASES = [
                               "--box-score-thresh", "0.3", "--detections-per-img", "7"]),
     ("reconvert_int8", "r18.safetensors", ["--int8"]),
     ("shapes_p4", "ok_shapes_p4.pth", ["--fp16"]),  # pickle protocol 4, stride-0 tensors
+    # the v2 parts (BatchNorm2d with num_batches_tracked in the body, FPN, box and mask heads)
+    ("r18v2", "r18v2.pth", []), ("r18v2_int8", "r18v2.pth", ["--int8", "--fp16"]),
 ]
 
 
@@ -1136,6 +1138,30 @@ def build_tiny_r18():
                      mask_head=MaskRCNNHeads(16, [16, 16], 1),
                      mask_predictor=MaskRCNNPredictor(16, 8, 3))
     randomize_frozen_bn(model, seed=104)
+    return model.eval()
+
+
+@torch.no_grad()
+def build_tiny_r18v2():
+    """A small model with maskrcnn_resnet50_fpn_v2's parts (BatchNorm2d body and FPN, RPN head
+    conv_depth 2, FastRCNNConvFCHead with BatchNorm, mask head with BatchNorm), seed 6."""
+    torch.manual_seed(6)
+    bn = torch.nn.BatchNorm2d
+    body = resnet.resnet18(weights=None, norm_layer=bn)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], 16, extra_blocks=LastLevelMaxPool(),
+                               norm_layer=bn)
+    model = MaskRCNN(backbone, num_classes=None, rpn_head=RPNHead(16, 3, conv_depth=2),
+                     box_head=FastRCNNConvFCHead((16, 7, 7), [16, 16, 16], [32], norm_layer=bn),
+                     box_predictor=FastRCNNPredictor(32, 3),
+                     mask_head=MaskRCNNHeads(16, [16, 16], 1, norm_layer=bn),
+                     mask_predictor=MaskRCNNPredictor(16, 8, 3))
+    g = torch.Generator().manual_seed(106)
+    for m in model.modules():
+        if isinstance(m, bn):
+            c = m.num_features
+            m.running_mean.copy_(torch.randn(c, generator=g) * 0.2)
+            m.running_var.copy_(torch.rand(c, generator=g) * 1.5 + 0.5)
     return model.eval()
 
 
@@ -1375,6 +1401,7 @@ def make_convert(outdir, models):
     legacy = to_legacy_names(build_tiny_r18().state_dict(), num_mask_layers=2)
     torch.save(legacy, os.path.join(out, "r18_legacy.pth"), _use_new_zipfile_serialization=False)
     torch.save(build_tiny_mobilenet().state_dict(), os.path.join(out, "mnv3.pth"))
+    torch.save(build_tiny_r18v2().state_dict(), os.path.join(out, "r18v2.pth"))
     ckpt = training_checkpoint(build_tiny_r18().state_dict(), ["circle", "square"])
     torch.save(ckpt, os.path.join(out, "train.pth"))
     torch.save(ckpt, os.path.join(out, "train_legacy.pth"), _use_new_zipfile_serialization=False)
