@@ -4,8 +4,8 @@
     /usr/bin/python3 models/make_fixtures.py OUTDIR [--only NAME]
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
-e2e_r50_legacy, e2e_r18, e2e_int8, e2e_jpeg, e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light,
-images, convert. A fixture
+e2e_r50_legacy, e2e_r18, e2e_r50v2, e2e_r18v2, e2e_int8, e2e_jpeg, e2e_default, e2e_live,
+e2e_mnv3, e2e_mnv3_light, images, convert. A fixture
 whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
@@ -34,6 +34,12 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
   e2e_r50_empty                  r50_fpn (no detection passes 0.05) on a 200x1000 image
   e2e_r50_legacy                 r50_det_legacy (eps 0.0) on the landscape image
   e2e_r18                        r18_det on a 300x400 image (more than 100 boxes survive NMS)
+  r50v2_det.safetensors, e2e_r50v2_landscape, _portrait   maskrcnn_resnet50_fpn_v2 (seed 4,
+                                 every BatchNorm2d calibrated on an image, then perturbed),
+                                 made decisive, on 480x640 and 600x450 images
+  r18v2_det.safetensors, e2e_r18v2   the v2 parts over ResNet-18 (FPN 128, box head 2 convs of
+                                 128 + fc 256, mask head 2 x 128, 4 classes) on a 300x400 image,
+                                 with body.* and fpn.*
   e2e_default                    the shipped models/default.safetensors (copied beside) on a
                                  512x384 scene from scenes.py
   r18_det_int8.safetensors, e2e_int8   r18_det with its convolution and fully connected weights
@@ -923,7 +929,7 @@ def make_e2e_r18v2(outdir, models):
                 min_size=416, max_size=640)
     h, w, seed = E2E_R18V2_IMAGE
     out = write_e2e(outdir, "e2e_r18v2", model, smooth_image(h, w, seed=seed),
-                    "r18v2_det.safetensors")
+                    "r18v2_det.safetensors", backbone_levels=True)
     if len(out["scores"]) == 0:
         raise RuntimeError("e2e_r18v2: no detections")
 

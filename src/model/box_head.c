@@ -162,31 +162,43 @@ static mrw_status collect_candidates(const mrw_box_head *head, const mrw_config 
   return MRW_OK;
 }
 
+mrw_status mrw_box_head_predict(const mrw_box_head *head, const mrw_config *config,
+                                const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
+                                const mrw_proposals *proposals, float *predictions,
+                                mrw_runtime *rt, mrw_error *err) {
+  int n = proposals->count, rep = head->fc6.out_features;
+  if (n == 0) return MRW_OK;
+  float *features = malloc((size_t)n * head->fc6.in_features * sizeof(float));
+  float *hidden6 = malloc((size_t)n * rep * sizeof(float));
+  float *hidden7 = malloc((size_t)n * rep * sizeof(float));
+  mrw_status s = (features && hidden6 && hidden7)
+                     ? MRW_OK
+                     : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
+  if (s == MRW_OK) s = box_features(head, config, levels, resized_h, proposals, features, rt, err);
+  if (s == MRW_OK) s = mrw_linear_run(&head->fc6, features, n, 1, hidden6, rt, err);
+  /* the conv head has one fully connected layer: the predictor reads fc6's output */
+  int two_mlp = head->conv_count == 0;
+  if (s == MRW_OK && two_mlp) s = mrw_linear_run(&head->fc7, hidden6, n, 1, hidden7, rt, err);
+  if (s == MRW_OK)
+    s = mrw_linear_run(&head->predictor, two_mlp ? hidden7 : hidden6, n, 0, predictions, rt, err);
+  free(features);
+  free(hidden6);
+  free(hidden7);
+  return s;
+}
+
 mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_config *config,
                             const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
                             int resized_w, const mrw_proposals *proposals, mrw_box_detections *out,
                             mrw_runtime *rt, mrw_error *err) {
   memset(out, 0, sizeof *out);
-  int n = proposals->count, rep = head->fc6.out_features;
-  size_t rows = n ? (size_t)n : 1;
-  float *features = malloc(rows * head->fc6.in_features * sizeof(float));
-  float *hidden6 = malloc(rows * rep * sizeof(float));
-  float *hidden7 = malloc(rows * rep * sizeof(float));
-  float *predictions = malloc(rows * head->predictor.out_features * sizeof(float));
+  int n = proposals->count;
+  float *predictions = malloc((n ? (size_t)n : 1) * head->predictor.out_features * sizeof(float));
   mrw_box_detections candidates = {0};
   int *keep = NULL;
-  mrw_status s = (features && hidden6 && hidden7 && predictions)
-                     ? MRW_OK
-                     : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
-  if (s == MRW_OK && n > 0) {
-    s = box_features(head, config, levels, resized_h, proposals, features, rt, err);
-    if (s == MRW_OK) s = mrw_linear_run(&head->fc6, features, n, 1, hidden6, rt, err);
-    /* the conv head has one fully connected layer: the predictor reads fc6's output */
-    int two_mlp = head->conv_count == 0;
-    if (s == MRW_OK && two_mlp) s = mrw_linear_run(&head->fc7, hidden6, n, 1, hidden7, rt, err);
-    if (s == MRW_OK)
-      s = mrw_linear_run(&head->predictor, two_mlp ? hidden7 : hidden6, n, 0, predictions, rt, err);
-  }
+  mrw_status s = predictions ? mrw_box_head_predict(head, config, levels, resized_h, proposals,
+                                                    predictions, rt, err)
+                             : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
   if (s == MRW_OK && n > 0) {
     s = collect_candidates(head, config, predictions, proposals, resized_h, resized_w, &candidates, err);
   }
@@ -216,9 +228,6 @@ mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_config *config,
   }
   free(keep);
   mrw_box_detections_free(&candidates);
-  free(features);
-  free(hidden6);
-  free(hidden7);
   free(predictions);
   return s;
 }

@@ -38,6 +38,13 @@ mrw_status mrw_box_head_load(mrw_box_head *head, const mrw_safetensors *file,
                              const mrw_config *config, mrw_error *err);
 void mrw_box_head_free(mrw_box_head *head);
 
+/* The head and predictor on the proposals: predictions [count][5 * classes], each row the class
+ * logits then the box deltas (4 per class); nothing to do for no proposals. */
+mrw_status mrw_box_head_predict(const mrw_box_head *head, const mrw_config *config,
+                                const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
+                                const mrw_proposals *proposals, float *predictions,
+                                mrw_runtime *rt, mrw_error *err);
+
 /* RoIHeads.postprocess_detections after the head: softmax, per-class decode with weights
  * (10, 10, 5, 5), clip, drop background, score > threshold, drop boxes under min size,
  * class-wise NMS, the best detections_per_img. */
