@@ -165,7 +165,9 @@ static mrw_conv_norm read_norm(config_reader *r, const char *key) {
 /* The parts maskrcnn_resnet50_fpn_v2 changes; each absent field keeps v1's part. */
 static void read_v2_parts(config_reader *r, mrw_config *c) {
   c->fpn_norm = read_norm(r, "fpn_norm");
-  c->rpn_conv_depth = mrw_json_get(r->section, "rpn_conv_depth") ? int_in(r, "rpn_conv_depth", 1, MRW_MAX_RPN_CONV_DEPTH) : 1;
+  c->rpn_conv_depth = mrw_json_get(r->section, "rpn_conv_depth")
+                          ? int_in(r, "rpn_conv_depth", 1, MRW_MAX_RPN_CONV_DEPTH)
+                          : 1;
   if (mrw_json_get(r->section, "box_head_conv_layers")) {
     c->box_head_conv_layers = int_in(r, "box_head_conv_layers", 0, 16);
     if (c->box_head_conv_layers > 0)
