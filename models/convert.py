@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Convert a torchvision Mask R-CNN (ResNet-FPN or MobileNetV3-Large-FPN) checkpoint to a
-maskrcnn-wasm model file.
+"""Convert a torchvision Mask R-CNN (ResNet-FPN, v1 or v2, or MobileNetV3-Large-FPN) checkpoint
+to a maskrcnn-wasm model file.
 
     /usr/bin/python3 models/convert.py CHECKPOINT OUT [--fp16] [--int8] [--labels FILE|a,b,c]
         [--min-size N] [--max-size N] [--bn-eps E] [--rpn-pre-nms-top-n N]
@@ -8,14 +8,15 @@ maskrcnn-wasm model file.
         [--detections-per-img N]
 
 The architecture (backbone: ResNet and its depth, or MobileNetV3-Large; FPN channels, head
-sizes, number of classes) is inferred from the tensor shapes. A MobileNetV3 model gets the
-defaults of torchvision's 320 mobile detector (min/max size 320/640, RPN pre/post-NMS top-n
+sizes, number of classes; the v2 parts of maskrcnn_resnet50_fpn_v2: BatchNorm in the FPN and
+the heads, two RPN convolutions, a convolutional box head) is inferred from the tensor shapes.
+A MobileNetV3 model gets the defaults of torchvision's 320 mobile detector (min/max size 320/640, RPN pre/post-NMS top-n
 150/150 and score threshold 0.05 at test); --min-size and --max-size override them, and the
 postprocess flags override the matching MaskRCNN constructor arguments (rpn_pre_nms_top_n_test,
 rpn_post_nms_top_n_test, rpn_score_thresh, box_score_thresh, box_detections_per_img).
 Tensors keep their original names: torchvision >= 0.13 names
 ("torchvision") or the older names of the published COCO checkpoint ("legacy").
-FrozenBatchNorm tensors are stored unfolded; num_batches_tracked is dropped.
+BatchNorm tensors are stored unfolded; num_batches_tracked is dropped.
 Errors (unknown, missing or mis-shaped tensors, bad options) exit with code 2.
 """
 
