@@ -4,8 +4,8 @@
     /usr/bin/python3 models/make_fixtures.py OUTDIR [--only NAME]
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
-e2e_r50_legacy, e2e_r18, e2e_r50v2, e2e_r18v2, e2e_int8, e2e_jpeg, e2e_default, e2e_live,
-e2e_mnv3, e2e_mnv3_light, images, convert. A fixture
+e2e_r50_legacy, e2e_r18, e2e_r50v2, e2e_r18v2, e2e_r18v2_trained, e2e_int8, e2e_jpeg,
+e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light, images, convert. A fixture
 whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
@@ -37,6 +37,10 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
   r50v2_det.safetensors, e2e_r50v2_landscape, _portrait   maskrcnn_resnet50_fpn_v2 (seed 4,
                                  every BatchNorm2d calibrated on an image, then perturbed),
                                  made decisive, on 480x640 and 600x450 images
+  r18v2_trained_det.safetensors, e2e_r18v2_trained   the v2 parts over ResNet-18 (FPN 64, 7
+                                 classes) trained a few SGD steps on scenes.py scenes (weights
+                                 and BatchNorm statistics from training), made decisive, on a
+                                 256x320 scene
   r18v2_det.safetensors, e2e_r18v2   the v2 parts over ResNet-18 (FPN 128, box head 2 convs of
                                  128 + fc 256, mask head 2 x 128, 4 classes) on a 300x400 image,
                                  with body.* and fpn.*
@@ -343,6 +347,49 @@ def build_r18v2():
     return model
 
 
+def build_trained_r18v2():
+    """The v2 parts over ResNet-18 (FPN 64, box head 2 convs of 64 + fc 128, mask head 2 x 64,
+    the 6 scene classes, 256/341), trained from seed 7 for TRAINED_V2_ITERATIONS SGD steps on
+    synthetic scenes (scenes.py) in train mode: weights moved by gradients and BatchNorm
+    running statistics from the batches, as a user's fine-tuned checkpoint has them."""
+    import scenes
+    torch.manual_seed(7)
+    bn = torch.nn.BatchNorm2d
+    body = resnet.resnet18(weights=None, norm_layer=bn)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], 64, extra_blocks=LastLevelMaxPool(),
+                               norm_layer=bn)
+    classes = len(scenes.CLASSES) + 1
+    model = MaskRCNN(backbone, num_classes=None, min_size=256, max_size=341,
+                     rpn_head=RPNHead(64, 3, conv_depth=2),
+                     box_head=FastRCNNConvFCHead((64, 7, 7), [64, 64], [128], norm_layer=bn),
+                     box_predictor=FastRCNNPredictor(128, classes),
+                     mask_head=MaskRCNNHeads(64, [64, 64], 1, norm_layer=bn),
+                     mask_predictor=MaskRCNNPredictor(64, 32, classes))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+    model.train()
+    with torch.enable_grad():
+        for step in range(TRAINED_V2_ITERATIONS):
+            images, targets = [], []
+            for k in range(TRAINED_V2_BATCH):
+                image, instances = scenes.render_scene(
+                    scenes.scene_rng(70, TRAINED_V2_BATCH * step + k), 320, 256)
+                masks = torch.from_numpy(np.stack([m for _, m in instances])).to(torch.uint8)
+                boxes = torch.stack([torch.tensor([float(torch.where(m.any(0))[0].min()),
+                                                   float(torch.where(m.any(1))[0].min()),
+                                                   float(torch.where(m.any(0))[0].max() + 1),
+                                                   float(torch.where(m.any(1))[0].max() + 1)])
+                                     for m in masks])
+                images.append(torch.from_numpy(image).permute(2, 0, 1).float() / 255)
+                targets.append({"boxes": boxes, "masks": masks,
+                                "labels": torch.tensor([c + 1 for c, _ in instances])})
+            losses = model(images, targets)
+            optimizer.zero_grad()
+            sum(losses.values()).backward()
+            optimizer.step()
+    return model.eval()
+
+
 def set_frozen_bn_eps(model, eps):
     for m in model.modules():
         if isinstance(m, FrozenBatchNorm2d):
@@ -543,6 +590,9 @@ DECISIVE = {
     "r18v2": {"seed": 221, "classes": [1, 2, 3], "background": 8.0, "gain": 3.0,
               "directions": 32, "class_step": 0.3, "mask_std": 4.0,
               "calibration": (416, 544, 36)},
+    "r18v2_trained": {"seed": 222, "classes": [1, 2, 3, 4, 5, 6], "background": 6.0,
+                      "gain": 3.0, "directions": 32, "class_step": 0.3, "mask_std": 4.0,
+                      "calibration": (256, 320, 47)},
     "mnv3": {"seed": 213, "classes": [1, 3, 17, 18, 44, 62], "background": 5.0, "gain": 2.0,
              "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (320, 416, 37),
              "rpn": (30.0, -4.5)},
@@ -553,6 +603,8 @@ DECISIVE = {
 }
 E2E_V2_IMAGES = {"e2e_r50v2_landscape": (480, 640, 44), "e2e_r50v2_portrait": (600, 450, 45)}
 E2E_R18V2_IMAGE = (300, 400, 46)
+E2E_TRAINED_V2_SCENE = (71, 0, 256, 320)  # scenes.py seed, index, height, width
+TRAINED_V2_ITERATIONS, TRAINED_V2_BATCH = 6, 1
 E2E_MNV3_IMAGES = {"landscape": (240, 320, 40), "portrait": (480, 360, 41)}
 E2E_R50_IMAGES = {"e2e_r50_landscape": (480, 640, 30), "e2e_r50_portrait": (640, 480, 31),
                   "e2e_r50_small": (333, 500, 32)}
@@ -792,6 +844,8 @@ class Models:
                 "r50_det": lambda: make_decisive(build_r50(), DECISIVE["r50"]),
                 "r18_det": lambda: make_decisive(build_r18(), DECISIVE["r18"]),
                 "r50v2_det": lambda: make_decisive(build_r50v2(), DECISIVE["r50v2"]),
+                "r18v2_trained_det": lambda: make_decisive(build_trained_r18v2(),
+                                                           DECISIVE["r18v2_trained"]),
                 "r18v2_det": lambda: make_decisive(build_r18v2(), DECISIVE["r18v2"]),
                 "mnv3_det": lambda: make_decisive(build_mobilenet(False), DECISIVE["mnv3"]),
                 "mnv3_light_det": lambda: make_decisive(build_mobilenet(True),
@@ -932,6 +986,18 @@ def make_e2e_r18v2(outdir, models):
                     "r18v2_det.safetensors", backbone_levels=True)
     if len(out["scores"]) == 0:
         raise RuntimeError("e2e_r18v2: no detections")
+
+
+def make_e2e_r18v2_trained(outdir, models):
+    import scenes
+    model = models.get("r18v2_trained_det")
+    write_model(os.path.join(outdir, "r18v2_trained_det.safetensors"), model,
+                labels=["__background__"] + scenes.CLASSES, min_size=256, max_size=341)
+    seed, index, h, w = E2E_TRAINED_V2_SCENE
+    image, _ = scenes.render_scene(scenes.scene_rng(seed, index), w, h)
+    out = write_e2e(outdir, "e2e_r18v2_trained", model, image, "r18v2_trained_det.safetensors")
+    if len(out["scores"]) == 0:
+        raise RuntimeError("e2e_r18v2_trained: no detections")
 
 
 def quantize_rows_like_the_engine(x):
@@ -1457,6 +1523,8 @@ FIXTURES = {
     "e2e_r50v2": (make_e2e_r50v2, ["r50v2_det.safetensors"]
                   + [f"{case}.safetensors" for case in E2E_V2_IMAGES]),
     "e2e_r18v2": (make_e2e_r18v2, ["r18v2_det.safetensors", "e2e_r18v2.safetensors"]),
+    "e2e_r18v2_trained": (make_e2e_r18v2_trained, ["r18v2_trained_det.safetensors",
+                                                   "e2e_r18v2_trained.safetensors"]),
     "e2e_mnv3": (make_e2e_mnv3, ["mnv3_det.safetensors"]
                  + [f"e2e_mnv3_{shape}.safetensors" for shape in E2E_MNV3_IMAGES]),
     "e2e_mnv3_light": (make_e2e_mnv3_light, ["mnv3_light_det.safetensors"]

@@ -128,6 +128,9 @@ TEST(Parity, V2ResNet50FpnPortrait) { check_case("e2e_r50v2_portrait"); }
 // The same parts at other sizes: ResNet-18, FPN 128, box head 2 convolutions of 128 and fc 256,
 // mask head 2 x 128, dim_reduced 64, 4 classes.
 TEST(Parity, V2ResNet18Fpn128ConvBoxHead) { check_case("e2e_r18v2", 1); }
+// The v2 parts trained a few SGD steps on synthetic scenes: weights and BatchNorm statistics
+// that training wrote, on a scene.
+TEST(Parity, V2ResNet18TrainedOnScenes) { check_case("e2e_r18v2_trained"); }
 
 TEST(Parity, NothingPassesTheScoreThreshold) {
   ModelFilePtr io = open_fixture("e2e_r50_empty.safetensors");
