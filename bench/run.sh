@@ -12,6 +12,7 @@
 #                                    SIMD128 multiply-add ceiling of the 4x8 register tile, the
 #                                    GEMM, a 3x3 256->256 convolution at 200x304; 1 and 2
 #                                    threads) and the whole model's per-stage time at 800x1199
+#                                    (v1 R50, and maskrcnn_resnet50_fpn_v2 with 2 threads)
 #   npm run bench -- --kernels-only  the kernel throughput only
 # Other arguments go to bench/compare.mjs (--runs N, --warmup N, --threads 1,2, --sizes ...).
 # The ONNX files, model files and images are cached in build/bench/ and remade when their
@@ -49,6 +50,13 @@ if [ "$mode" != compare ]; then
   echo "== whole model, 800x1199 =="
   echo "-- wasm-simd, 1 thread"
   node_run build/wasm/bench/model_bench.js "$model" 1199 800 1 2
+  echo "-- wasm-mt, 2 threads"
+  node_run build/wasm-mt/bench/model_bench.js "$model" 1199 800 2 2
+
+  /usr/bin/python3 models/make_fixtures.py build/fixtures --only e2e_r50v2 >/dev/null
+  model=build/fixtures/r50v2_det.safetensors
+  echo
+  echo "== whole model v2 (maskrcnn_resnet50_fpn_v2), 800x1199 =="
   echo "-- wasm-mt, 2 threads"
   node_run build/wasm-mt/bench/model_bench.js "$model" 1199 800 2 2
   exit 0

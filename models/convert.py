@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Convert a torchvision Mask R-CNN (ResNet-FPN or MobileNetV3-Large-FPN) checkpoint to a
-maskrcnn-wasm model file.
+"""Convert a torchvision Mask R-CNN (ResNet-FPN, v1 or v2, or MobileNetV3-Large-FPN) checkpoint
+to a maskrcnn-wasm model file.
 
     /usr/bin/python3 models/convert.py CHECKPOINT OUT [--fp16] [--int8] [--labels FILE|a,b,c]
         [--min-size N] [--max-size N] [--bn-eps E] [--rpn-pre-nms-top-n N]
@@ -8,14 +8,15 @@ maskrcnn-wasm model file.
         [--detections-per-img N]
 
 The architecture (backbone: ResNet and its depth, or MobileNetV3-Large; FPN channels, head
-sizes, number of classes) is inferred from the tensor shapes. A MobileNetV3 model gets the
-defaults of torchvision's 320 mobile detector (min/max size 320/640, RPN pre/post-NMS top-n
+sizes, number of classes; the v2 parts of maskrcnn_resnet50_fpn_v2: BatchNorm in the FPN and
+the heads, two RPN convolutions, a convolutional box head) is inferred from the tensor shapes.
+A MobileNetV3 model gets the defaults of torchvision's 320 mobile detector (min/max size 320/640, RPN pre/post-NMS top-n
 150/150 and score threshold 0.05 at test); --min-size and --max-size override them, and the
 postprocess flags override the matching MaskRCNN constructor arguments (rpn_pre_nms_top_n_test,
 rpn_post_nms_top_n_test, rpn_score_thresh, box_score_thresh, box_detections_per_img).
 Tensors keep their original names: torchvision >= 0.13 names
 ("torchvision") or the older names of the published COCO checkpoint ("legacy").
-FrozenBatchNorm tensors are stored unfolded; num_batches_tracked is dropped.
+BatchNorm tensors are stored unfolded; num_batches_tracked is dropped.
 Errors (unknown, missing or mis-shaped tensors, bad options) exit with code 2.
 """
 
@@ -45,6 +46,10 @@ POSTPROCESS = {"rpn_pre_nms_top_n": 1000, "rpn_post_nms_top_n": 1000, "rpn_nms_t
                "box_score_thresh": 0.05, "box_nms_thresh": 0.5, "box_detections_per_img": 100,
                "box_min_size": 0.01, "mask_threshold": 0.5}
 MAX_LISTED = 12
+# The architecture fields of the v2 parts, in the order the config lists them; each is written
+# only when the model has it (a v1 model's config is unchanged).
+V2_FIELDS = ("fpn_norm", "rpn_conv_depth", "box_head_conv_layers", "box_head_conv_channels",
+             "box_head_norm", "mask_head_norm")
 
 # torchvision's mobilenet_v3_large() blocks as the detection builder makes them (width 1, no
 # dilation, full tail): input, kernel, expanded, output, squeeze-excitation, stride.
@@ -130,10 +135,6 @@ def fpn_name(block, i, legacy, kind):
     return f"backbone.fpn.{block}.{i}.{kind}" if legacy else f"backbone.fpn.{block}.{i}.0.{kind}"
 
 
-def rpn_conv_name(legacy, kind):
-    return f"rpn.head.conv.{kind}" if legacy else f"rpn.head.conv.0.0.{kind}"
-
-
 def mask_head_name(i, legacy, kind):
     """Name of mask head conv i (0-based)."""
     return (f"roi_heads.mask_head.mask_fcn{i + 1}.{kind}" if legacy
@@ -176,20 +177,57 @@ def is_mobilenet(shapes):
     return "backbone.body.0.0.weight" in shapes and "backbone.body.conv1.weight" not in shapes
 
 
+def infer_v2_parts(shapes, legacy):
+    """The parts maskrcnn_resnet50_fpn_v2 changes, only those that differ from v1 (so a v1
+    model's config stays as it was): BatchNorm after the FPN convolutions, the RPN head's
+    number of 3x3 convolutions, a FastRCNNConvFCHead box head (3x3 convolutions, then one
+    fully connected layer) and BatchNorm in the mask head. Legacy names only exist for v1."""
+    if legacy:
+        return {}
+    parts = {}
+    if "backbone.fpn.inner_blocks.0.1.weight" in shapes:
+        parts["fpn_norm"] = "batch_norm"
+    rpn_depth = _count_indexed(shapes, "rpn.head.conv.", r"\.0\.weight$")
+    if rpn_depth != 1:
+        parts["rpn_conv_depth"] = rpn_depth
+    if "roi_heads.box_head.fc6.weight" not in shapes:
+        layers = _count_indexed(shapes, "roi_heads.box_head.", r"\.0\.weight$")
+        if layers == 0:
+            raise ConvertError("missing tensor: roi_heads.box_head.fc6.weight (or "
+                               "roi_heads.box_head.0.0.weight of a convolutional box head)")
+        parts["box_head_conv_layers"] = layers
+        parts["box_head_conv_channels"] = _dim(shapes, "roi_heads.box_head.0.0.weight", 0)
+        parts["box_head_norm"] = ("batch_norm" if "roi_heads.box_head.0.1.weight" in shapes
+                                  else "none")
+    if "roi_heads.mask_head.0.1.weight" in shapes:
+        parts["mask_head_norm"] = "batch_norm"
+    return parts
+
+
+def box_head_fc_name(arch, kind):
+    """The box head's first fully connected layer: TwoMLPHead's fc6, or the Linear after a
+    FastRCNNConvFCHead's convolutions and its Flatten module."""
+    layers = arch.get("box_head_conv_layers", 0)
+    return f"roi_heads.box_head.{layers + 1}.{kind}" if layers else f"roi_heads.box_head.fc6.{kind}"
+
+
 def infer_heads(shapes, legacy):
     """The FPN, RPN and RoI head sizes shared by both backbones."""
+    parts = infer_v2_parts(shapes, legacy)
     mask_layers = 0  # legacy names are 1-based (mask_fcn1, ...), new ones 0-based
     while any(mask_head_name(mask_layers, legacy, k) in shapes for k in ("weight", "bias")):
         mask_layers += 1
-    return {
+    heads = {
         "fpn_channels": _dim(shapes, fpn_name("inner_blocks", 0, legacy, "weight"), 0),
-        "box_head": _dim(shapes, "roi_heads.box_head.fc6.weight", 0),
+        "box_head": _dim(shapes, box_head_fc_name(parts, "weight"), 0),
         "mask_head_channels": _dim(shapes, mask_head_name(0, legacy, "weight"), 0),
         "mask_head_layers": mask_layers,
         "mask_predictor_channels": _dim(shapes, "roi_heads.mask_predictor.conv5_mask.weight", 1),
         "num_classes": _dim(shapes, "roi_heads.box_predictor.cls_score.weight", 0),
         "weight_names": "legacy" if legacy else "torchvision",
     }
+    heads.update(parts)
+    return heads
 
 
 def check_anchors(shapes, sizes_per_level):
@@ -328,26 +366,46 @@ def _head_shapes(out, arch, stage_channels, legacy):
     def conv(name, cout, cin, k, bias=False):
         _conv(out, name, cout, cin, k, bias)
 
+    def conv_norm(name, cout, cin, k, norm):
+        """A convolution with its bias, or (Conv2dNormActivation with a norm) without one and
+        followed by BatchNorm: name.0 and name.1."""
+        if norm == "batch_norm":
+            _conv(out, f"{name}.0", cout, cin, k)
+            _bn(out, f"{name}.1", cout)
+        else:
+            _conv(out, f"{name}.0", cout, cin, k, bias=True)
+
     f = arch["fpn_channels"]
-    for i, c in enumerate(stage_channels):
-        out[fpn_name("inner_blocks", i, legacy, "weight")] = (f, c, 1, 1)
-        out[fpn_name("inner_blocks", i, legacy, "bias")] = (f,)
-    for i in range(len(stage_channels)):
-        out[fpn_name("layer_blocks", i, legacy, "weight")] = (f, f, 3, 3)
-        out[fpn_name("layer_blocks", i, legacy, "bias")] = (f,)
+    fpn_norm = arch.get("fpn_norm", "none")
+    for block, k, channels in (("inner_blocks", 1, stage_channels),
+                               ("layer_blocks", 3, [f] * len(stage_channels))):
+        for i, c in enumerate(channels):
+            if legacy:
+                _conv(out, f"backbone.fpn.{block}.{i}", f, c, k, bias=True)
+            else:
+                conv_norm(f"backbone.fpn.{block}.{i}", f, c, k, fpn_norm)
 
     sizes_per_level = len(arch["anchor_sizes"]) if arch["backbone"] == "mobilenet_v3_large" else 1
     a = sizes_per_level * len(arch["aspect_ratios"])
-    out[rpn_conv_name(legacy, "weight")] = (f, f, 3, 3)
-    out[rpn_conv_name(legacy, "bias")] = (f,)
+    if legacy:
+        conv("rpn.head.conv", f, f, 3, bias=True)
+    for i in range(0 if legacy else arch.get("rpn_conv_depth", 1)):
+        conv(f"rpn.head.conv.{i}.0", f, f, 3, bias=True)
     conv("rpn.head.cls_logits", a, f, 1, bias=True)
     conv("rpn.head.bbox_pred", 4 * a, f, 1, bias=True)
 
     r, c = arch["box_head"], arch["num_classes"]
-    out["roi_heads.box_head.fc6.weight"] = (r, f * ROI_SIZE * ROI_SIZE)
-    out["roi_heads.box_head.fc6.bias"] = (r,)
-    out["roi_heads.box_head.fc7.weight"] = (r, r)
-    out["roi_heads.box_head.fc7.bias"] = (r,)
+    box_convs = arch.get("box_head_conv_layers", 0)
+    cin = f
+    for i in range(box_convs):
+        conv_norm(f"roi_heads.box_head.{i}", arch["box_head_conv_channels"], cin, 3,
+                  arch["box_head_norm"])
+        cin = arch["box_head_conv_channels"]
+    out[box_head_fc_name(arch, "weight")] = (r, cin * ROI_SIZE * ROI_SIZE)
+    out[box_head_fc_name(arch, "bias")] = (r,)
+    if not box_convs:
+        out["roi_heads.box_head.fc7.weight"] = (r, r)
+        out["roi_heads.box_head.fc7.bias"] = (r,)
     out["roi_heads.box_predictor.cls_score.weight"] = (c, r)
     out["roi_heads.box_predictor.cls_score.bias"] = (c,)
     out["roi_heads.box_predictor.bbox_pred.weight"] = (4 * c, r)
@@ -356,8 +414,10 @@ def _head_shapes(out, arch, stage_channels, legacy):
     m = arch["mask_head_channels"]
     cin = f
     for i in range(arch["mask_head_layers"]):
-        out[mask_head_name(i, legacy, "weight")] = (m, cin, 3, 3)
-        out[mask_head_name(i, legacy, "bias")] = (m,)
+        if legacy:
+            _conv(out, f"roi_heads.mask_head.mask_fcn{i + 1}", m, cin, 3, bias=True)
+        else:
+            conv_norm(f"roi_heads.mask_head.{i}", m, cin, 3, arch.get("mask_head_norm", "none"))
         cin = m
     # ConvTranspose2d weight is [in, out, kH, kW]: in = the mask head's width, out =
     # MaskRCNNPredictor's dim_reduced.
@@ -509,6 +569,7 @@ def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn
         "num_classes": arch["num_classes"],
         "weight_names": arch["weight_names"],
     })
+    architecture.update({k: arch[k] for k in V2_FIELDS if k in arch})
     config = {
         "architecture": architecture,
         "preprocess": preprocess,

@@ -4,8 +4,8 @@
     /usr/bin/python3 models/make_fixtures.py OUTDIR [--only NAME]
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
-e2e_r50_legacy, e2e_r18, e2e_int8, e2e_jpeg, e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light,
-images, convert. A fixture
+e2e_r50_legacy, e2e_r18, e2e_r50v2, e2e_r18v2, e2e_r18v2_trained, e2e_int8, e2e_jpeg,
+e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light, images, convert. A fixture
 whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
@@ -34,6 +34,16 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
   e2e_r50_empty                  r50_fpn (no detection passes 0.05) on a 200x1000 image
   e2e_r50_legacy                 r50_det_legacy (eps 0.0) on the landscape image
   e2e_r18                        r18_det on a 300x400 image (more than 100 boxes survive NMS)
+  r50v2_det.safetensors, e2e_r50v2_landscape, _portrait   maskrcnn_resnet50_fpn_v2 (seed 4,
+                                 every BatchNorm2d calibrated on an image, then perturbed),
+                                 made decisive, on 480x640 and 600x450 images
+  r18v2_trained_det.safetensors, e2e_r18v2_trained   the v2 parts over ResNet-18 (FPN 64, 7
+                                 classes) trained a few SGD steps on scenes.py scenes (weights
+                                 and BatchNorm statistics from training), made decisive, on a
+                                 256x320 scene
+  r18v2_det.safetensors, e2e_r18v2   the v2 parts over ResNet-18 (FPN 128, box head 2 convs of
+                                 128 + fc 256, mask head 2 x 128, 4 classes) on a 300x400 image,
+                                 with body.* and fpn.*
   e2e_default                    the shipped models/default.safetensors (copied beside) on a
                                  512x384 scene from scenes.py
   r18_det_int8.safetensors, e2e_int8   r18_det with its convolution and fully connected weights
@@ -92,8 +102,10 @@ from torchvision.models import resnet
 from torchvision.models import mobilenetv3
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import BackboneWithFPN, _mobilenet_extractor
-from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+from torchvision.models.detection.faster_rcnn import (FastRCNNConvFCHead, FastRCNNPredictor,
+                                                      TwoMLPHead)
 from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection.rpn import RPNHead
 from torchvision.models.detection.mask_rcnn import MaskRCNN, MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.ops import boxes as box_ops
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
@@ -262,6 +274,124 @@ def build_mobilenet(light):
     calibrate_frozen_bn(model.backbone.body, normalized_input(smooth_image(320, 416, seed=39),
                                                               320, 416), seed=103 if light else 102)
     return model
+
+
+@torch.no_grad()
+def calibrate_batchnorm(model, image_spec, seed, damping):
+    """The running statistics of every BatchNorm2d of a v2 model (backbone, FPN, box and mask
+    heads) from its input on one image, then perturbed, as calibrate_frozen_bn does for
+    FrozenBN; weight U(0.5, 1.5) (times `damping` for the last BatchNorm of each residual
+    branch, where v1 models scale the convolution: here a BatchNorm follows it), bias N(0, 0.2).
+    The box head sees the image's proposals and the mask head the first 64 of them. Folding
+    these statistics into the convolutions is what the engine must get right."""
+    g = torch.Generator().manual_seed(seed)
+    damped = set()
+    for m in model.modules():
+        if isinstance(m, resnet.Bottleneck):
+            damped.add(id(m.bn3))
+        elif isinstance(m, resnet.BasicBlock):
+            damped.add(id(m.bn2))
+
+    def set_statistics(module, inputs):
+        x = inputs[0]
+        c = x.shape[1]
+        module.running_mean.copy_(x.mean(dim=(0, 2, 3)) + torch.randn(c, generator=g) * 0.1)
+        module.running_var.copy_(x.var(dim=(0, 2, 3)) * (torch.rand(c, generator=g) * 0.5 + 0.75)
+                                 + 1e-3)
+        gain = damping if id(module) in damped else 1.0
+        module.weight.copy_((torch.rand(c, generator=g) + 0.5) * gain)
+        module.bias.copy_(torch.randn(c, generator=g) * 0.2)
+
+    batchnorms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    hooks = [m.register_forward_pre_hook(set_statistics) for m in batchnorms]
+    h, w, image_seed = image_spec
+    x = normalized_input(smooth_image(h, w, seed=image_seed), h, w)
+    heads, sizes = model.roi_heads, [(h, w)]
+    try:
+        features = model.backbone(x)
+        proposals, _ = model.rpn(ImageList(x, sizes), features)
+        heads.box_head(heads.box_roi_pool(features, proposals, sizes))
+        heads.mask_head(heads.mask_roi_pool(features, [proposals[0][:64]], sizes))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return len(batchnorms)
+
+
+@torch.no_grad()
+def build_r50v2():
+    """maskrcnn_resnet50_fpn_v2(weights=None, num_classes=91) after seed 4: BatchNorm2d in the
+    body, the FPN, the box head (FastRCNNConvFCHead) and the mask head, calibrated on an
+    image (calibrate_batchnorm); RPNHead with conv_depth 2."""
+    torch.manual_seed(4)
+    model = torchvision.models.detection.maskrcnn_resnet50_fpn_v2(
+        weights=None, weights_backbone=None, num_classes=91).eval()
+    calibrate_batchnorm(model, (480, 640, 42), seed=104, damping=RESIDUAL_DAMPING)
+    return model
+
+
+@torch.no_grad()
+def build_r18v2():
+    """The v2 parts over ResNet-18 at other sizes (seed 5): BatchNorm2d body, FPN 128 with
+    BatchNorm, RPNHead conv_depth 2, FastRCNNConvFCHead with 2 convs of 128 and fc 256, mask
+    head 2 x 128 with BatchNorm, dim_reduced 64, 4 classes, min/max size 416/640."""
+    torch.manual_seed(5)
+    bn = torch.nn.BatchNorm2d
+    body = resnet.resnet18(weights=None, norm_layer=bn)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], 128, extra_blocks=LastLevelMaxPool(),
+                               norm_layer=bn)
+    model = MaskRCNN(backbone, num_classes=None, min_size=416, max_size=640,
+                     rpn_head=RPNHead(128, 3, conv_depth=2),
+                     box_head=FastRCNNConvFCHead((128, 7, 7), [128, 128], [256], norm_layer=bn),
+                     box_predictor=FastRCNNPredictor(256, 4),
+                     mask_head=MaskRCNNHeads(128, [128, 128], 1, norm_layer=bn),
+                     mask_predictor=MaskRCNNPredictor(128, 64, 4)).eval()
+    calibrate_batchnorm(model, (416, 544, 43), seed=105, damping=RESIDUAL_DAMPING)
+    return model
+
+
+def build_trained_r18v2():
+    """The v2 parts over ResNet-18 (FPN 64, box head 2 convs of 64 + fc 128, mask head 2 x 64,
+    the 6 scene classes, 256/341), trained from seed 7 for TRAINED_V2_ITERATIONS SGD steps on
+    synthetic scenes (scenes.py) in train mode: weights moved by gradients and BatchNorm
+    running statistics from the batches, as a user's fine-tuned checkpoint has them."""
+    import scenes
+    torch.manual_seed(7)
+    bn = torch.nn.BatchNorm2d
+    body = resnet.resnet18(weights=None, norm_layer=bn)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], 64, extra_blocks=LastLevelMaxPool(),
+                               norm_layer=bn)
+    classes = len(scenes.CLASSES) + 1
+    model = MaskRCNN(backbone, num_classes=None, min_size=256, max_size=341,
+                     rpn_head=RPNHead(64, 3, conv_depth=2),
+                     box_head=FastRCNNConvFCHead((64, 7, 7), [64, 64], [128], norm_layer=bn),
+                     box_predictor=FastRCNNPredictor(128, classes),
+                     mask_head=MaskRCNNHeads(64, [64, 64], 1, norm_layer=bn),
+                     mask_predictor=MaskRCNNPredictor(64, 32, classes))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+    model.train()
+    with torch.enable_grad():
+        for step in range(TRAINED_V2_ITERATIONS):
+            images, targets = [], []
+            for k in range(TRAINED_V2_BATCH):
+                image, instances = scenes.render_scene(
+                    scenes.scene_rng(70, TRAINED_V2_BATCH * step + k), 320, 256)
+                masks = torch.from_numpy(np.stack([m for _, m in instances])).to(torch.uint8)
+                boxes = torch.stack([torch.tensor([float(torch.where(m.any(0))[0].min()),
+                                                   float(torch.where(m.any(1))[0].min()),
+                                                   float(torch.where(m.any(0))[0].max() + 1),
+                                                   float(torch.where(m.any(1))[0].max() + 1)])
+                                     for m in masks])
+                images.append(torch.from_numpy(image).permute(2, 0, 1).float() / 255)
+                targets.append({"boxes": boxes, "masks": masks,
+                                "labels": torch.tensor([c + 1 for c, _ in instances])})
+            losses = model(images, targets)
+            optimizer.zero_grad()
+            sum(losses.values()).backward()
+            optimizer.step()
+    return model.eval()
 
 
 def set_frozen_bn_eps(model, eps):
@@ -458,6 +588,15 @@ DECISIVE = {
             "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (416, 544, 36)},
     # 23 and 11 detections on the two e2e images, scores 0.05..0.17 of 91 classes; the RPN's
     # score threshold drops about a third of the 450 top-150 candidates before NMS
+    "r50v2": {"seed": 220, "classes": [1, 3, 17, 18, 44, 62], "background": 6.5, "gain": 2.0,
+              "directions": 32, "class_step": 0.3, "mask_std": 4.0,
+              "calibration": (480, 640, 35)},
+    "r18v2": {"seed": 221, "classes": [1, 2, 3], "background": 8.0, "gain": 3.0,
+              "directions": 32, "class_step": 0.3, "mask_std": 4.0,
+              "calibration": (416, 544, 36)},
+    "r18v2_trained": {"seed": 222, "classes": [1, 2, 3, 4, 5, 6], "background": 6.0,
+                      "gain": 3.0, "directions": 32, "class_step": 0.3, "mask_std": 4.0,
+                      "calibration": (256, 320, 47)},
     "mnv3": {"seed": 213, "classes": [1, 3, 17, 18, 44, 62], "background": 5.0, "gain": 2.0,
              "directions": 32, "class_step": 0.3, "mask_std": 4.0, "calibration": (320, 416, 37),
              "rpn": (30.0, -4.5)},
@@ -466,6 +605,10 @@ DECISIVE = {
                    "directions": 32, "class_step": 0.3, "mask_std": 4.0,
                    "calibration": (320, 416, 38), "rpn": (30.0, -4.5)},
 }
+E2E_V2_IMAGES = {"e2e_r50v2_landscape": (480, 640, 44), "e2e_r50v2_portrait": (600, 450, 45)}
+E2E_R18V2_IMAGE = (300, 400, 46)
+E2E_TRAINED_V2_SCENE = (71, 0, 256, 320)  # scenes.py seed, index, height, width
+TRAINED_V2_ITERATIONS, TRAINED_V2_BATCH = 6, 1
 E2E_MNV3_IMAGES = {"landscape": (240, 320, 40), "portrait": (480, 360, 41)}
 E2E_R50_IMAGES = {"e2e_r50_landscape": (480, 640, 30), "e2e_r50_portrait": (640, 480, 31),
                   "e2e_r50_small": (333, 500, 32)}
@@ -704,6 +847,10 @@ class Models:
                 "r50": build_r50, "r18": build_r18,
                 "r50_det": lambda: make_decisive(build_r50(), DECISIVE["r50"]),
                 "r18_det": lambda: make_decisive(build_r18(), DECISIVE["r18"]),
+                "r50v2_det": lambda: make_decisive(build_r50v2(), DECISIVE["r50v2"]),
+                "r18v2_trained_det": lambda: make_decisive(build_trained_r18v2(),
+                                                           DECISIVE["r18v2_trained"]),
+                "r18v2_det": lambda: make_decisive(build_r18v2(), DECISIVE["r18v2"]),
                 "mnv3_det": lambda: make_decisive(build_mobilenet(False), DECISIVE["mnv3"]),
                 "mnv3_light_det": lambda: make_decisive(build_mobilenet(True),
                                                         DECISIVE["mnv3_light"]),
@@ -822,6 +969,39 @@ def make_e2e_r18(outdir, models):
                     "r18_det.safetensors")
     if len(out["scores"]) == 0:
         raise RuntimeError("e2e_r18: no detections")
+
+
+def make_e2e_r50v2(outdir, models):
+    model = models.get("r50v2_det")
+    write_model(os.path.join(outdir, "r50v2_det.safetensors"), model)
+    for case, (h, w, seed) in E2E_V2_IMAGES.items():
+        out = write_e2e(outdir, case, model, smooth_image(h, w, seed=seed),
+                        "r50v2_det.safetensors")
+        if len(out["scores"]) == 0:
+            raise RuntimeError(f"{case}: no detections")
+
+
+def make_e2e_r18v2(outdir, models):
+    model = models.get("r18v2_det")
+    write_model(os.path.join(outdir, "r18v2_det.safetensors"), model, labels=R18_LABELS,
+                min_size=416, max_size=640)
+    h, w, seed = E2E_R18V2_IMAGE
+    out = write_e2e(outdir, "e2e_r18v2", model, smooth_image(h, w, seed=seed),
+                    "r18v2_det.safetensors", backbone_levels=True)
+    if len(out["scores"]) == 0:
+        raise RuntimeError("e2e_r18v2: no detections")
+
+
+def make_e2e_r18v2_trained(outdir, models):
+    import scenes
+    model = models.get("r18v2_trained_det")
+    write_model(os.path.join(outdir, "r18v2_trained_det.safetensors"), model,
+                labels=["__background__"] + scenes.CLASSES, min_size=256, max_size=341)
+    seed, index, h, w = E2E_TRAINED_V2_SCENE
+    image, _ = scenes.render_scene(scenes.scene_rng(seed, index), w, h)
+    out = write_e2e(outdir, "e2e_r18v2_trained", model, image, "r18v2_trained_det.safetensors")
+    if len(out["scores"]) == 0:
+        raise RuntimeError("e2e_r18v2_trained: no detections")
 
 
 def quantize_rows_like_the_engine(x):
@@ -1026,6 +1206,8 @@ CONVERT_CASES = [
                               "--box-score-thresh", "0.3", "--detections-per-img", "7"]),
     ("reconvert_int8", "r18.safetensors", ["--int8"]),
     ("shapes_p4", "ok_shapes_p4.pth", ["--fp16"]),  # pickle protocol 4, stride-0 tensors
+    # the v2 parts (BatchNorm2d with num_batches_tracked in the body, FPN, box and mask heads)
+    ("r18v2", "r18v2.pth", []), ("r18v2_int8", "r18v2.pth", ["--int8", "--fp16"]),
 ]
 
 
@@ -1040,6 +1222,30 @@ def build_tiny_r18():
                      mask_head=MaskRCNNHeads(16, [16, 16], 1),
                      mask_predictor=MaskRCNNPredictor(16, 8, 3))
     randomize_frozen_bn(model, seed=104)
+    return model.eval()
+
+
+@torch.no_grad()
+def build_tiny_r18v2():
+    """A small model with maskrcnn_resnet50_fpn_v2's parts (BatchNorm2d body and FPN, RPN head
+    conv_depth 2, FastRCNNConvFCHead with BatchNorm, mask head with BatchNorm), seed 6."""
+    torch.manual_seed(6)
+    bn = torch.nn.BatchNorm2d
+    body = resnet.resnet18(weights=None, norm_layer=bn)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], 16, extra_blocks=LastLevelMaxPool(),
+                               norm_layer=bn)
+    model = MaskRCNN(backbone, num_classes=None, rpn_head=RPNHead(16, 3, conv_depth=2),
+                     box_head=FastRCNNConvFCHead((16, 7, 7), [16, 16, 16], [32], norm_layer=bn),
+                     box_predictor=FastRCNNPredictor(32, 3),
+                     mask_head=MaskRCNNHeads(16, [16, 16], 1, norm_layer=bn),
+                     mask_predictor=MaskRCNNPredictor(16, 8, 3))
+    g = torch.Generator().manual_seed(106)
+    for m in model.modules():
+        if isinstance(m, bn):
+            c = m.num_features
+            m.running_mean.copy_(torch.randn(c, generator=g) * 0.2)
+            m.running_var.copy_(torch.rand(c, generator=g) * 1.5 + 0.5)
     return model.eval()
 
 
@@ -1279,6 +1485,7 @@ def make_convert(outdir, models):
     legacy = to_legacy_names(build_tiny_r18().state_dict(), num_mask_layers=2)
     torch.save(legacy, os.path.join(out, "r18_legacy.pth"), _use_new_zipfile_serialization=False)
     torch.save(build_tiny_mobilenet().state_dict(), os.path.join(out, "mnv3.pth"))
+    torch.save(build_tiny_r18v2().state_dict(), os.path.join(out, "r18v2.pth"))
     ckpt = training_checkpoint(build_tiny_r18().state_dict(), ["circle", "square"])
     torch.save(ckpt, os.path.join(out, "train.pth"))
     torch.save(ckpt, os.path.join(out, "train_legacy.pth"), _use_new_zipfile_serialization=False)
@@ -1325,6 +1532,11 @@ FIXTURES = {
     "e2e_jpeg": (make_e2e_jpeg, ["fruits-nuts.safetensors", "r18_det.safetensors"]
                  + [f"{case}{ext}" for case in E2E_JPEG_PHOTOS for ext in (".jpg", ".safetensors")],
                  [FRUITS_MODEL]),
+    "e2e_r50v2": (make_e2e_r50v2, ["r50v2_det.safetensors"]
+                  + [f"{case}.safetensors" for case in E2E_V2_IMAGES]),
+    "e2e_r18v2": (make_e2e_r18v2, ["r18v2_det.safetensors", "e2e_r18v2.safetensors"]),
+    "e2e_r18v2_trained": (make_e2e_r18v2_trained, ["r18v2_trained_det.safetensors",
+                                                   "e2e_r18v2_trained.safetensors"]),
     "e2e_mnv3": (make_e2e_mnv3, ["mnv3_det.safetensors"]
                  + [f"e2e_mnv3_{shape}.safetensors" for shape in E2E_MNV3_IMAGES]),
     "e2e_mnv3_light": (make_e2e_mnv3_light, ["mnv3_light_det.safetensors"]

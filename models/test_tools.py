@@ -14,6 +14,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import coco_rle  # noqa: E402
+import convert  # noqa: E402
 import model_file  # noqa: E402
 import scenes  # noqa: E402
 
@@ -225,6 +226,49 @@ class ConvertCommand(ConvertTestCase):
         r = self.convert(path, os.path.join(self.tmp.name, "j.st"))
         self.assertEqual(r.returncode, 2)
         self.assertIn("cannot load checkpoint", r.stderr)
+
+
+class ConvertV2(unittest.TestCase):
+    """convert.py on torchvision's maskrcnn_resnet50_fpn_v2: its parts read from the names and
+    shapes and written into the config; a v1 model's config has none of those fields."""
+
+    @classmethod
+    def setUpClass(cls):
+        import torch
+        import torchvision
+        torch.manual_seed(0)
+        detection = torchvision.models.detection
+        cls.v2 = detection.maskrcnn_resnet50_fpn_v2(
+            weights=None, weights_backbone=None, num_classes=5).state_dict()
+        cls.v1 = detection.maskrcnn_resnet50_fpn(
+            weights=None, weights_backbone=None, num_classes=5).state_dict()
+
+    def test_v2_parts_are_in_the_config(self):
+        config, tensors = convert.convert_state_dict(self.v2)
+        arch = config["architecture"]
+        self.assertEqual({k: arch[k] for k in convert.V2_FIELDS}, {
+            "fpn_norm": "batch_norm", "rpn_conv_depth": 2, "box_head_conv_layers": 4,
+            "box_head_conv_channels": 256, "box_head_norm": "batch_norm",
+            "mask_head_norm": "batch_norm"})
+        self.assertEqual((arch["depth"], arch["box_head"], arch["mask_head_layers"],
+                          arch["bn_eps"]), (50, 1024, 4, 1e-5))
+        self.assertEqual(list(tensors), [k for k in self.v2 if not k.endswith("num_batches_tracked")])
+        self.assertIn("roi_heads.box_head.5.weight", tensors)
+
+    def test_v1_config_has_no_v2_fields(self):
+        config, _ = convert.convert_state_dict(self.v1)
+        self.assertFalse(set(convert.V2_FIELDS) & set(config["architecture"]))
+
+    def test_missing_and_misshaped_v2_tensors_are_named(self):
+        state = dict(self.v2)
+        del state["backbone.fpn.layer_blocks.2.1.running_var"]
+        state["roi_heads.box_head.2.0.weight"] = state["roi_heads.box_head.2.0.weight"][:128]
+        with self.assertRaises(convert.ConvertError) as e:
+            convert.convert_state_dict(state)
+        self.assertIn("missing tensors (1): backbone.fpn.layer_blocks.2.1.running_var",
+                      str(e.exception))
+        self.assertIn("roi_heads.box_head.2.0.weight has shape [128, 256, 3, 3], expected "
+                      "[256, 256, 3, 3]", str(e.exception))
 
 
 class ConvertMobileNetCommand(ConvertTestCase):

@@ -72,6 +72,43 @@ void expect_refused(const std::string &architecture, mrw_status status, const ch
   EXPECT_NE(std::strstr(p.err.message, names), nullptr) << p.err.message;
 }
 
+TEST(ModelConfig, AbsentV2FieldsKeepTheV1Parts) {
+  Parsed p(std::string("\"depth\": 50, ") + kHeads);
+  ASSERT_EQ(p.status, MRW_OK) << p.err.message;
+  EXPECT_EQ(p.config.fpn_norm, MRW_NORM_NONE);
+  EXPECT_EQ(p.config.rpn_conv_depth, 1);
+  EXPECT_EQ(p.config.box_head_conv_layers, 0);
+  EXPECT_EQ(p.config.mask_head_norm, MRW_NORM_NONE);
+}
+
+// The fields convert.py writes for maskrcnn_resnet50_fpn_v2.
+TEST(ModelConfig, V2Parts) {
+  Parsed p(std::string("\"depth\": 50, ") + kHeads +
+           ", \"fpn_norm\": \"batch_norm\", \"rpn_conv_depth\": 2, \"box_head_conv_layers\": 4, "
+           "\"box_head_conv_channels\": 256, \"box_head_norm\": \"batch_norm\", "
+           "\"mask_head_norm\": \"batch_norm\"");
+  ASSERT_EQ(p.status, MRW_OK) << p.err.message;
+  EXPECT_EQ(p.config.fpn_norm, MRW_NORM_BATCH);
+  EXPECT_EQ(p.config.rpn_conv_depth, 2);
+  EXPECT_EQ(p.config.box_head_conv_layers, 4);
+  EXPECT_EQ(p.config.box_head_conv_channels, 256);
+  EXPECT_EQ(p.config.box_head_norm, MRW_NORM_BATCH);
+  EXPECT_EQ(p.config.mask_head_norm, MRW_NORM_BATCH);
+}
+
+TEST(ModelConfig, BadV2FieldsAreNamed) {
+  std::string v1 = std::string("\"depth\": 50, ") + kHeads;
+  expect_refused(v1 + ", \"fpn_norm\": \"group_norm\"", MRW_ERR_BAD_MODEL,
+                 "architecture.fpn_norm \"group_norm\"");
+  expect_refused(v1 + ", \"mask_head_norm\": 1", MRW_ERR_BAD_MODEL, "architecture.mask_head_norm");
+  expect_refused(v1 + ", \"rpn_conv_depth\": 0", MRW_ERR_BAD_MODEL, "architecture.rpn_conv_depth");
+  expect_refused(v1 + ", \"box_head_conv_layers\": 4", MRW_ERR_BAD_MODEL,
+                 "architecture.box_head_conv_channels");
+  std::string legacy = v1;
+  legacy.replace(legacy.find("\"torchvision\""), 13, "\"legacy\"");
+  expect_refused(legacy + ", \"rpn_conv_depth\": 2", MRW_ERR_BAD_MODEL, "weight_names");
+}
+
 TEST(ModelConfig, BadFieldsAreNamed) {
   expect_refused(std::string("\"backbone\": \"vgg\", ") + kHeads, MRW_ERR_UNSUPPORTED,
                  "architecture.backbone \"vgg\"");

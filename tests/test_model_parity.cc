@@ -120,6 +120,18 @@ TEST(Parity, MobileNetV3LargeFpnPortrait) { check_case("e2e_mnv3_portrait"); }
 TEST(Parity, MobileNetV3LargeFpnLightHeadsLandscape) { check_case("e2e_mnv3_light_landscape"); }
 TEST(Parity, MobileNetV3LargeFpnLightHeadsPortrait) { check_case("e2e_mnv3_light_portrait", 1); }
 
+// maskrcnn_resnet50_fpn_v2: BatchNorm (calibrated, perturbed statistics) folded at load in the
+// body, the FPN, the box head's four 3x3 convolutions and the mask head; RPN head of two
+// 3x3 convolutions; one fully connected layer after the box head's convolutions.
+TEST(Parity, V2ResNet50FpnLandscape) { check_case("e2e_r50v2_landscape"); }
+TEST(Parity, V2ResNet50FpnPortrait) { check_case("e2e_r50v2_portrait"); }
+// The same parts at other sizes: ResNet-18, FPN 128, box head 2 convolutions of 128 and fc 256,
+// mask head 2 x 128, dim_reduced 64, 4 classes.
+TEST(Parity, V2ResNet18Fpn128ConvBoxHead) { check_case("e2e_r18v2", 1); }
+// The v2 parts trained a few SGD steps on synthetic scenes: weights and BatchNorm statistics
+// that training wrote, on a scene.
+TEST(Parity, V2ResNet18TrainedOnScenes) { check_case("e2e_r18v2_trained"); }
+
 TEST(Parity, NothingPassesTheScoreThreshold) {
   ModelFilePtr io = open_fixture("e2e_r50_empty.safetensors");
   ASSERT_TRUE(io);

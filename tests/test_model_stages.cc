@@ -108,13 +108,13 @@ void check_box_head(Stages &s, const char *name) {
     FixtureTensor regression = read_fixture_tensor(s.io.get(), "roi.box_regression");
     int n = int(boxes.values.size() / 4), classes = s.detector.box_head.classes;
     const mrw_box_head &h = s.detector.box_head;
-    std::vector<float> features(size_t(n) * h.fc6.in_features), h6(size_t(n) * h.fc6.out_features),
-        h7(h6.size()), pred(size_t(n) * h.predictor.out_features);
-    mrw_multiscale_roi_align(s.levels, s.detector.config.fpn_levels - 1, s.input.resized_h, boxes.values.data(), n, 7, 2, features.data(), &s.rt);
+    // the head on torchvision's proposals, so that the rows pair up
+    std::vector<float> pred(size_t(n) * h.predictor.out_features);
+    mrw_proposals proposals{boxes.values.data(), nullptr, n};
     mrw_error err{};
-    ASSERT_EQ(mrw_linear_run(&h.fc6, features.data(), n, 1, h6.data(), &s.rt, &err), MRW_OK);
-    ASSERT_EQ(mrw_linear_run(&h.fc7, h6.data(), n, 1, h7.data(), &s.rt, &err), MRW_OK);
-    ASSERT_EQ(mrw_linear_run(&h.predictor, h7.data(), n, 0, pred.data(), &s.rt, &err), MRW_OK);
+    ASSERT_EQ(mrw_box_head_predict(&h, &s.detector.config, s.levels, s.input.resized_h, &proposals,
+                                   pred.data(), &s.rt, &err),
+              MRW_OK) << err.message;
     double worst_logit = 0, worst_delta = 0, max_logit = 0, max_delta = 0;
     for (int i = 0; i < n; i++) {
       Difference dl = compare_arrays(&pred[size_t(i) * 5 * classes], &logits.values[size_t(i) * classes], classes);
@@ -154,19 +154,22 @@ void check_mask_head(Stages &s, const char *name) {
 // The backbone's returned stages and every FPN level, each within the "feature_relative"
 // tolerance of tests/parity_rules.json of the largest |torchvision| value of that level.
 void check_backbone_levels(Stages &s, const char *name) {
-  const std::pair<const char *, const mrw_feature *> outputs[] = {
-      {"body.0", &s.stages[0]}, {"body.1", &s.stages[1]}, {"fpn.0", &s.levels[0]},
-      {"fpn.1", &s.levels[1]},  {"fpn.pool", &s.levels[2]}};
+  // the returned stages body.0.. and the FPN levels fpn.0.., then fpn.pool
+  int inputs = s.detector.config.fpn_levels - 1;
+  std::vector<std::pair<std::string, const mrw_feature *>> outputs;
+  for (int i = 0; i < inputs; i++) outputs.push_back({"body." + std::to_string(i), &s.stages[i]});
+  for (int i = 0; i < inputs; i++) outputs.push_back({"fpn." + std::to_string(i), &s.levels[i]});
+  outputs.push_back({"fpn.pool", &s.levels[inputs]});
   for (const auto &[tensor, ours] : outputs) {
-    FixtureTensor expected = read_fixture_tensor(s.io.get(), tensor);
+    FixtureTensor expected = read_fixture_tensor(s.io.get(), tensor.c_str());
     ASSERT_EQ(expected.shape.size(), 4u) << name << " " << tensor;
     ASSERT_EQ(expected.shape[1], ours->h) << name << " " << tensor;
     ASSERT_EQ(expected.shape[2], ours->w) << name << " " << tensor;
     ASSERT_EQ(expected.shape[3], ours->c) << name << " " << tensor;
     Difference d = compare_arrays(ours->data, expected.values.data(), expected.values.size());
     std::printf("stages %-18s %-8s %3dx%-3d x%-4d max|diff| %.3e  max|torch| %.3e  ratio %.2e\n",
-                name, tensor, ours->h, ours->w, ours->c, d.max_abs_diff, d.max_abs_expected,
-                d.max_abs_diff / d.max_abs_expected);
+                name, tensor.c_str(), ours->h, ours->w, ours->c, d.max_abs_diff,
+                d.max_abs_expected, d.max_abs_diff / d.max_abs_expected);
     EXPECT_LE(d.max_abs_diff, parity_rules().stages.feature_relative * d.max_abs_expected)
         << name << " " << tensor;
   }
@@ -189,6 +192,9 @@ TEST(Stages, MobileNetV3LargeLandscape) { check_stages("e2e_mnv3_landscape", tru
 TEST(Stages, MobileNetV3LargePortrait) { check_stages("e2e_mnv3_portrait", true); }
 TEST(Stages, MobileNetV3LargeLightHeadsLandscape) { check_stages("e2e_mnv3_light_landscape", true); }
 TEST(Stages, MobileNetV3LargeLightHeadsPortrait) { check_stages("e2e_mnv3_light_portrait", true); }
+// The v2 parts over ResNet-18: BatchNorm folded in the body, the FPN (levels checked) and the
+// box and mask heads' convolutions; RPN head of two convolutions
+TEST(Stages, V2ResNet18Fpn128) { check_stages("e2e_r18v2", true); }
 // The shipped live model (trained, BatchNorm statistics, F16 weights)
 TEST(Stages, ShippedLiveModelOnACameraFrame) { check_stages("e2e_live_camera", true); }
 

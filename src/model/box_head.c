@@ -1,31 +1,62 @@
 #include "model/box_head.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/boxes.h"
 #include "model/batched_nms.h"
+#include "model/conv_norm_layer.h"
 #include "model/roi_pool.h"
 
 #define BOX_POOLED 7
 
+/* RoIs convolved at once by the conv head: bounds its two live feature maps (and the
+ * Winograd workspace) at chunk x 7 x 7 x channels floats. */
+#define BOX_CONV_CHUNK 64
+
+/* FastRCNNConvFCHead's convolutions: roi_heads.box_head.N.0 (+ .1, a BatchNorm). */
+static mrw_status load_convs(mrw_box_head *head, const mrw_safetensors *file,
+                             const mrw_config *config, mrw_error *err) {
+  head->conv_count = config->box_head_conv_layers;
+  head->convs = calloc((size_t)head->conv_count, sizeof *head->convs);
+  if (!head->convs) return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
+  mrw_status s = MRW_OK;
+  int in_c = config->fpn_channels;
+  for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "roi_heads.box_head.%d", i);
+    s = mrw_conv_norm_layer_load(&head->convs[i], file, prefix, config->box_head_norm,
+                                 config->bn_eps, in_c, config->box_head_conv_channels, 3, err);
+    in_c = config->box_head_conv_channels;
+  }
+  return s;
+}
+
 mrw_status mrw_box_head_load(mrw_box_head *head, const mrw_safetensors *file,
                              const mrw_config *config, mrw_error *err) {
   memset(head, 0, sizeof *head);
-  int c = config->fpn_channels, rep = config->box_head, classes = config->num_classes;
+  int conv_head = config->box_head_conv_layers > 0;
+  int c = conv_head ? config->box_head_conv_channels : config->fpn_channels;
+  int rep = config->box_head, classes = config->num_classes;
   int in_features = c * BOX_POOLED * BOX_POOLED;
   head->classes = classes;
+  mrw_status s = conv_head ? load_convs(head, file, config, err) : MRW_OK;
   /* Our RoI features are [7][7][C]; torch flattens [C][7][7]. */
   int *order = malloc((size_t)in_features * sizeof *order);
-  if (!order) return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
-  for (int p = 0; p < BOX_POOLED * BOX_POOLED; p++)
+  if (!order) s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
+  for (int p = 0; order && p < BOX_POOLED * BOX_POOLED; p++)
     for (int ch = 0; ch < c; ch++) order[p * c + ch] = ch * BOX_POOLED * BOX_POOLED + p;
-  const char *fc6[] = {"roi_heads.box_head.fc6"}, *fc7[] = {"roi_heads.box_head.fc7"};
+  /* The conv head's Linear follows its convolutions and a Flatten module in the Sequential. */
+  char fc_name[64];
+  snprintf(fc_name, sizeof fc_name, "roi_heads.box_head.%d", config->box_head_conv_layers + 1);
+  const char *fc6[] = {conv_head ? fc_name : "roi_heads.box_head.fc6"};
+  const char *fc7[] = {"roi_heads.box_head.fc7"};
   const char *predictor[] = {"roi_heads.box_predictor.cls_score", "roi_heads.box_predictor.bbox_pred"};
   int predictor_out[] = {classes, 4 * classes};
-  mrw_status s = mrw_linear_load(&head->fc6, file, fc6, &rep, 1, in_features, order, err);
-  if (s == MRW_OK) s = mrw_linear_load(&head->fc7, file, fc7, &rep, 1, rep, NULL, err);
+  if (s == MRW_OK) s = mrw_linear_load(&head->fc6, file, fc6, &rep, 1, in_features, order, err);
+  if (s == MRW_OK && !conv_head) s = mrw_linear_load(&head->fc7, file, fc7, &rep, 1, rep, NULL, err);
   if (s == MRW_OK) s = mrw_linear_load(&head->predictor, file, predictor, predictor_out, 2, rep, NULL, err);
   free(order);
   if (s != MRW_OK) mrw_box_head_free(head);
@@ -34,9 +65,46 @@ mrw_status mrw_box_head_load(mrw_box_head *head, const mrw_safetensors *file,
 
 void mrw_box_head_free(mrw_box_head *head) {
   if (!head) return;
+  if (head->convs)
+    for (int i = 0; i < head->conv_count; i++) mrw_conv_layer_free(&head->convs[i]);
+  free(head->convs);
   mrw_linear_free(&head->fc6);
   mrw_linear_free(&head->fc7);
   mrw_linear_free(&head->predictor);
+  memset(head, 0, sizeof *head);
+}
+
+/* The box head's input rows, [n][7][7][C] (fc6's features): the pooled RoIs, or for the conv
+ * head the pooled RoIs through its convolutions, a chunk of RoIs at a time stacked as one tall
+ * [chunk * 7][7][C] feature and convolved as a batch. */
+static mrw_status box_features(const mrw_box_head *head, const mrw_config *config,
+                               const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
+                               const mrw_proposals *proposals, float *features, mrw_runtime *rt,
+                               mrw_error *err) {
+  int n = proposals->count, roi_levels = config->fpn_levels - 1;
+  if (head->conv_count == 0) {
+    mrw_multiscale_roi_align(levels, roi_levels, resized_h, proposals->boxes, n, BOX_POOLED, 2, features, rt);
+    return MRW_OK;
+  }
+  size_t row = (size_t)head->fc6.in_features;
+  mrw_status s = MRW_OK;
+  for (int first = 0; first < n && s == MRW_OK; first += BOX_CONV_CHUNK) {
+    int count = n - first < BOX_CONV_CHUNK ? n - first : BOX_CONV_CHUNK;
+    mrw_feature x = {0}, y = {0};
+    s = mrw_feature_alloc(&x, count * BOX_POOLED, BOX_POOLED, levels[0].c, err);
+    if (s == MRW_OK)
+      mrw_multiscale_roi_align(levels, roi_levels, resized_h, proposals->boxes + (size_t)first * 4,
+                               count, BOX_POOLED, 2, x.data, rt);
+    for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
+      s = mrw_conv_layer_run_batch(&head->convs[i], &x, count, NULL, 1, &y, rt, err);
+      mrw_feature_free(&x);
+      x = y;
+      memset(&y, 0, sizeof y);
+    }
+    if (s == MRW_OK) memcpy(features + (size_t)first * row, x.data, (size_t)count * row * sizeof(float));
+    mrw_feature_free(&x);
+  }
+  return s;
 }
 
 void mrw_box_detections_free(mrw_box_detections *d) {
@@ -94,28 +162,43 @@ static mrw_status collect_candidates(const mrw_box_head *head, const mrw_config 
   return MRW_OK;
 }
 
+mrw_status mrw_box_head_predict(const mrw_box_head *head, const mrw_config *config,
+                                const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
+                                const mrw_proposals *proposals, float *predictions,
+                                mrw_runtime *rt, mrw_error *err) {
+  int n = proposals->count, rep = head->fc6.out_features;
+  if (n == 0) return MRW_OK;
+  float *features = malloc((size_t)n * head->fc6.in_features * sizeof(float));
+  float *hidden6 = malloc((size_t)n * rep * sizeof(float));
+  float *hidden7 = malloc((size_t)n * rep * sizeof(float));
+  mrw_status s = (features && hidden6 && hidden7)
+                     ? MRW_OK
+                     : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
+  if (s == MRW_OK) s = box_features(head, config, levels, resized_h, proposals, features, rt, err);
+  if (s == MRW_OK) s = mrw_linear_run(&head->fc6, features, n, 1, hidden6, rt, err);
+  /* the conv head has one fully connected layer: the predictor reads fc6's output */
+  int two_mlp = head->conv_count == 0;
+  if (s == MRW_OK && two_mlp) s = mrw_linear_run(&head->fc7, hidden6, n, 1, hidden7, rt, err);
+  if (s == MRW_OK)
+    s = mrw_linear_run(&head->predictor, two_mlp ? hidden7 : hidden6, n, 0, predictions, rt, err);
+  free(features);
+  free(hidden6);
+  free(hidden7);
+  return s;
+}
+
 mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_config *config,
                             const mrw_feature levels[MRW_FPN_LEVELS], int resized_h,
                             int resized_w, const mrw_proposals *proposals, mrw_box_detections *out,
                             mrw_runtime *rt, mrw_error *err) {
   memset(out, 0, sizeof *out);
-  int n = proposals->count, rep = head->fc6.out_features;
-  size_t rows = n ? (size_t)n : 1;
-  float *features = malloc(rows * head->fc6.in_features * sizeof(float));
-  float *hidden6 = malloc(rows * rep * sizeof(float));
-  float *hidden7 = malloc(rows * rep * sizeof(float));
-  float *predictions = malloc(rows * head->predictor.out_features * sizeof(float));
+  int n = proposals->count;
+  float *predictions = malloc((n ? (size_t)n : 1) * head->predictor.out_features * sizeof(float));
   mrw_box_detections candidates = {0};
   int *keep = NULL;
-  mrw_status s = (features && hidden6 && hidden7 && predictions)
-                     ? MRW_OK
-                     : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
-  if (s == MRW_OK && n > 0) {
-    mrw_multiscale_roi_align(levels, config->fpn_levels - 1, resized_h, proposals->boxes, n, BOX_POOLED, 2, features, rt);
-    s = mrw_linear_run(&head->fc6, features, n, 1, hidden6, rt, err);
-    if (s == MRW_OK) s = mrw_linear_run(&head->fc7, hidden6, n, 1, hidden7, rt, err);
-    if (s == MRW_OK) s = mrw_linear_run(&head->predictor, hidden7, n, 0, predictions, rt, err);
-  }
+  mrw_status s = predictions ? mrw_box_head_predict(head, config, levels, resized_h, proposals,
+                                                    predictions, rt, err)
+                             : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
   if (s == MRW_OK && n > 0) {
     s = collect_candidates(head, config, predictions, proposals, resized_h, resized_w, &candidates, err);
   }
@@ -145,9 +228,6 @@ mrw_status mrw_box_head_run(const mrw_box_head *head, const mrw_config *config,
   }
   free(keep);
   mrw_box_detections_free(&candidates);
-  free(features);
-  free(hidden6);
-  free(hidden7);
   free(predictions);
   return s;
 }

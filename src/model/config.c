@@ -147,6 +147,44 @@ static void read_anchor_sizes(config_reader *r, mrw_config *c) {
   c->anchor_sizes_per_level = n;
 }
 
+/* An optional "none" / "batch_norm" field; absent is "none" (files written before v2). */
+static mrw_conv_norm read_norm(config_reader *r, const char *key) {
+  if (r->failed || !mrw_json_get(r->section, key)) return MRW_NORM_NONE;
+  const mrw_json *v = field(r, key, MRW_JSON_STRING);
+  if (!v) return MRW_NORM_NONE;
+  const char *s = mrw_json_string(v);
+  if (strcmp(s, "batch_norm") == 0) return MRW_NORM_BATCH;
+  if (strcmp(s, "none") != 0) {
+    mrw_error_set(r->err, MRW_ERR_BAD_MODEL, "model config: %s.%s \"%s\" is neither \"none\" "
+                  "nor \"batch_norm\"", r->section_name, key, s);
+    r->failed = 1;
+  }
+  return MRW_NORM_NONE;
+}
+
+/* The parts maskrcnn_resnet50_fpn_v2 changes; each absent field keeps v1's part. */
+static void read_v2_parts(config_reader *r, mrw_config *c) {
+  c->fpn_norm = read_norm(r, "fpn_norm");
+  c->rpn_conv_depth = mrw_json_get(r->section, "rpn_conv_depth")
+                          ? int_in(r, "rpn_conv_depth", 1, MRW_MAX_RPN_CONV_DEPTH)
+                          : 1;
+  if (mrw_json_get(r->section, "box_head_conv_layers")) {
+    c->box_head_conv_layers = int_in(r, "box_head_conv_layers", 0, 16);
+    if (c->box_head_conv_layers > 0)
+      c->box_head_conv_channels = int_in(r, "box_head_conv_channels", 1, 4096);
+    c->box_head_norm = read_norm(r, "box_head_norm");
+  }
+  c->mask_head_norm = read_norm(r, "mask_head_norm");
+  int v2 = c->fpn_norm != MRW_NORM_NONE || c->rpn_conv_depth != 1 || c->box_head_conv_layers ||
+           c->mask_head_norm != MRW_NORM_NONE;
+  if (!r->failed && v2 && c->legacy_names) {
+    mrw_error_set(r->err, MRW_ERR_BAD_MODEL, "model config: the v2 parts (fpn_norm, "
+                  "rpn_conv_depth, box_head_conv_layers, mask_head_norm) need weight_names "
+                  "\"torchvision\"");
+    r->failed = 1;
+  }
+}
+
 static int read_architecture(const mrw_json *root, mrw_config *c, mrw_error *err) {
   config_reader r = section(root, "architecture", err);
   if (r.failed || !read_backbone(&r, c)) return 0;
@@ -172,6 +210,7 @@ static int read_architecture(const mrw_json *root, mrw_config *c, mrw_error *err
     }
     c->legacy_names = strcmp(s, "legacy") == 0;
   }
+  read_v2_parts(&r, c);
   return !r.failed;
 }
 

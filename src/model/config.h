@@ -10,6 +10,7 @@ extern "C" {
 #define MRW_FPN_LEVELS 5    /* the most FPN outputs: ResNet's P2..P5 and the extra "pool" */
 #define MRW_MAX_RATIOS 8
 #define MRW_MAX_ANCHOR_SIZES 8
+#define MRW_MAX_RPN_CONV_DEPTH 4
 
 /* The backbone under the FPN. */
 typedef enum mrw_backbone_kind {
@@ -17,13 +18,21 @@ typedef enum mrw_backbone_kind {
   MRW_BACKBONE_MOBILENET_V3_LARGE  /* features[13], features[16] -> '0', '1' + 'pool' */
 } mrw_backbone_kind;
 
+/* What follows a convolution of the FPN or a RoI head: its own bias (v1), or a BatchNorm
+ * (Conv2dNormActivation with norm_layer=BatchNorm2d, v2) folded into it at load. */
+typedef enum mrw_conv_norm {
+  MRW_NORM_NONE,
+  MRW_NORM_BATCH
+} mrw_conv_norm;
+
 /* The configuration a model file carries as JSON in __metadata__["config"]. */
 typedef struct mrw_config {
   /* architecture */
   mrw_backbone_kind backbone;
   int depth;              /* ResNet depth: 18, 34, 50 or 101 (0 for MobileNetV3) */
-  float bn_eps;           /* FrozenBatchNorm eps, folded into the convolutions at load */
+  float bn_eps;           /* BatchNorm eps (every BatchNorm), folded into the convolutions at load */
   int fpn_channels;
+  mrw_conv_norm fpn_norm; /* after the FPN's inner and layer convolutions */
   int fpn_levels;         /* FPN outputs including "pool": 5 (ResNet) or 3 (MobileNetV3) */
   /* anchor sizes of each level, anchor_sizes_per_level of them: one per level for ResNet,
    * all of them on every level for MobileNetV3 (torchvision's two builders) */
@@ -31,7 +40,14 @@ typedef struct mrw_config {
   int anchor_sizes_per_level;
   int aspect_ratio_count;
   float aspect_ratios[MRW_MAX_RATIOS];
-  int box_head;           /* representation size of fc6/fc7 */
+  int rpn_conv_depth;     /* 3x3 conv + ReLU layers of the RPN head: 1 (v1) or 2 (v2) */
+  int box_head;           /* representation size of fc6/fc7, or of the conv head's one fc */
+  /* FastRCNNConvFCHead (v2): box_head_conv_layers 3x3 convs of box_head_conv_channels (+ norm,
+   * ReLU) on the 7x7 RoI, then one fully connected layer; 0 layers = TwoMLPHead (v1) */
+  int box_head_conv_layers;
+  int box_head_conv_channels;
+  mrw_conv_norm box_head_norm;
+  mrw_conv_norm mask_head_norm;
   int mask_head_channels;
   int mask_head_layers;
   int mask_predictor_channels; /* MaskRCNNPredictor's dim_reduced (the transposed conv's out) */

@@ -5,14 +5,22 @@
 
 #include "kernels/pool.h"
 #include "kernels/resize.h"
+#include "model/conv_norm_layer.h"
 
+/* A lateral ("inner") or output ("layer") convolution: legacy names carry no ".0"; v2's are
+ * followed by a BatchNorm (config.fpn_norm). */
 static mrw_status load_fpn_conv(mrw_conv_layer *layer, const mrw_safetensors *file,
-                                const char *kind, int index, int legacy, int in_c, int out_c,
-                                int kernel, mrw_error *err) {
+                                const mrw_config *config, const char *kind, int index,
+                                int in_c, int out_c, int kernel, mrw_error *err) {
+  char prefix[128];
+  if (!config->legacy_names) {
+    snprintf(prefix, sizeof prefix, "backbone.fpn.%s_blocks.%d", kind, index);
+    return mrw_conv_norm_layer_load(layer, file, prefix, config->fpn_norm, config->bn_eps,
+                                    in_c, out_c, kernel, err);
+  }
   char weight[128], bias[128];
-  const char *wrap = legacy ? "" : ".0";
-  snprintf(weight, sizeof weight, "backbone.fpn.%s_blocks.%d%s.weight", kind, index, wrap);
-  snprintf(bias, sizeof bias, "backbone.fpn.%s_blocks.%d%s.bias", kind, index, wrap);
+  snprintf(weight, sizeof weight, "backbone.fpn.%s_blocks.%d.weight", kind, index);
+  snprintf(bias, sizeof bias, "backbone.fpn.%s_blocks.%d.bias", kind, index);
   mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, out_c, kernel, 1, kernel / 2};
   return mrw_conv_layer_load(layer, file, &spec, err);
 }
@@ -24,9 +32,8 @@ mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_safetensors *file, const mrw_con
   int ch = config->fpn_channels;
   fpn->inputs = config->fpn_levels - 1;
   for (int i = 0; i < fpn->inputs && s == MRW_OK; i++) {
-    s = load_fpn_conv(&fpn->inner[i], file, "inner", i, config->legacy_names, in_channels[i], ch, 1, err);
-    if (s == MRW_OK)
-      s = load_fpn_conv(&fpn->layer[i], file, "layer", i, config->legacy_names, ch, ch, 3, err);
+    s = load_fpn_conv(&fpn->inner[i], file, config, "inner", i, in_channels[i], ch, 1, err);
+    if (s == MRW_OK) s = load_fpn_conv(&fpn->layer[i], file, config, "layer", i, ch, ch, 3, err);
   }
   if (s != MRW_OK) mrw_fpn_free(fpn);
   return s;

@@ -22,8 +22,9 @@ typedef struct mrw_fpn {
   int inputs; /* stages in: config.fpn_levels - 1 */
 } mrw_fpn;
 
-/* Binds backbone.fpn.{inner,layer}_blocks.N.0.{weight,bias} (torchvision >= 0.13) or
- * backbone.fpn.{inner,layer}_blocks.N.{weight,bias} (the legacy names). */
+/* Binds backbone.fpn.{inner,layer}_blocks.N.0.{weight,bias} (torchvision >= 0.13),
+ * backbone.fpn.{inner,layer}_blocks.N.{weight,bias} (the legacy names), or with
+ * config.fpn_norm (v2) N.0.weight and the BatchNorm N.1 folded into it. */
 mrw_status mrw_fpn_load(mrw_fpn *fpn, const mrw_safetensors *file, const mrw_config *config,
                         const int in_channels[4], mrw_error *err);
 void mrw_fpn_free(mrw_fpn *fpn);

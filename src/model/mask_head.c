@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernels/gemm.h"
+#include "model/conv_norm_layer.h"
 #include "model/roi_pool.h"
 
 /* Boxes per pass: bounds the memory of the 28x28 maps (chunk x 784 x channels floats). */
@@ -52,16 +53,19 @@ mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_safetensors *file,
   mrw_status s = MRW_OK;
   int in_c = config->fpn_channels;
   for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
-    char weight[128], bias[128];
     if (config->legacy_names) {
+      char weight[128], bias[128];
       snprintf(weight, sizeof weight, "roi_heads.mask_head.mask_fcn%d.weight", i + 1);
       snprintf(bias, sizeof bias, "roi_heads.mask_head.mask_fcn%d.bias", i + 1);
+      mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, head->channels, 3, 1, 1};
+      s = mrw_conv_layer_load(&head->convs[i], file, &spec, err);
     } else {
-      snprintf(weight, sizeof weight, "roi_heads.mask_head.%d.0.weight", i);
-      snprintf(bias, sizeof bias, "roi_heads.mask_head.%d.0.bias", i);
+      /* v2: no bias, a BatchNorm at .1 (config.mask_head_norm) */
+      char prefix[64];
+      snprintf(prefix, sizeof prefix, "roi_heads.mask_head.%d", i);
+      s = mrw_conv_norm_layer_load(&head->convs[i], file, prefix, config->mask_head_norm,
+                                   config->bn_eps, in_c, head->channels, 3, err);
     }
-    mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, head->channels, 3, 1, 1};
-    s = mrw_conv_layer_load(&head->convs[i], file, &spec, err);
     in_c = head->channels;
   }
   if (s == MRW_OK) s = load_deconv(head, file, err);

@@ -16,8 +16,9 @@ extern "C" {
 #define MRW_MASK_SIZE 28
 
 /* torchvision's mask branch: MultiScaleRoIAlign 14x14 (sampling 2), MaskRCNNHeads (3x3
- * convs with ReLU), MaskRCNNPredictor (2x2 stride-2 transposed conv + ReLU, 1x1 conv to one
- * logit map per class), and the sigmoid of the predicted class's map. */
+ * convs, each followed by a BatchNorm in v2, with ReLU), MaskRCNNPredictor (2x2 stride-2
+ * transposed conv + ReLU, 1x1 conv to one logit map per class), and the sigmoid of the
+ * predicted class's map. */
 typedef struct mrw_mask_head {
   mrw_conv_layer *convs;
   int conv_count;

@@ -9,6 +9,7 @@
 #include "kernels/gemm.h"
 #include "model/anchors.h"
 #include "model/batched_nms.h"
+#include "model/conv_norm_layer.h"
 
 /* The objectness and delta 1x1 convs read as one: weights and biases concatenated. */
 static mrw_status load_fused_heads(mrw_rpn *rpn, const mrw_safetensors *file, int channels,
@@ -48,10 +49,17 @@ mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_safetensors *file, const mrw_con
   memset(rpn, 0, sizeof *rpn);
   rpn->anchors = mrw_anchors_per_position(config);
   int c = config->fpn_channels;
-  const char *conv_w = config->legacy_names ? "rpn.head.conv.weight" : "rpn.head.conv.0.0.weight";
-  const char *conv_b = config->legacy_names ? "rpn.head.conv.bias" : "rpn.head.conv.0.0.bias";
-  mrw_conv_spec spec = {conv_w, conv_b, NULL, 0.0f, c, c, 3, 1, 1};
-  mrw_status s = mrw_conv_layer_load(&rpn->conv, file, &spec, err);
+  rpn->conv_depth = config->rpn_conv_depth;
+  mrw_status s = MRW_OK;
+  if (config->legacy_names) {
+    mrw_conv_spec spec = {"rpn.head.conv.weight", "rpn.head.conv.bias", NULL, 0.0f, c, c, 3, 1, 1};
+    s = mrw_conv_layer_load(&rpn->convs[0], file, &spec, err);
+  }
+  for (int i = 0; i < rpn->conv_depth && !config->legacy_names && s == MRW_OK; i++) {
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "rpn.head.conv.%d", i);
+    s = mrw_conv_norm_layer_load(&rpn->convs[i], file, prefix, MRW_NORM_NONE, 0.0f, c, c, 3, err);
+  }
   if (s == MRW_OK) s = load_fused_heads(rpn, file, c, err);
   if (s != MRW_OK) mrw_rpn_free(rpn);
   return s;
@@ -59,7 +67,7 @@ mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_safetensors *file, const mrw_con
 
 void mrw_rpn_free(mrw_rpn *rpn) {
   if (!rpn) return;
-  mrw_conv_layer_free(&rpn->conv);
+  for (int i = 0; i < MRW_MAX_RPN_CONV_DEPTH; i++) mrw_conv_layer_free(&rpn->convs[i]);
   mrw_conv_layer_free(&rpn->heads);
 }
 
@@ -136,7 +144,13 @@ mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_config *config,
                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for proposals");
   for (int l = 0; l < config->fpn_levels && s == MRW_OK; l++) {
     mrw_feature hidden = {0}, head = {0};
-    s = mrw_conv_layer_run(&rpn->conv, &levels[l], NULL, 1, &hidden, rt, err);
+    s = mrw_conv_layer_run(&rpn->convs[0], &levels[l], NULL, 1, &hidden, rt, err);
+    for (int i = 1; i < rpn->conv_depth && s == MRW_OK; i++) {
+      mrw_feature next = {0};
+      s = mrw_conv_layer_run(&rpn->convs[i], &hidden, NULL, 1, &next, rt, err);
+      mrw_feature_free(&hidden);
+      hidden = next;
+    }
     if (s == MRW_OK) s = mrw_conv_layer_run(&rpn->heads, &hidden, NULL, 0, &head, rt, err);
     if (s == MRW_OK)
       s = level_candidates(rpn, config, l, &head, image_h, image_w, resized_h, resized_w, &c, err);

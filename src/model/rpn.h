@@ -12,10 +12,12 @@
 extern "C" {
 #endif
 
-/* torchvision's RPNHead: a shared 3x3 conv + ReLU, then 1x1 objectness (A channels) and
- * 1x1 box deltas (4A channels), here fused into one 1x1 conv of 5A channels. */
+/* torchvision's RPNHead: shared 3x3 conv + ReLU layers (conv_depth: 1, or 2 in v2), then 1x1
+ * objectness (A channels) and 1x1 box deltas (4A channels), here fused into one 1x1 conv of
+ * 5A channels. */
 typedef struct mrw_rpn {
-  mrw_conv_layer conv;
+  mrw_conv_layer convs[MRW_MAX_RPN_CONV_DEPTH];
+  int conv_depth;
   mrw_conv_layer heads; /* channels [0, A): logits; [A, 5A): deltas, anchor-major */
   int anchors;          /* A, anchors per location */
 } mrw_rpn;

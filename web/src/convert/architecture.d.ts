@@ -11,7 +11,17 @@ export interface Architecture {
   mask_predictor_channels: number;
   num_classes: number;
   weight_names: 'torchvision' | 'legacy';
+  /** The v2 parts (maskrcnn_resnet50_fpn_v2), present only when the model has them. */
+  fpn_norm?: 'batch_norm';
+  rpn_conv_depth?: number;
+  box_head_conv_layers?: number;
+  box_head_conv_channels?: number;
+  box_head_norm?: 'none' | 'batch_norm';
+  mask_head_norm?: 'batch_norm';
 }
+
+/** The architecture fields of the v2 parts, in the order the config lists them. */
+export const V2_FIELDS: string[];
 
 /** 'torchvision' (names of torchvision >= 0.13) or 'legacy' (the published COCO weights). */
 export function detectNaming(shapes: Map<string, number[]>): 'torchvision' | 'legacy';

@@ -60,7 +60,6 @@ export function detectNaming(shapes) {
 }
 
 const fpnName = (block, i, legacy, kind) => (legacy ? `backbone.fpn.${block}.${i}.${kind}` : `backbone.fpn.${block}.${i}.0.${kind}`);
-const rpnConvName = (legacy, kind) => (legacy ? `rpn.head.conv.${kind}` : `rpn.head.conv.0.0.${kind}`);
 const maskHeadName = (i, legacy, kind) => (legacy ? `roi_heads.mask_head.mask_fcn${i + 1}.${kind}` : `roi_heads.mask_head.${i}.0.${kind}`);
 
 // --- architecture ------------------------------------------------------------------------
@@ -103,17 +102,55 @@ function isMobilenet(shapes) {
   return shapes.has('backbone.body.0.0.weight') && !shapes.has('backbone.body.conv1.weight');
 }
 
+// The architecture fields of the v2 parts, in the order the config lists them; each is written
+// only when the model has it (a v1 model's config is unchanged).
+export const V2_FIELDS = ['fpn_norm', 'rpn_conv_depth', 'box_head_conv_layers', 'box_head_conv_channels', 'box_head_norm', 'mask_head_norm'];
+
+/**
+ * The parts maskrcnn_resnet50_fpn_v2 changes, only those that differ from v1: BatchNorm after
+ * the FPN convolutions, the RPN head's number of 3x3 convolutions, a FastRCNNConvFCHead box
+ * head (3x3 convolutions, then one fully connected layer) and BatchNorm in the mask head.
+ * Legacy names only exist for v1.
+ */
+function inferV2Parts(shapes, legacy) {
+  if (legacy) return {};
+  const parts = {};
+  if (shapes.has('backbone.fpn.inner_blocks.0.1.weight')) parts.fpn_norm = 'batch_norm';
+  const rpnDepth = countIndexed(shapes, 'rpn.head.conv.', '\\.0\\.weight$');
+  if (rpnDepth !== 1) parts.rpn_conv_depth = rpnDepth;
+  if (!shapes.has('roi_heads.box_head.fc6.weight')) {
+    const layers = countIndexed(shapes, 'roi_heads.box_head.', '\\.0\\.weight$');
+    if (layers === 0) {
+      throw new ConvertError('missing tensor: roi_heads.box_head.fc6.weight (or roi_heads.box_head.0.0.weight of a convolutional box head)');
+    }
+    parts.box_head_conv_layers = layers;
+    parts.box_head_conv_channels = dim(shapes, 'roi_heads.box_head.0.0.weight', 0);
+    parts.box_head_norm = shapes.has('roi_heads.box_head.0.1.weight') ? 'batch_norm' : 'none';
+  }
+  if (shapes.has('roi_heads.mask_head.0.1.weight')) parts.mask_head_norm = 'batch_norm';
+  return parts;
+}
+
+/** The box head's first fully connected layer: TwoMLPHead's fc6, or the Linear after a
+ * FastRCNNConvFCHead's convolutions and its Flatten module. */
+function boxHeadFcName(arch, kind) {
+  const layers = arch.box_head_conv_layers ?? 0;
+  return layers ? `roi_heads.box_head.${layers + 1}.${kind}` : `roi_heads.box_head.fc6.${kind}`;
+}
+
 function inferHeads(shapes, legacy) {
+  const parts = inferV2Parts(shapes, legacy);
   let maskLayers = 0; // legacy names are 1-based (mask_fcn1, ...), new ones 0-based
   while (['weight', 'bias'].some((k) => shapes.has(maskHeadName(maskLayers, legacy, k)))) maskLayers++;
   return {
     fpn_channels: dim(shapes, fpnName('inner_blocks', 0, legacy, 'weight'), 0),
-    box_head: dim(shapes, 'roi_heads.box_head.fc6.weight', 0),
+    box_head: dim(shapes, boxHeadFcName(parts, 'weight'), 0),
     mask_head_channels: dim(shapes, maskHeadName(0, legacy, 'weight'), 0),
     mask_head_layers: maskLayers,
     mask_predictor_channels: dim(shapes, 'roi_heads.mask_predictor.conv5_mask.weight', 1),
     num_classes: dim(shapes, 'roi_heads.box_predictor.cls_score.weight', 0),
     weight_names: legacy ? 'legacy' : 'torchvision',
+    ...parts,
   };
 }
 
@@ -235,28 +272,46 @@ function resnetBodyShapes(out, depth) {
 
 /** The FPN, RPN, box and mask heads over the backbone's returned stages. */
 function headShapes(out, arch, stageChannels, legacy) {
+  // A convolution with its bias, or (Conv2dNormActivation with a norm) without one and
+  // followed by BatchNorm: name.0 and name.1.
+  const convNorm = (name, cout, cin, k, norm) => {
+    if (norm === 'batch_norm') {
+      conv(out, `${name}.0`, cout, cin, k);
+      bn(out, `${name}.1`, cout);
+    } else {
+      conv(out, `${name}.0`, cout, cin, k, true);
+    }
+  };
   const f = arch.fpn_channels;
-  stageChannels.forEach((c, i) => {
-    out.set(fpnName('inner_blocks', i, legacy, 'weight'), [f, c, 1, 1]);
-    out.set(fpnName('inner_blocks', i, legacy, 'bias'), [f]);
-  });
-  stageChannels.forEach((_, i) => {
-    out.set(fpnName('layer_blocks', i, legacy, 'weight'), [f, f, 3, 3]);
-    out.set(fpnName('layer_blocks', i, legacy, 'bias'), [f]);
-  });
+  const fpnNorm = arch.fpn_norm ?? 'none';
+  for (const [block, k, channels] of [['inner_blocks', 1, stageChannels], ['layer_blocks', 3, stageChannels.map(() => f)]]) {
+    channels.forEach((c, i) => {
+      if (legacy) conv(out, `backbone.fpn.${block}.${i}`, f, c, k, true);
+      else convNorm(`backbone.fpn.${block}.${i}`, f, c, k, fpnNorm);
+    });
+  }
   const sizesPerLevel = arch.backbone === 'mobilenet_v3_large' ? ANCHOR_SIZES.length : 1;
   const a = sizesPerLevel * ASPECT_RATIOS.length;
-  out.set(rpnConvName(legacy, 'weight'), [f, f, 3, 3]);
-  out.set(rpnConvName(legacy, 'bias'), [f]);
+  if (legacy) conv(out, 'rpn.head.conv', f, f, 3, true);
+  const rpnDepth = legacy ? 0 : arch.rpn_conv_depth ?? 1;
+  for (let i = 0; i < rpnDepth; i++) conv(out, `rpn.head.conv.${i}.0`, f, f, 3, true);
   conv(out, 'rpn.head.cls_logits', a, f, 1, true);
   conv(out, 'rpn.head.bbox_pred', 4 * a, f, 1, true);
 
   const r = arch.box_head;
   const c = arch.num_classes;
-  out.set('roi_heads.box_head.fc6.weight', [r, f * ROI_SIZE * ROI_SIZE]);
-  out.set('roi_heads.box_head.fc6.bias', [r]);
-  out.set('roi_heads.box_head.fc7.weight', [r, r]);
-  out.set('roi_heads.box_head.fc7.bias', [r]);
+  const boxConvs = arch.box_head_conv_layers ?? 0;
+  let boxIn = f;
+  for (let i = 0; i < boxConvs; i++) {
+    convNorm(`roi_heads.box_head.${i}`, arch.box_head_conv_channels, boxIn, 3, arch.box_head_norm);
+    boxIn = arch.box_head_conv_channels;
+  }
+  out.set(boxHeadFcName(arch, 'weight'), [r, boxIn * ROI_SIZE * ROI_SIZE]);
+  out.set(boxHeadFcName(arch, 'bias'), [r]);
+  if (!boxConvs) {
+    out.set('roi_heads.box_head.fc7.weight', [r, r]);
+    out.set('roi_heads.box_head.fc7.bias', [r]);
+  }
   out.set('roi_heads.box_predictor.cls_score.weight', [c, r]);
   out.set('roi_heads.box_predictor.cls_score.bias', [c]);
   out.set('roi_heads.box_predictor.bbox_pred.weight', [4 * c, r]);
@@ -265,8 +320,8 @@ function headShapes(out, arch, stageChannels, legacy) {
   const m = arch.mask_head_channels;
   let cin = f;
   for (let i = 0; i < arch.mask_head_layers; i++) {
-    out.set(maskHeadName(i, legacy, 'weight'), [m, cin, 3, 3]);
-    out.set(maskHeadName(i, legacy, 'bias'), [m]);
+    if (legacy) conv(out, `roi_heads.mask_head.mask_fcn${i + 1}`, m, cin, 3, true);
+    else convNorm(`roi_heads.mask_head.${i}`, m, cin, 3, arch.mask_head_norm ?? 'none');
     cin = m;
   }
   // ConvTranspose2d weight is [in, out, kH, kW]: in = the mask head's width, out =

@@ -1,7 +1,7 @@
 // The model file's configuration from an inferred architecture and the options: convert.py's
 // defaults (torchvision's, and those of its 320 MobileNetV3 detector), checks and messages.
 // Floats are PyFloat so the JSON is written as Python writes it.
-import { ANCHOR_SIZES, ASPECT_RATIOS } from './architecture.js';
+import { ANCHOR_SIZES, ASPECT_RATIOS, V2_FIELDS } from './architecture.js';
 import { COCO_LABELS } from './coco-labels.js';
 import { ConvertError } from './errors.js';
 import { floatRepr, numberRepr, pyFloat } from './python-format.js';
@@ -107,6 +107,8 @@ export function buildConfig(arch, { labels, minSize, maxSize, bnEps, postprocess
     num_classes: arch.num_classes,
     weight_names: arch.weight_names,
   });
+  // the v2 parts, only for a model that has them
+  for (const key of V2_FIELDS) if (key in arch) architecture[key] = arch[key];
   return {
     architecture,
     preprocess,
