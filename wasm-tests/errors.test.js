@@ -77,9 +77,10 @@ describe('segment() misuse', () => {
 
 describe('load() misuse', () => {
   test('missing or wrong options', async () => {
-    await rejects(load(), /expected an options object/);
-    await rejects(load({}), /model must be a URL .* or the file's bytes/);
-    await rejects(load({ model: 42 }), /model must be a URL/);
+    // (load() and load({}) load the package's default model: default-model.test.js)
+    await rejects(load(null), /expected an options object/);
+    await rejects(load('model.safetensors'), /expected an options object/);
+    await rejects(load({ model: 42 }), /model must be a URL .* or the file's bytes .*, or left out for the package's default model/);
     await rejects(load({ model: '' }), /model is an empty string/);
     await rejects(load({ model: new Uint8Array(0) }), /model bytes are empty/);
     await rejects(load({ model, threads: 0 }), /threads must be 'auto' or a whole number from 1 to 64/);
