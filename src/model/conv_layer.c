@@ -109,24 +109,15 @@ static int runs_as_int8(const mrw_conv_spec *spec, const mrw_tensor_view *weight
 static mrw_status load_int8(mrw_conv_layer *layer, const mrw_safetensors *file,
                             const mrw_conv_spec *spec, const mrw_tensor_view *weight,
                             mrw_error *err) {
-  size_t n = (size_t)spec->out_c, k = (size_t)spec->in_c;
-  int8_t *q = malloc(n * k + 1);
-  float *scales = malloc(n * sizeof(float));
-  mrw_status s = (q && scales) ? MRW_OK
-                               : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", spec->weight);
-  if (s == MRW_OK) {
-    mrw_read_int8_rows(weight, n, k, q, scales);
-    s = load_bias(layer, file, spec, err);
-  }
+  mrw_status s = mrw_int8_matrix_load(&layer->int8, weight, (size_t)spec->out_c,
+                                      (size_t)spec->in_c, NULL, err);
+  if (s == MRW_OK) s = load_bias(layer, file, spec, err);
   if (s == MRW_OK && spec->bn) {
     mrw_conv_spec per_channel = *spec;
     per_channel.in_c = 1;
     per_channel.kernel = 1;
-    s = mrw_fold_batch_norm(file, &per_channel, scales, layer->bias, err);
+    s = mrw_fold_batch_norm(file, &per_channel, layer->int8.scales, layer->bias, err);
   }
-  if (s == MRW_OK) s = mrw_int8_matrix_init(&layer->int8, q, n, k, NULL, scales, err);
-  free(q);
-  free(scales);
   if (s != MRW_OK) mrw_conv_layer_free(layer);
   return s;
 }

@@ -5,15 +5,10 @@
 
 #include "kernels/gemm_i8.h"
 
-void mrw_read_int8_rows(const mrw_tensor_view *t, size_t rows, size_t k, int8_t *q, float *scales) {
-  memcpy(q, t->data, rows * k);
-  /* the scales are little-endian F32, as is every target of this code */
-  memcpy(scales, t->scales, rows * sizeof(float));
-}
-
-mrw_status mrw_int8_matrix_init(mrw_int8_matrix *m, const int8_t *w, size_t n, size_t k,
-                                const int *input_order, const float *scales, mrw_error *err) {
+mrw_status mrw_int8_matrix_load(mrw_int8_matrix *m, const mrw_tensor_view *t, size_t n,
+                                size_t k, const int *input_order, mrw_error *err) {
   memset(m, 0, sizeof *m);
+  const int8_t *w = t->data;
   m->n = n;
   m->k = k;
   m->packed = malloc(mrw_gemm_i8_packed_b_count(k, n) * sizeof(int16_t));
@@ -28,7 +23,8 @@ mrw_status mrw_int8_matrix_init(mrw_int8_matrix *m, const int8_t *w, size_t n, s
     for (size_t j = 0; j < n; j++)
       for (size_t p = 0; p < k; p++) ordered[j * k + p] = w[j * k + (size_t)input_order[p]];
   mrw_gemm_i8_pack_b(ordered ? ordered : w, k, k, n, m->packed);
-  memcpy(m->scales, scales, n * sizeof(float));
+  /* the scales are little-endian F32, as is every target of this code */
+  memcpy(m->scales, t->scales, n * sizeof(float));
   free(ordered);
   return MRW_OK;
 }

@@ -22,14 +22,11 @@ typedef struct mrw_int8_matrix {
   float *scales;        /* [n]: output j's weight scale (times any folded BatchNorm scale) */
 } mrw_int8_matrix;
 
-/* Reads an I8 tensor of `rows` rows of `k` values (its first dimension is rows) into the
- * int8 buffer q [rows][k] and its scales into scales [rows]. */
-void mrw_read_int8_rows(const mrw_tensor_view *t, size_t rows, size_t k, int8_t *q, float *scales);
-
-/* Packs w [n][k] int8 (row j: output j; column p of row j is input input_order[p], or p when
- * input_order is NULL) with its per-output scales. */
-mrw_status mrw_int8_matrix_init(mrw_int8_matrix *m, const int8_t *w, size_t n, size_t k,
-                                const int *input_order, const float *scales, mrw_error *err);
+/* Packs the I8 tensor t, n rows (outputs, its first dimension) of k values, with its
+ * per-row scales, straight from the file's bytes. Column p of row j is input input_order[p],
+ * or p when input_order is NULL. */
+mrw_status mrw_int8_matrix_load(mrw_int8_matrix *m, const mrw_tensor_view *t, size_t n,
+                                size_t k, const int *input_order, mrw_error *err);
 void mrw_int8_matrix_free(mrw_int8_matrix *m); /* a zeroed matrix is a no-op */
 
 /* y [rows][ldy] = epilogue(x [rows][ldx] W^T). Uses the runtime's scratch for the quantized

@@ -21,17 +21,9 @@ static mrw_status load_int8(mrw_linear *layer, const mrw_safetensors *file, cons
   mrw_status s = mrw_find_float_tensor(file, tensor, 2, wshape, &w, err);
   snprintf(tensor, sizeof tensor, "%s.bias", name);
   if (s == MRW_OK) s = mrw_read_tensor_f32(file, tensor, 1, bshape, &layer->bias, err);
-  size_t n = (size_t)out_features, k = (size_t)in_features;
-  int8_t *q = s == MRW_OK ? malloc(n * k + 1) : NULL;
-  float *scales = s == MRW_OK ? malloc(n * sizeof(float)) : NULL;
-  if (s == MRW_OK && (!q || !scales))
-    s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", name);
-  if (s == MRW_OK) {
-    mrw_read_int8_rows(w, n, k, q, scales);
-    s = mrw_int8_matrix_init(&layer->int8, q, n, k, input_order, scales, err);
-  }
-  free(q);
-  free(scales);
+  if (s == MRW_OK)
+    s = mrw_int8_matrix_load(&layer->int8, w, (size_t)out_features, (size_t)in_features,
+                             input_order, err);
   if (s != MRW_OK) mrw_linear_free(layer);
   return s;
 }
