@@ -3,6 +3,7 @@
  * command line. Prints GFLOP/s and each kernel's share of the ceiling at that thread count. */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include "base/thread_pool.h"
 #include "kernels/conv2d.h"
 #include "kernels/gemm.h"
+#include "kernels/winograd.h"
+#include "kernels/winograd_i8.h"
 #include "simd/simd.h"
 
 static double now_seconds(void) {
@@ -120,6 +123,44 @@ static double measure_conv(int h, int w, int c, int repeats, mrw_thread_pool *po
   return 2.0 * h * w * (double)c * c * 9 / best * 1e-9;
 }
 
+/* Best of `repeats` runs of a 3x3 conv by Winograd F(2x2, 3x3), in floats or in int8, in
+ * GFLOP/s of the direct convolution it stands for. */
+static double measure_winograd(int h, int w, int c, int int8, int repeats, mrw_thread_pool *pool) {
+  mrw_conv_shape s = {h, w, c, c, 3, 3, 1, 1, 1};
+  int threads = mrw_thread_pool_size(pool);
+  float *in = random_floats((size_t)h * w * c, 1), *weights = random_floats((size_t)c * c * 9, 2);
+  float *bias = random_floats((size_t)c, 3), *out = malloc((size_t)h * w * c * sizeof(float));
+  float *scales = random_floats((size_t)c, 4);
+  int8_t *q = malloc((size_t)c * c * 9);
+  for (size_t i = 0; i < (size_t)c * c * 9; i++) q[i] = (int8_t)(weights[i] * 250.0f);
+  size_t packed_bytes = int8 ? mrw_winograd_i8_packed_count(&s) * sizeof(int16_t)
+                             : mrw_winograd_packed_floats(&s) * sizeof(float);
+  size_t ws_bytes = int8 ? mrw_winograd_i8_workspace_bytes(&s, threads)
+                         : mrw_winograd_workspace_floats(&s, threads) * sizeof(float);
+  void *packed = malloc(packed_bytes), *ws = malloc(ws_bytes);
+  if (!out || !q || !packed || !ws) {
+    fprintf(stderr, "bench: out of memory\n");
+    exit(1);
+  }
+  if (int8)
+    mrw_winograd_i8_pack_weights(&s, q, packed);
+  else
+    mrw_winograd_pack_weights(&s, weights, packed);
+  mrw_epilogue e = {bias, NULL, 0, 1};
+  double best = 1e30;
+  for (int r = 0; r < repeats; r++) {
+    double t0 = now_seconds();
+    if (int8)
+      mrw_winograd_i8_conv2d(&s, in, packed, scales, &e, out, ws, pool);
+    else
+      mrw_winograd_conv2d(&s, in, packed, &e, out, ws, pool);
+    double t = now_seconds() - t0;
+    if (t < best) best = t;
+  }
+  free(in), free(weights), free(bias), free(out), free(scales), free(q), free(packed), free(ws);
+  return 2.0 * h * w * (double)c * c * 9 / best * 1e-9;
+}
+
 /* Best of `repeats` runs of a dense m x n x k GEMM, GFLOP/s. */
 static double measure_gemm(size_t m, size_t n, size_t k, int repeats, mrw_thread_pool *pool) {
   float *a = random_floats(m * k, 4), *b = random_floats(k * n, 5), *c = malloc(m * n * sizeof(float));
@@ -142,8 +183,8 @@ static double measure_gemm(size_t m, size_t n, size_t k, int repeats, mrw_thread
 int main(int argc, char **argv) {
   const char *build = argc > 1 ? argv[1] : "native";
   int repeats = 3;
-  printf("%-10s %7s %12s %12s %12s %10s\n", "build", "threads", "ceiling", "gemm", "conv3x3",
-         "conv/ceil");
+  printf("%-10s %7s %12s %12s %12s %10s %12s %12s\n", "build", "threads", "ceiling", "gemm",
+         "conv3x3", "conv/ceil", "wino f32", "wino int8");
   for (int i = 2; i < argc || i == 2; i++) {
     int threads = argc > i ? atoi(argv[i]) : 1;
     mrw_thread_pool *pool = NULL;
@@ -157,8 +198,10 @@ int main(int argc, char **argv) {
     double ceiling = measure_ceiling(pool, &checksum);
     double gemm = measure_gemm(4096, 256, 2304, repeats, pool);
     double conv = measure_conv(200, 304, 256, repeats, pool);
-    printf("%-10s %7d %7.1f GF/s %7.1f GF/s %7.1f GF/s %9.0f%%\n", build, got, ceiling, gemm, conv,
-           100.0 * conv / ceiling);
+    double wino = measure_winograd(200, 304, 256, 0, repeats, pool);
+    double wino_i8 = measure_winograd(200, 304, 256, 1, repeats, pool);
+    printf("%-10s %7d %7.1f GF/s %7.1f GF/s %7.1f GF/s %9.0f%% %7.1f GF/s %7.1f GF/s\n", build, got,
+           ceiling, gemm, conv, 100.0 * conv / ceiling, wino, wino_i8);
     if (checksum != checksum) printf("(ceiling checksum is NaN)\n");
     fflush(stdout);
     mrw_thread_pool_free(pool);

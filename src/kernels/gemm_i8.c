@@ -131,6 +131,16 @@ static void gemm_i8_micro_4x8(size_t pairs, const int16_t *const rows[4], const 
   acc[4] = c20, acc[5] = c21, acc[6] = c30, acc[7] = c31;
 }
 
+void mrw_gemm_i8_tile_sums(size_t pairs, const int16_t *const rows[MRW_GEMM_I8_MR],
+                           const int16_t *panel, int32_t *sums, size_t lds) {
+  v128_t acc[8];
+  gemm_i8_micro_4x8(pairs, rows, panel, acc);
+  for (size_t r = 0; r < MRW_GEMM_I8_MR; r++) {
+    wasm_v128_store(sums + r * lds, acc[2 * r]);
+    wasm_v128_store(sums + r * lds + 4, acc[2 * r + 1]);
+  }
+}
+
 /* Four columns of one row: the reference's float steps, four lanes at a time. */
 static v128_t epilogue4(v128_t acc, float row_scale, const float *col_scales,
                         const float *bias, const float *residual, int relu) {

@@ -47,6 +47,12 @@ void mrw_gemm_i8(size_t m, size_t n, size_t k, const int16_t *qa, size_t ldq,
                  const float *row_scales, const int16_t *packed_b, const float *col_scales,
                  const mrw_epilogue *epilogue, float *c, size_t ldc, mrw_thread_pool *pool);
 
+/* The GEMM's building block, for kernels that transform its sums themselves (int8 Winograd):
+ * sums [4][lds] int32 = 4 rows of QA (depth pairs side by side, `pairs` of them) times one
+ * packed panel of 8 columns. Rows may repeat; sums are exact modulo 2^32. */
+void mrw_gemm_i8_tile_sums(size_t pairs, const int16_t *const rows[MRW_GEMM_I8_MR],
+                           const int16_t *panel, int32_t *sums, size_t lds);
+
 /* Scalar reference: the same with w [n][ldw] int8 unpacked. */
 void mrw_gemm_i8_ref(size_t m, size_t n, size_t k, const int16_t *qa, size_t ldq,
                      const float *row_scales, const int8_t *w, size_t ldw,

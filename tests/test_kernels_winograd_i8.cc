@@ -1,0 +1,168 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "kernels/conv2d.h"
+#include "kernels/gemm_i8.h"
+#include "kernels/winograd.h"
+#include "kernels/winograd_i8.h"
+}
+#include "support/pool.h"
+#include "support/random.h"
+#include "support/thread_counts.h"
+
+namespace {
+
+struct Case {
+  int h, w, in_c, out_c, batch;
+};
+
+std::string describe(const Case &c) {
+  return std::to_string(c.batch) + "x" + std::to_string(c.h) + "x" + std::to_string(c.w) + "x" +
+         std::to_string(c.in_c) + " -> " + std::to_string(c.out_c);
+}
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+std::vector<int8_t> random_weights(TestRandom &rng, size_t count) {
+  std::vector<int8_t> w(count);
+  for (auto &v : w) v = static_cast<int8_t>(rng.below(255) - 127);
+  return w;
+}
+
+std::vector<float> run_kernel(const mrw_conv_shape &s, const std::vector<float> &input,
+                              const std::vector<int16_t> &packed,
+                              const std::vector<float> &col_scales, const mrw_epilogue &e,
+                              int threads) {
+  ScopedPool pool(threads);
+  std::vector<float> ws((mrw_winograd_i8_workspace_bytes(&s, pool.size()) + 3) / 4, NAN);
+  std::vector<float> out(size_t(mrw_conv_batch(&s)) * s.in_h * s.in_w * s.out_c, NAN);
+  mrw_winograd_i8_conv2d(&s, input.data(), packed.data(), col_scales.data(), &e, out.data(),
+                         ws.data(), pool.get());
+  return out;
+}
+
+// The SIMD kernel at 1, 2 and 4 threads against its reference (the direct integer
+// convolution of the same quantized values): bit for bit.
+void check_case(const Case &c, bool bias, bool residual, bool relu, uint64_t seed,
+                float lo = -3.0f, float hi = 3.0f) {
+  mrw_conv_shape s{c.h, c.w, c.in_c, c.out_c, 3, 3, 1, 1, c.batch};
+  ASSERT_TRUE(mrw_winograd_i8_applies(&s));
+  TestRandom rng(seed);
+  size_t out_count = size_t(c.batch) * c.h * c.w * c.out_c;
+  std::vector<float> input = rng.floats(size_t(c.batch) * c.h * c.w * c.in_c, lo, hi);
+  std::vector<int8_t> weights = random_weights(rng, size_t(c.out_c) * c.in_c * 9);
+  std::vector<float> col_scales = rng.floats(c.out_c, 0.001f, 0.02f);
+  std::vector<float> b = rng.floats(c.out_c), res = rng.floats(out_count);
+  mrw_epilogue e{bias ? b.data() : nullptr, residual ? res.data() : nullptr, size_t(c.out_c),
+                 relu ? 1 : 0};
+  std::vector<float> expected(out_count, NAN);
+  mrw_winograd_i8_conv2d_ref(&s, input.data(), weights.data(), col_scales.data(), &e,
+                             expected.data());
+  std::vector<int16_t> packed(mrw_winograd_i8_packed_count(&s), 99);
+  mrw_winograd_i8_pack_weights(&s, weights.data(), packed.data());
+  for (int threads : kThreadCounts) {
+    std::vector<float> out = run_kernel(s, input, packed, col_scales, e, threads);
+    for (size_t i = 0; i < out_count; i++)
+      ASSERT_TRUE(same_bits(out[i], expected[i]))
+          << describe(c) << " threads " << threads << " index " << i << ": " << out[i] << " vs "
+          << expected[i];
+  }
+}
+
+TEST(WinogradI8, KernelTransformIsFourTimesTheFloatOne) {
+  TestRandom rng(3);
+  for (int trial = 0; trial < 200; trial++) {
+    std::vector<int8_t> g = random_weights(rng, 9);
+    if (trial == 0) std::fill(g.begin(), g.end(), int8_t(127));
+    if (trial == 1) std::fill(g.begin(), g.end(), int8_t(-127));
+    float gf[9], uf[16];
+    int16_t u[16];
+    for (int i = 0; i < 9; i++) gf[i] = g[i];
+    mrw_winograd_kernel_transform(gf, uf);
+    mrw_winograd_i8_kernel_transform(g.data(), u);
+    for (int i = 0; i < 16; i++) ASSERT_EQ(float(u[i]), 4.0f * uf[i]) << "trial " << trial;
+  }
+}
+
+TEST(WinogradI8, MatchesReferenceBitForBitOnOddShapes) {
+  uint64_t seed = 1;
+  for (const Case &c : {Case{1, 1, 1, 1, 1}, Case{2, 3, 3, 5, 1}, Case{5, 7, 8, 8, 1},
+                        Case{7, 4, 17, 9, 2}, Case{9, 9, 16, 24, 1}, Case{4, 13, 33, 40, 3},
+                        Case{14, 14, 64, 64, 5}, Case{13, 19, 40, 17, 1}}) {
+    check_case(c, seed % 2 == 0, seed % 3 == 0, seed % 5 != 0, seed);
+    seed++;
+  }
+}
+
+TEST(WinogradI8, MatchesReferenceOnLargerMapsWithEveryEpilogue) {
+  TestRandom shapes(11);
+  for (int i = 0; i < 8; i++) {
+    Case c{1 + shapes.below(40), 1 + shapes.below(60), 1 + shapes.below(130),
+           1 + shapes.below(70), 1 + shapes.below(2)};
+    check_case(c, (i & 1) != 0, (i & 2) != 0, (i & 4) != 0, 100 + i);
+  }
+}
+
+// The largest sums the channel bound allows: every input at the image's peak and every weight
+// at +-127 (the transformed values at their extremes), so any overflow would show.
+TEST(WinogradI8, ExactAtTheChannelBound) {
+  mrw_conv_shape s{4, 5, MRW_WINOGRAD_I8_MAX_IN_C, 8, 3, 3, 1, 1, 1};
+  ASSERT_TRUE(mrw_winograd_i8_applies(&s));
+  mrw_conv_shape over = s;
+  over.in_c++;
+  EXPECT_FALSE(mrw_winograd_i8_applies(&over));
+  size_t pixels = size_t(s.in_h) * s.in_w;
+  std::vector<float> input(pixels * s.in_c, 1.0f);
+  for (size_t i = 0; i < input.size(); i++) input[i] = (i % s.in_c) % 3 == 0 ? -1.0f : 1.0f;
+  std::vector<int8_t> weights(size_t(s.out_c) * s.in_c * 9);
+  for (size_t i = 0; i < weights.size(); i++)
+    weights[i] = (i / 9) % 2 == 0 ? int8_t(127) : int8_t(-127);
+  for (size_t ci = 0; ci < size_t(s.in_c); ci++)  // out channel 0: every product +127 * 127
+    for (int k = 0; k < 9; k++) weights[ci * 9 + k] = input[ci] > 0 ? int8_t(127) : int8_t(-127);
+  std::vector<float> col_scales(s.out_c, 1.0f);
+  mrw_epilogue e{nullptr, nullptr, size_t(s.out_c), 0};
+  std::vector<int16_t> packed(mrw_winograd_i8_packed_count(&s));
+  mrw_winograd_i8_pack_weights(&s, weights.data(), packed.data());
+  std::vector<float> out = run_kernel(s, input, packed, col_scales, e, 2);
+  std::vector<float> expected(out.size());
+  mrw_winograd_i8_conv2d_ref(&s, input.data(), weights.data(), col_scales.data(), &e,
+                             expected.data());
+  for (size_t i = 0; i < out.size(); i++) ASSERT_TRUE(same_bits(out[i], expected[i])) << i;
+  // pixel (1, 1) of out channel 0 sees all 9 taps at +127 * 127 (scale 1/127): 9 * 2048 * 127
+  EXPECT_NEAR(out[(1 * s.in_w + 1) * s.out_c], 9.0 * 2048 * 127, 9.0 * 2048 * 127 * 1e-6);
+}
+
+// Against the float convolution of the values the integers stand for (the dequantized input
+// and weights): equal up to float rounding, which checks the reference itself.
+TEST(WinogradI8, ReferenceIsTheConvolutionOfTheDequantizedValues) {
+  mrw_conv_shape s{9, 11, 24, 16, 3, 3, 1, 1, 2};
+  TestRandom rng(5);
+  size_t image = size_t(s.in_h) * s.in_w * s.in_c, out_count = size_t(2) * s.in_h * s.in_w * s.out_c;
+  std::vector<float> input = rng.floats(2 * image, -2.0f, 2.0f);
+  for (size_t i = image; i < 2 * image; i++) input[i] *= 10.0f;  // a second image, another scale
+  std::vector<int8_t> weights = random_weights(rng, size_t(s.out_c) * s.in_c * 9);
+  std::vector<float> col_scales = rng.floats(s.out_c, 0.001f, 0.02f), bias = rng.floats(s.out_c);
+  mrw_epilogue e{bias.data(), nullptr, size_t(s.out_c), 0};
+  std::vector<float> ours(out_count);
+  mrw_winograd_i8_conv2d_ref(&s, input.data(), weights.data(), col_scales.data(), &e, ours.data());
+
+  std::vector<float> dequantized(2 * image), w(weights.size());
+  for (size_t n = 0; n < 2; n++) {
+    float peak = 0.0f;
+    for (size_t i = 0; i < image; i++) peak = std::fmax(peak, std::fabs(input[n * image + i]));
+    for (size_t i = 0; i < image; i++)
+      dequantized[n * image + i] = std::nearbyint(input[n * image + i] * (127.0f / peak)) * (peak / 127.0f);
+  }
+  for (size_t i = 0; i < w.size(); i++) w[i] = weights[i] * col_scales[i / (size_t(s.in_c) * 9)];
+  std::vector<float> direct(out_count);
+  mrw_conv2d_ref(&s, dequantized.data(), w.data(), &e, direct.data());
+  for (size_t i = 0; i < out_count; i++)
+    ASSERT_NEAR(ours[i], direct[i], 1e-4 * (1.0 + std::fabs(direct[i]))) << i;
+}
+
+}  // namespace
