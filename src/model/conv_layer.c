@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels/winograd.h"
+#include "kernels/winograd_i8.h"
 
 static void format_shape(char *buf, size_t cap, int ndim, const int64_t *shape) {
   size_t used = (size_t)snprintf(buf, cap, "[");
@@ -100,17 +101,28 @@ static mrw_status load_bias(mrw_conv_layer *layer, const mrw_safetensors *file,
   return layer->bias ? MRW_OK : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for a bias");
 }
 
-static int runs_as_int8(const mrw_conv_spec *spec, const mrw_tensor_view *weight) {
-  return weight->dtype == MRW_DTYPE_I8 && spec->kernel == 1 && spec->stride == 1 && spec->pad == 0;
+/* How an int8 weight runs: 1x1 stride-1 convolutions on the integer GEMM, 3x3 stride-1 ones
+ * that Winograd suits on int8 Winograd; others are read as floats. */
+enum int8_path { INT8_NONE, INT8_GEMM, INT8_WINOGRAD };
+
+static enum int8_path int8_path(const mrw_conv_spec *spec, const mrw_conv_shape *shape,
+                                const mrw_tensor_view *weight) {
+  if (weight->dtype != MRW_DTYPE_I8) return INT8_NONE;
+  if (spec->kernel == 1 && spec->stride == 1 && spec->pad == 0) return INT8_GEMM;
+  if (use_winograd(shape) && mrw_winograd_i8_applies(shape)) return INT8_WINOGRAD;
+  return INT8_NONE;
 }
 
-/* An int8 1x1 convolution: its BatchNorm scales the per-channel weight scales (a folding with
- * one weight per output channel) and sets the bias. */
+/* An int8 convolution: its BatchNorm scales the per-channel weight scales (a folding with one
+ * weight per output channel) and sets the bias. */
 static mrw_status load_int8(mrw_conv_layer *layer, const mrw_safetensors *file,
                             const mrw_conv_spec *spec, const mrw_tensor_view *weight,
-                            mrw_error *err) {
-  mrw_status s = mrw_int8_matrix_load(&layer->int8, weight, (size_t)spec->out_c,
-                                      (size_t)spec->in_c, NULL, err);
+                            enum int8_path path, mrw_error *err) {
+  layer->int8_winograd = path == INT8_WINOGRAD;
+  mrw_status s = layer->int8_winograd
+                     ? mrw_int8_matrix_load_winograd(&layer->int8, weight, &layer->shape, err)
+                     : mrw_int8_matrix_load(&layer->int8, weight, (size_t)spec->out_c,
+                                            (size_t)spec->in_c, NULL, err);
   if (s == MRW_OK) s = load_bias(layer, file, spec, err);
   if (s == MRW_OK && spec->bn) {
     mrw_conv_spec per_channel = *spec;
@@ -132,7 +144,8 @@ mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_safetensors *fil
   const mrw_tensor_view *weight = NULL;
   mrw_status s = mrw_find_float_tensor(file, spec->weight, 4, wshape, &weight, err);
   if (s != MRW_OK) return s;
-  if (runs_as_int8(spec, weight)) return load_int8(layer, file, spec, weight, err);
+  enum int8_path path = int8_path(spec, &layer->shape, weight);
+  if (path != INT8_NONE) return load_int8(layer, file, spec, weight, path, err);
   float *weights = NULL;
   s = mrw_read_tensor_f32(file, spec->weight, 4, wshape, &weights, err);
   if (s == MRW_OK) s = load_bias(layer, file, spec, err);
@@ -181,6 +194,17 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
     return mrw_error_set(err, MRW_ERR_INTERNAL, "residual shape does not match the convolution");
   }
   mrw_epilogue e = {layer->bias, residual ? residual->data : NULL, (size_t)shape.out_c, relu};
+  if (layer->int8.packed && layer->int8_winograd) {
+    size_t bytes = mrw_winograd_i8_workspace_bytes(&shape, mrw_thread_pool_size(rt->pool));
+    float *ws = mrw_runtime_scratch(rt, (bytes + sizeof(float) - 1) / sizeof(float), err);
+    if (!ws) {
+      mrw_feature_free(out);
+      return MRW_ERR_OUT_OF_MEMORY;
+    }
+    mrw_winograd_i8_conv2d(&shape, in->data, layer->int8.packed, layer->int8.scales, &e,
+                           out->data, ws, rt->pool);
+    return MRW_OK;
+  }
   if (layer->int8.packed) {
     /* 1x1, stride 1: the input's pixels are the rows */
     s = mrw_int8_matrix_run(&layer->int8, in->data, (size_t)in->h * in->w, (size_t)in->c, &e,

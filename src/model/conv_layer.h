@@ -18,13 +18,16 @@ extern "C" {
  * Winograd F(2x2, 3x3): their packed weights are then the 16 transformed matrices (and only
  * those). A 1x1 stride-1 convolution whose weight the file stores as int8 stays int8 and runs
  * on the integer GEMM (int8, with the BatchNorm's scale folded into the per-channel scales;
- * packed is then NULL); other int8 weights are read as floats. */
+ * packed is then NULL); a 3x3 stride-1 one that Winograd suits runs as int8 Winograd
+ * (kernels/winograd_i8.h: each image quantized as a whole); other int8 weights are read as
+ * floats. */
 typedef struct mrw_conv_layer {
   mrw_conv_shape shape; /* in_h, in_w are set per call */
   float *packed;
   float *bias;
   int winograd; /* packed by mrw_winograd_pack_weights */
   mrw_int8_matrix int8;
+  int int8_winograd; /* int8 holds int8 Winograd's transformed weights */
 } mrw_conv_layer;
 
 /* What the caller expects of the tensors it names. */

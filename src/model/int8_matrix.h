@@ -6,6 +6,7 @@
 
 #include "base/status.h"
 #include "io/safetensors.h"
+#include "kernels/conv2d.h"
 #include "kernels/gemm.h"
 #include "model/runtime.h"
 
@@ -15,7 +16,8 @@ extern "C" {
 
 /* The weights of a layer that a model file stores as int8 (a 1x1 convolution, a fully
  * connected layer), kept in int8 and run by the integer GEMM: y = x W^T with each row of x
- * quantized when the layer runs (see kernels/gemm_i8.h). */
+ * quantized when the layer runs (see kernels/gemm_i8.h). A 3x3 convolution's are kept as
+ * int8 Winograd's transformed weights instead (kernels/winograd_i8.h). */
 typedef struct mrw_int8_matrix {
   size_t n, k;          /* outputs, inputs */
   int16_t *packed;      /* W^T as the integer GEMM's packed right operand */
@@ -27,6 +29,11 @@ typedef struct mrw_int8_matrix {
  * or p when input_order is NULL. */
 mrw_status mrw_int8_matrix_load(mrw_int8_matrix *m, const mrw_tensor_view *t, size_t n,
                                 size_t k, const int *input_order, mrw_error *err);
+/* The I8 tensor t of a 3x3 convolution of shape s ([out_c][in_c][3][3]) as int8 Winograd's
+ * transformed weights (kernels/winograd_i8.h), with its per-output-channel scales; n is
+ * out_c and k in_c * 9. Run it with mrw_winograd_i8_conv2d. */
+mrw_status mrw_int8_matrix_load_winograd(mrw_int8_matrix *m, const mrw_tensor_view *t,
+                                         const mrw_conv_shape *s, mrw_error *err);
 void mrw_int8_matrix_free(mrw_int8_matrix *m); /* a zeroed matrix is a no-op */
 
 /* y [rows][ldy] = epilogue(x [rows][ldx] W^T). Uses the runtime's scratch for the quantized
