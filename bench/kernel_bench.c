@@ -12,6 +12,7 @@
 #include "base/thread_pool.h"
 #include "kernels/conv2d.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_i8.h"
 #include "kernels/winograd.h"
 #include "kernels/winograd_i8.h"
 #include "simd/simd.h"
@@ -161,6 +162,33 @@ static double measure_winograd(int h, int w, int c, int int8, int repeats, mrw_t
   return 2.0 * h * w * (double)c * c * 9 / best * 1e-9;
 }
 
+/* Best of `repeats` runs of the int8 GEMM on the same sizes, its left operand's rows
+ * quantized in each run (as a layer does), GFLOP/s. */
+static double measure_gemm_i8(size_t m, size_t n, size_t k, int repeats, mrw_thread_pool *pool) {
+  float *a = random_floats(m * k, 4), *c = malloc(m * n * sizeof(float));
+  float *row_scales = malloc(m * sizeof(float)), *col_scales = random_floats(n, 5);
+  size_t ldq = mrw_gemm_i8_depth(k);
+  int16_t *qa = malloc(m * ldq * sizeof(int16_t));
+  int8_t *w = malloc(n * k);
+  int16_t *packed = malloc(mrw_gemm_i8_packed_b_count(k, n) * sizeof(int16_t));
+  if (!c || !row_scales || !qa || !w || !packed) {
+    fprintf(stderr, "bench: out of memory\n");
+    exit(1);
+  }
+  for (size_t i = 0; i < n * k; i++) w[i] = (int8_t)(i * 37 % 255 - 127);
+  mrw_gemm_i8_pack_b(w, k, k, n, packed);
+  double best = 1e30;
+  for (int r = 0; r < repeats; r++) {
+    double t0 = now_seconds();
+    mrw_quantize_rows(a, m, k, k, qa, ldq, row_scales, pool);
+    mrw_gemm_i8(m, n, k, qa, ldq, row_scales, packed, col_scales, NULL, c, n, pool);
+    double t = now_seconds() - t0;
+    if (t < best) best = t;
+  }
+  free(a), free(c), free(row_scales), free(col_scales), free(qa), free(w), free(packed);
+  return 2.0 * (double)m * n * k / best * 1e-9;
+}
+
 /* Best of `repeats` runs of a dense m x n x k GEMM, GFLOP/s. */
 static double measure_gemm(size_t m, size_t n, size_t k, int repeats, mrw_thread_pool *pool) {
   float *a = random_floats(m * k, 4), *b = random_floats(k * n, 5), *c = malloc(m * n * sizeof(float));
@@ -183,8 +211,8 @@ static double measure_gemm(size_t m, size_t n, size_t k, int repeats, mrw_thread
 int main(int argc, char **argv) {
   const char *build = argc > 1 ? argv[1] : "native";
   int repeats = 3;
-  printf("%-10s %7s %12s %12s %12s %10s %12s %12s\n", "build", "threads", "ceiling", "gemm",
-         "conv3x3", "conv/ceil", "wino f32", "wino int8");
+  printf("%-10s %7s %12s %12s %12s %12s %10s %12s %12s\n", "build", "threads", "ceiling", "gemm",
+         "gemm int8", "conv3x3", "conv/ceil", "wino f32", "wino int8");
   for (int i = 2; i < argc || i == 2; i++) {
     int threads = argc > i ? atoi(argv[i]) : 1;
     mrw_thread_pool *pool = NULL;
@@ -198,10 +226,11 @@ int main(int argc, char **argv) {
     double ceiling = measure_ceiling(pool, &checksum);
     double gemm = measure_gemm(4096, 256, 2304, repeats, pool);
     double conv = measure_conv(200, 304, 256, repeats, pool);
+    double gemm_i8 = measure_gemm_i8(4096, 256, 2304, repeats, pool);
     double wino = measure_winograd(200, 304, 256, 0, repeats, pool);
     double wino_i8 = measure_winograd(200, 304, 256, 1, repeats, pool);
-    printf("%-10s %7d %7.1f GF/s %7.1f GF/s %7.1f GF/s %9.0f%% %7.1f GF/s %7.1f GF/s\n", build, got,
-           ceiling, gemm, conv, 100.0 * conv / ceiling, wino, wino_i8);
+    printf("%-10s %7d %7.1f GF/s %7.1f GF/s %7.1f GF/s %7.1f GF/s %9.0f%% %7.1f GF/s %7.1f GF/s\n",
+           build, got, ceiling, gemm, gemm_i8, conv, 100.0 * conv / ceiling, wino, wino_i8);
     if (checksum != checksum) printf("(ceiling checksum is NaN)\n");
     fflush(stdout);
     mrw_thread_pool_free(pool);

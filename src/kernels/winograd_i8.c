@@ -10,21 +10,18 @@
 #define BAND_BUDGET_BYTES ((size_t)1 << 20)
 /* Fewer tiles per band would reload each transformed weight panel too often per product. */
 #define BAND_MIN_TILES 32
-/* Pixels per quantization task: enough work to outweigh a task's dispatch. */
-#define QUANTIZE_PIXELS 256
+/* Pixels per task of the magnitude pass: enough work to outweigh a task's dispatch. */
+#define MAX_PIXELS 256
 
 static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
-/* Where everything lives in the workspace (byte offsets, each 16-byte aligned):
- *   image scales [batch] and their inverses [batch] (floats), a partial maximum per
- *   quantization task (floats), one zero pixel [depth] (int8), the quantized input
- *   [batch * pixels][depth] (int8), then per thread: M [16][band][ldm] (int32) and
- *   V [16][band][depth] (int16). */
+/* Where everything lives in the workspace (byte offsets, each 16-byte aligned): the largest
+ * magnitude of each input pixel [batch * pixels] (floats), then per thread: M [16][band][ldm]
+ * (int32), V [16][band][depth] (int16) and the band's tile scales [band] (floats). */
 typedef struct i8_plan {
   size_t batch, pixels, depth, ldm;
-  size_t tiles_x, tiles_per_image, tiles, band, bands;
-  size_t quantize_tasks_per_image, quantize_tasks;
-  size_t scales_at, partial_at, zero_at, q_at, threads_at, per_thread, v_in_thread;
+  size_t tiles_x, tiles_per_image, tiles, band, bands, max_tasks;
+  size_t threads_at, per_thread, v_in_thread, scales_in_thread;
 } i8_plan;
 
 static i8_plan plan(const mrw_conv_shape *s, int threads) {
@@ -44,15 +41,11 @@ static i8_plan plan(const mrw_conv_shape *s, int threads) {
   if (band > round_up(p.tiles, 4)) band = round_up(p.tiles, 4);
   p.band = band < 4 ? 4 : band;
   p.bands = (p.tiles + p.band - 1) / p.band;
-  p.quantize_tasks_per_image = (p.pixels + QUANTIZE_PIXELS - 1) / QUANTIZE_PIXELS;
-  p.quantize_tasks = p.quantize_tasks_per_image * p.batch;
-  p.scales_at = 0;
-  p.partial_at = p.scales_at + round_up(2 * p.batch * sizeof(float), 16);
-  p.zero_at = p.partial_at + round_up(p.quantize_tasks * sizeof(float), 16);
-  p.q_at = p.zero_at + round_up(p.depth, 16);
-  p.threads_at = p.q_at + round_up(p.batch * p.pixels * p.depth, 16);
+  p.max_tasks = (p.batch * p.pixels + MAX_PIXELS - 1) / MAX_PIXELS;
+  p.threads_at = round_up(p.batch * p.pixels * sizeof(float), 16);
   p.v_in_thread = 16 * p.band * p.ldm * sizeof(int32_t);
-  p.per_thread = round_up(p.v_in_thread + 16 * p.band * p.depth * sizeof(int16_t), 16);
+  p.scales_in_thread = p.v_in_thread + 16 * p.band * p.depth * sizeof(int16_t);
+  p.per_thread = round_up(p.scales_in_thread + p.band * sizeof(float), 16);
   return p;
 }
 
@@ -93,142 +86,36 @@ typedef struct i8_job {
   unsigned char *ws;
 } i8_job;
 
-static float *image_scales(const i8_job *job) { return (float *)(job->ws + job->plan.scales_at); }
-static float *partial_max(const i8_job *job) { return (float *)(job->ws + job->plan.partial_at); }
-static int8_t *quantized(const i8_job *job) { return (int8_t *)(job->ws + job->plan.q_at); }
+static float *pixel_max(const i8_job *job) { return (float *)job->ws; }
 
-static void quantize_task_pixels(const i8_job *job, size_t task, size_t *first, size_t *end) {
-  size_t n = task / job->plan.quantize_tasks_per_image;
-  size_t chunk = task % job->plan.quantize_tasks_per_image;
-  size_t p0 = chunk * QUANTIZE_PIXELS;
-  size_t p1 = p0 + QUANTIZE_PIXELS < job->plan.pixels ? p0 + QUANTIZE_PIXELS : job->plan.pixels;
-  *first = n * job->plan.pixels + p0;
-  *end = n * job->plan.pixels + p1;
-}
-
-// Pass 1: the largest magnitude of a run of pixels (f32x4.pmax passes NaN over, as the
+// Pass 1: the largest magnitude of each pixel's channels (f32x4.pmax passes NaN over, as the
 // reference's compare does; a maximum does not depend on the order it is taken in).
 static void max_task(void *ctx, size_t task, int thread) {
   (void)thread;
   const i8_job *job = ctx;
-  size_t first, end, c = (size_t)job->shape->in_c;
-  quantize_task_pixels(job, task, &first, &end);
-  const float *x = job->input + first * c;
-  size_t count = (end - first) * c, i = 0;
-  v128_t vmax = wasm_f32x4_splat(0.0f);
-  for (; i + 4 <= count; i += 4) vmax = wasm_f32x4_pmax(vmax, wasm_f32x4_abs(wasm_v128_load(x + i)));
-  float lanes[4], m = 0.0f;
-  wasm_v128_store(lanes, vmax);
-  for (int l = 0; l < 4; l++) m = m < lanes[l] ? lanes[l] : m;
-  for (; i < count; i++) {
-    float a = x[i] < 0.0f ? -x[i] : x[i];
-    m = m < a ? a : m;
-  }
-  partial_max(job)[task] = m;
-}
-
-// x * inv rounded to nearest (ties to even), saturated (NaN to 0), clamped to +-127.
-static v128_t quantize4(v128_t x, v128_t inv) {
-  v128_t v = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(x, inv)));
-  return wasm_i32x4_max(wasm_i32x4_min(v, wasm_i32x4_splat(127)), wasm_i32x4_splat(-127));
-}
-
-// Pass 2: pixels [in_c] floats -> [depth] int8, the padding zero.
-static void quantize_task(void *ctx, size_t task, int thread) {
-  (void)thread;
-  const i8_job *job = ctx;
-  size_t first, end, c = (size_t)job->shape->in_c, depth = job->plan.depth;
-  quantize_task_pixels(job, task, &first, &end);
-  const v128_t inv = wasm_f32x4_splat(image_scales(job)[job->plan.batch + first / job->plan.pixels]);
-  for (size_t px = first; px < end; px++) {
+  size_t c = (size_t)job->shape->in_c, all = job->plan.batch * job->plan.pixels;
+  size_t end = (task + 1) * MAX_PIXELS < all ? (task + 1) * MAX_PIXELS : all;
+  for (size_t px = task * MAX_PIXELS; px < end; px++) {
     const float *x = job->input + px * c;
-    int8_t *q = quantized(job) + px * depth;
     size_t i = 0;
-    for (; i + 16 <= c; i += 16) {
-      v128_t a = wasm_i16x8_narrow_i32x4(quantize4(wasm_v128_load(x + i), inv),
-                                         quantize4(wasm_v128_load(x + i + 4), inv));
-      v128_t b = wasm_i16x8_narrow_i32x4(quantize4(wasm_v128_load(x + i + 8), inv),
-                                         quantize4(wasm_v128_load(x + i + 12), inv));
-      wasm_v128_store(q + i, wasm_i8x16_narrow_i16x8(a, b));
-    }
-    for (; i < c; i++) q[i] = (int8_t)wasm_i32x4_extract_lane(quantize4(wasm_f32x4_splat(x[i]), inv), 0);
-    for (; i < depth; i++) q[i] = 0;
-  }
-}
-
-// Each image's scale from its tasks' maxima, by the formulas of mrw_quantize_rows_ref.
-static void finish_scales(const i8_job *job) {
-  float *scales = image_scales(job), *inv = scales + job->plan.batch;
-  for (size_t n = 0; n < job->plan.batch; n++) {
-    float m = 0.0f;
-    for (size_t t = 0; t < job->plan.quantize_tasks_per_image; t++) {
-      float a = partial_max(job)[n * job->plan.quantize_tasks_per_image + t];
+    v128_t vmax = wasm_f32x4_splat(0.0f);
+    for (; i + 4 <= c; i += 4) vmax = wasm_f32x4_pmax(vmax, wasm_f32x4_abs(wasm_v128_load(x + i)));
+    float lanes[4], m = 0.0f;
+    wasm_v128_store(lanes, vmax);
+    for (int l = 0; l < 4; l++) m = m < lanes[l] ? lanes[l] : m;
+    for (; i < c; i++) {
+      float a = x[i] < 0.0f ? -x[i] : x[i];
       m = m < a ? a : m;
     }
-    int usable = m > 0.0f && m <= 3.402823466e38f; /* > 0 and finite */
-    inv[n] = usable ? 127.0f / m : 0.0f;
-    scales[n] = usable ? m / 127.0f : 0.0f;
+    pixel_max(job)[px] = m;
   }
 }
 
-// d: 16 vectors (4x4 patch, 8 channels each, int16) -> v = B^T d B, the same adds and
-// subtractions as the float kernel's input transform (|v| <= 4 x 127: int16 is exact).
-static void input_transform8(const v128_t *d, v128_t *v) {
-  v128_t t[4][4];
-  for (int j = 0; j < 4; j++) {
-    t[0][j] = wasm_i16x8_sub(d[j], d[8 + j]);
-    t[1][j] = wasm_i16x8_add(d[4 + j], d[8 + j]);
-    t[2][j] = wasm_i16x8_sub(d[8 + j], d[4 + j]);
-    t[3][j] = wasm_i16x8_sub(d[4 + j], d[12 + j]);
-  }
-  for (int i = 0; i < 4; i++) {
-    v[i * 4 + 0] = wasm_i16x8_sub(t[i][0], t[i][2]);
-    v[i * 4 + 1] = wasm_i16x8_add(t[i][1], t[i][2]);
-    v[i * 4 + 2] = wasm_i16x8_sub(t[i][2], t[i][1]);
-    v[i * 4 + 3] = wasm_i16x8_sub(t[i][1], t[i][3]);
-  }
-}
-
-// Tile t's 16 input pixels (row-major 4x4) as rows of the quantized input, or the zero pixel.
-static void tile_sources(const i8_job *job, size_t t, const int8_t **src) {
-  const mrw_conv_shape *s = job->shape;
-  size_t n = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
-  int y0 = (int)(r / job->plan.tiles_x) * 2 - 1, x0 = (int)(r % job->plan.tiles_x) * 2 - 1;
-  const int8_t *image = quantized(job) + n * job->plan.pixels * job->plan.depth;
-  const int8_t *zero = (const int8_t *)(job->ws + job->plan.zero_at);
-  for (int i = 0; i < 4; i++)
-    for (int j = 0; j < 4; j++) {
-      int y = y0 + i, x = x0 + j;
-      int inside = y >= 0 && y < s->in_h && x >= 0 && x < s->in_w;
-      src[i * 4 + j] = inside ? image + ((size_t)y * s->in_w + x) * job->plan.depth : zero;
-    }
-}
-
-// Tile t -> row k of each point's V [16][band][depth], 8 channels at a time.
-static void transform_tile(const i8_job *job, size_t t, int16_t *v, size_t k) {
-  const int8_t *src[16];
-  tile_sources(job, t, src);
-  size_t depth = job->plan.depth, stride = job->plan.band * depth;
-  for (size_t c = 0; c < depth; c += 8) {
-    v128_t d[16], p[16];
-    for (int i = 0; i < 16; i++) d[i] = wasm_i16x8_load8x8(src[i] + c);
-    input_transform8(d, p);
-    for (int e = 0; e < 16; e++) wasm_v128_store(v + e * stride + k * depth + c, p[e]);
-  }
-}
-
-// m: 16 vectors (4 output channels each, int32) -> y = A^T m A as y00, y01, y10, y11; the
-// adds wrap modulo 2^32 and the exact result fits (see the header).
-static void output_transform4(const v128_t *m, v128_t *y) {
-  v128_t t[2][4];
-  for (int j = 0; j < 4; j++) {
-    t[0][j] = wasm_i32x4_add(wasm_i32x4_add(m[j], m[4 + j]), m[8 + j]);
-    t[1][j] = wasm_i32x4_sub(wasm_i32x4_sub(m[4 + j], m[8 + j]), m[12 + j]);
-  }
-  for (int i = 0; i < 2; i++) {
-    y[i * 2 + 0] = wasm_i32x4_add(wasm_i32x4_add(t[i][0], t[i][1]), t[i][2]);
-    y[i * 2 + 1] = wasm_i32x4_sub(wasm_i32x4_sub(t[i][1], t[i][2]), t[i][3]);
-  }
+// x * inv rounded to nearest (ties to even), NaN to 0. No clamp is needed: |x| <= m, the
+// patch's largest magnitude, and inv = 127 / m in float, so |x * inv| < 127.5 (two roundings
+// of at most 2^-24 each) and rounds into [-127, 127], as the reference's clamp leaves it.
+static v128_t quantize4(v128_t x, v128_t inv) {
+  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(x, inv)));
 }
 
 // Up to 4 floats; past `width` the lanes are zero (channel counts not multiple of 4).
@@ -249,9 +136,90 @@ static void store_n(float *p, v128_t v, size_t width) {
   memcpy(p, b, width * sizeof(float));
 }
 
+// Channels [c, c + 8) of a pixel quantized to int16 lanes (channels past in_c are zero).
+static v128_t quantize8(const float *pixel, size_t c, size_t in_c, v128_t inv) {
+  size_t left = in_c - c;
+  if (left >= 8)
+    return wasm_i16x8_narrow_i32x4(quantize4(wasm_v128_load(pixel + c), inv),
+                                   quantize4(wasm_v128_load(pixel + c + 4), inv));
+  v128_t lo = load_n(pixel + c, left < 4 ? left : 4);
+  v128_t hi = left > 4 ? load_n(pixel + c + 4, left - 4 < 4 ? left - 4 : 4) : wasm_f32x4_splat(0.0f);
+  return wasm_i16x8_narrow_i32x4(quantize4(lo, inv), quantize4(hi, inv));
+}
+
+// d: 16 vectors (4x4 patch, 8 channels each, int16) -> v = B^T d B, the same adds and
+// subtractions as the float kernel's input transform (|v| <= 4 x 127: int16 is exact).
+static void input_transform8(const v128_t *d, v128_t *v) {
+  v128_t t[4][4];
+  for (int j = 0; j < 4; j++) {
+    t[0][j] = wasm_i16x8_sub(d[j], d[8 + j]);
+    t[1][j] = wasm_i16x8_add(d[4 + j], d[8 + j]);
+    t[2][j] = wasm_i16x8_sub(d[8 + j], d[4 + j]);
+    t[3][j] = wasm_i16x8_sub(d[4 + j], d[12 + j]);
+  }
+  for (int i = 0; i < 4; i++) {
+    v[i * 4 + 0] = wasm_i16x8_sub(t[i][0], t[i][2]);
+    v[i * 4 + 1] = wasm_i16x8_add(t[i][1], t[i][2]);
+    v[i * 4 + 2] = wasm_i16x8_sub(t[i][2], t[i][1]);
+    v[i * 4 + 3] = wasm_i16x8_sub(t[i][1], t[i][3]);
+  }
+}
+
+// Tile t's 16 input pixels (row-major 4x4), NULL outside the image, and its scale: the
+// patch quantized as one row, by the formulas of mrw_quantize_rows_ref; returns 1 / scale.
+static float tile_sources(const i8_job *job, size_t t, const float **src, float *scale) {
+  const mrw_conv_shape *s = job->shape;
+  size_t n = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
+  int y0 = (int)(r / job->plan.tiles_x) * 2 - 1, x0 = (int)(r % job->plan.tiles_x) * 2 - 1;
+  size_t first = n * job->plan.pixels;
+  float m = 0.0f;
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++) {
+      int y = y0 + i, x = x0 + j;
+      src[i * 4 + j] = NULL;
+      if (y < 0 || y >= s->in_h || x < 0 || x >= s->in_w) continue;
+      size_t px = first + (size_t)y * s->in_w + (size_t)x;
+      src[i * 4 + j] = job->input + px * (size_t)s->in_c;
+      float a = pixel_max(job)[px];
+      m = m < a ? a : m;
+    }
+  int usable = m > 0.0f && m <= 3.402823466e38f; /* > 0 and finite */
+  *scale = usable ? m / 127.0f : 0.0f;
+  return usable ? 127.0f / m : 0.0f;
+}
+
+// Tile t -> row k of each point's V [16][band][depth], 8 channels at a time: the patch
+// quantized (int16 lanes), then B^T d B; its scale to scales[k].
+static void transform_tile(const i8_job *job, size_t t, int16_t *v, size_t k, float *scales) {
+  const float *src[16];
+  const v128_t inv = wasm_f32x4_splat(tile_sources(job, t, src, &scales[k]));
+  size_t depth = job->plan.depth, stride = job->plan.band * depth, in_c = (size_t)job->shape->in_c;
+  for (size_t c = 0; c < depth; c += 8) {
+    v128_t d[16], p[16];
+    for (int i = 0; i < 16; i++) d[i] = src[i] ? quantize8(src[i], c, in_c, inv) : wasm_i16x8_splat(0);
+    input_transform8(d, p);
+    for (int e = 0; e < 16; e++) wasm_v128_store(v + e * stride + k * depth + c, p[e]);
+  }
+}
+
+// m: 16 vectors (4 output channels each, int32) -> y = A^T m A as y00, y01, y10, y11; the
+// adds wrap modulo 2^32 and the exact result fits (see the header).
+static void output_transform4(const v128_t *m, v128_t *y) {
+  v128_t t[2][4];
+  for (int j = 0; j < 4; j++) {
+    t[0][j] = wasm_i32x4_add(wasm_i32x4_add(m[j], m[4 + j]), m[8 + j]);
+    t[1][j] = wasm_i32x4_sub(wasm_i32x4_sub(m[4 + j], m[8 + j]), m[12 + j]);
+  }
+  for (int i = 0; i < 2; i++) {
+    y[i * 2 + 0] = wasm_i32x4_add(wasm_i32x4_add(t[i][0], t[i][1]), t[i][2]);
+    y[i * 2 + 1] = wasm_i32x4_sub(wasm_i32x4_sub(t[i][1], t[i][2]), t[i][3]);
+  }
+}
+
 // Tile t's sums (row k of each point's M [16][band][ldm]) -> its up to 2x2 output pixels:
 // A^T M A / 4 (exact: the direct sum), then the integer GEMM's float epilogue.
-static void finish_tile(const i8_job *job, size_t t, const int32_t *m, size_t k) {
+static void finish_tile(const i8_job *job, size_t t, const int32_t *m, size_t k,
+                        float tile_scale) {
   const mrw_conv_shape *s = job->shape;
   const mrw_epilogue *e = job->epilogue;
   size_t out_c = (size_t)s->out_c, stride = job->plan.band * job->plan.ldm;
@@ -262,13 +230,13 @@ static void finish_tile(const i8_job *job, size_t t, const int32_t *m, size_t k)
   for (int i = 0; i < 4; i++)
     pixel[i] = n * job->plan.pixels + (size_t)(oy + i / 2) * s->in_w + (size_t)(ox + i % 2);
   const v128_t zero = wasm_f32x4_splat(0.0f);
-  const v128_t image_scale = wasm_f32x4_splat(image_scales(job)[n]);
+  const v128_t vscale = wasm_f32x4_splat(tile_scale);
   for (size_t co = 0; co < out_c; co += 4) {
     size_t width = out_c - co < 4 ? out_c - co : 4;
     v128_t point[16], y[4];
     for (int p = 0; p < 16; p++) point[p] = wasm_v128_load(m + p * stride + k * job->plan.ldm + co);
     output_transform4(point, y);
-    v128_t scale = wasm_f32x4_mul(image_scale, load_n(job->col_scales + co, width));
+    v128_t scale = wasm_f32x4_mul(vscale, load_n(job->col_scales + co, width));
     v128_t bias = e && e->bias ? load_n(e->bias + co, width) : zero;
     for (int i = 0; i < 4; i++) {
       if (i / 2 >= rows || i % 2 >= cols) continue;
@@ -290,10 +258,11 @@ static void band_task(void *ctx, size_t index, int thread) {
   unsigned char *mine = job->ws + p->threads_at + (size_t)thread * p->per_thread;
   int32_t *m = (int32_t *)mine;
   int16_t *v = (int16_t *)(mine + p->v_in_thread);
+  float *scales = (float *)(mine + p->scales_in_thread);
   size_t first = index * p->band;
   size_t count = p->tiles - first < p->band ? p->tiles - first : p->band;
   size_t padded = round_up(count, MRW_GEMM_I8_MR);
-  for (size_t k = 0; k < count; k++) transform_tile(job, first + k, v, k);
+  for (size_t k = 0; k < count; k++) transform_tile(job, first + k, v, k, scales);
   for (size_t e = 0; e < 16; e++)
     memset(v + (e * p->band + count) * p->depth, 0, (padded - count) * p->depth * sizeof(int16_t));
   size_t pairs = p->depth / 2, panels = p->ldm / MRW_GEMM_I8_NR;
@@ -309,7 +278,7 @@ static void band_task(void *ctx, size_t index, int thread) {
       }
     }
   }
-  for (size_t k = 0; k < count; k++) finish_tile(job, first + k, m, k);
+  for (size_t k = 0; k < count; k++) finish_tile(job, first + k, m, k, scales[k]);
 }
 
 void mrw_winograd_i8_conv2d(const mrw_conv_shape *s, const float *input, const int16_t *packed,
@@ -319,9 +288,6 @@ void mrw_winograd_i8_conv2d(const mrw_conv_shape *s, const float *input, const i
                 .packed = packed, .col_scales = col_scales, .epilogue = epilogue,
                 .output = output, .ws = workspace};
   if (job.plan.tiles == 0) return;
-  memset(job.ws + job.plan.zero_at, 0, job.plan.depth);
-  mrw_thread_pool_run(pool, job.plan.quantize_tasks, max_task, &job);
-  finish_scales(&job);
-  mrw_thread_pool_run(pool, job.plan.quantize_tasks, quantize_task, &job);
+  mrw_thread_pool_run(pool, job.plan.max_tasks, max_task, &job);
   mrw_thread_pool_run(pool, job.plan.bands, band_task, &job);
 }
