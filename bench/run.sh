@@ -81,6 +81,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# npm packages this benchmark alone needs (bench/package.json: ONNX Runtime's native Node
+# binding, 113 MB, kept out of the package's own devDependencies), installed without install
+# scripts: onnxruntime-node's would fetch CUDA libraries from outside the npm registry; the CPU
+# library it runs here ships in its npm tarball.
+if [ ! -d bench/node_modules ] || [ bench/package.json -nt bench/node_modules ] ||
+   [ bench/package-lock.json -nt bench/node_modules ]; then
+  echo "bench: installing npm packages (bench/package.json)"
+  npm ci --prefix bench --ignore-scripts --no-audit --no-fund --loglevel=error
+  touch bench/node_modules
+fi
+
 bash scripts/build.sh package >/dev/null
 if ! /usr/bin/python3 models/make_fixtures.py build/fixtures --only e2e_r50 >build/bench-fixtures.log 2>&1; then
   [ -f build/fixtures/r50_det.safetensors ] || { cat build/bench-fixtures.log >&2; exit 1; }
