@@ -1,18 +1,28 @@
 // One engine of the comparison, alone in its process, so that the process's peak memory is
 // that engine's own. Started by bench/compare.mjs:
-//   node bench/engine.mjs ours|ours-int8|ort PREFIX THREADS
-// PREFIX.json, PREFIX.rgb, PREFIX.safetensors (ours) and PREFIX.onnx (ort) are the files of
-// bench/export_onnx.py; PREFIX.int8.safetensors (ours-int8) is the same model written by
-// models/convert.py --int8. Over the IPC channel: first { ready, loadSeconds, version }; then
+//   node bench/engine.mjs ENGINE PREFIX THREADS
+// ENGINE is one of:
+//   ours            maskrcnn-wasm on PREFIX.safetensors
+//   ours-int8       maskrcnn-wasm on PREFIX.int8.safetensors (models/convert.py --int8)
+//   ort-web         ONNX Runtime Web (WASM backend) on PREFIX.no-paste.onnx
+//   ort-web-pasted  ONNX Runtime Web (WASM backend) on PREFIX.onnx, the graph as exported
+//   ort-node        ONNX Runtime's native Node binding (CPU execution provider, THREADS
+//                   intra-op threads) on PREFIX.no-paste.onnx
+// PREFIX.json, PREFIX.rgb and the model files are bench/export_onnx.py's. Over the IPC channel:
+// first { ready, loadSeconds, version }; then
 //   { cmd: 'run', detail }  -> { seconds, count, timings (ours), instances (when detail) }
-//   { cmd: 'stats' }        -> { peakRss, rss, wasmBytes } (bytes)
+//   { cmd: 'stats' }        -> { peakRss, rss, wasmBytes } (bytes; wasmBytes null without any)
 //   { cmd: 'exit' } (compare.mjs ends it with a signal instead)
 // seconds is the wall time of one image: for ours, segment() on the RGBA pixels (binary
-// box-local masks out); for ONNX Runtime Web, making the float32 [3, H, W] input (RGB / 255,
-// as torchvision's ToTensor) plus session.run (mask probabilities out; binarizing them for the
-// parity check is not timed). instances: { label, score, box, runs } with runs the
+// box-local masks out); for ONNX Runtime, making the float32 [3, H, W] input (RGB / 255, as
+// torchvision's ToTensor) plus session.run (mask probabilities out: 28x28 per box from the
+// graph without the paste, image-sized from the graph as exported). Turning them into binary
+// whole-image masks for the parity check (pasting the 28x28 ones as torchvision does,
+// bench/paste-mask.mjs) is not timed. instances: { label, score, box, runs } with runs the
 // whole-image binary mask as row-major run lengths, zeros first.
 import { readFileSync } from 'node:fs';
+
+import { pasteMask } from './paste-mask.mjs';
 
 // Every WebAssembly memory either engine makes, so that its size can be read after the runs
 // (a memory never shrinks: its size is its peak). Threaded Emscripten modules create theirs
@@ -61,6 +71,14 @@ function runs(pixels, inside) {
   return out;
 }
 
+/** Run lengths over the whole image of a binary window { x, y, width, height, data }. */
+function windowRuns(window, width, height) {
+  return runs(width * height, (p) => {
+    const x = p % width - window.x, y = Math.floor(p / width) - window.y;
+    return x >= 0 && y >= 0 && x < window.width && y < window.height && window.data[y * window.width + x] !== 0;
+  });
+}
+
 const [kind, prefix, threadArg] = process.argv.slice(2);
 const threads = Number(threadArg);
 const meta = JSON.parse(readFileSync(`${prefix}.json`, 'utf8'));
@@ -89,11 +107,7 @@ async function startOurs(modelFile) {
       const reply = { seconds, count: result.instances.length, timings: result.timings };
       if (detail) {
         reply.instances = result.instances.map(({ label, score, box, mask }) => ({
-          label, score, box,
-          runs: runs(H * W, (p) => {
-            const x = p % W - mask.x, y = Math.floor(p / W) - mask.y;
-            return x >= 0 && y >= 0 && x < mask.width && y < mask.height && mask.data[y * mask.width + x] !== 0;
-          }),
+          label, score, box, runs: windowRuns(mask, W, H),
         }));
       }
       return reply;
@@ -102,53 +116,80 @@ async function startOurs(modelFile) {
   };
 }
 
-async function startOrt() {
-  const ort = await import('onnxruntime-web');
-  const version = ort.env.versions?.web ?? 'unknown version';
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.simd = true;
-  ort.env.wasm.proxy = false;
-  const session = await ort.InferenceSession.create(`${prefix}.onnx`, {
-    executionProviders: ['wasm'], graphOptimizationLevel: 'all',
-  });
+/** The ONNX Runtime input: float32 [3, H, W], RGB / 255. */
+function imageTensor(ort) {
   const plane = H * W;
+  const x = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    x[i] = rgb[i * 3] / 255;
+    x[plane + i] = rgb[i * 3 + 1] / 255;
+    x[2 * plane + i] = rgb[i * 3 + 2] / 255;
+  }
+  return new ort.Tensor('float32', x, [3, H, W]);
+}
+
+/** Detection i of an ONNX Runtime output as whole-image run lengths: its masks are either
+ * pasted into the image ([N, 1, H, W]) or box-local ([N, 1, M, M], pasted here). */
+function ortInstance(out, i) {
+  const [, , mh, mw] = out.masks.dims;
+  const box = Array.from(out.boxes.data.subarray(i * 4, i * 4 + 4));
+  const probs = out.masks.data.subarray(i * mh * mw, (i + 1) * mh * mw);
+  let mask;
+  if (mh === H && mw === W) mask = { x: 0, y: 0, width: W, height: H, data: probs.map((v) => (v > 0.5 ? 1 : 0)) };
+  else if (mh === mw) mask = pasteMask(probs, mh, box, H, W);
+  else throw new Error(`masks of ${mh}x${mw}: neither the image's ${H}x${W} nor square`);
+  return { label: Number(out.labels.data[i]), score: out.scores.data[i], box, runs: windowRuns(mask, W, H) };
+}
+
+function ortEngine(ort, session, version, wasmBytes) {
   return {
-    version: `onnxruntime-web ${version} (wasm backend)`,
+    version,
     async run(detail) {
       const started = performance.now();
-      const x = new Float32Array(3 * plane);
-      for (let i = 0; i < plane; i++) {
-        x[i] = rgb[i * 3] / 255;
-        x[plane + i] = rgb[i * 3 + 1] / 255;
-        x[2 * plane + i] = rgb[i * 3 + 2] / 255;
-      }
-      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [3, H, W]) });
+      const out = await session.run({ [session.inputNames[0]]: imageTensor(ort) });
       const seconds = (performance.now() - started) / 1000;
       const count = out.scores.dims[0];
       const reply = { seconds, count };
-      if (detail) {
-        const masks = out.masks.data;
-        reply.instances = [];
-        for (let i = 0; i < count; i++) {
-          const base = i * plane;
-          reply.instances.push({
-            label: Number(out.labels.data[i]), score: out.scores.data[i],
-            box: Array.from(out.boxes.data.subarray(i * 4, i * 4 + 4)),
-            runs: runs(plane, (p) => masks[base + p] > 0.5),
-          });
-        }
-      }
+      if (detail) reply.instances = Array.from({ length: count }, (_, i) => ortInstance(out, i));
       return reply;
     },
-    wasmBytes: async () => wasmMemoryBytes(),
+    wasmBytes,
   };
 }
 
+async function startOrtWeb(graph) {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.simd = true;
+  ort.env.wasm.proxy = false;
+  const session = await ort.InferenceSession.create(graph, {
+    executionProviders: ['wasm'], graphOptimizationLevel: 'all',
+  });
+  const version = `onnxruntime-web ${ort.env.versions?.web ?? 'unknown version'} (wasm backend)`;
+  return ortEngine(ort, session, version, async () => wasmMemoryBytes());
+}
+
+async function startOrtNode(graph) {
+  // bench/package.json's dependency (bench/run.sh installs it)
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(graph, {
+    executionProviders: ['cpu'], graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
+  });
+  const version = `onnxruntime-node ${ort.env.versions?.node ?? 'unknown version'} (CPU execution provider)`;
+  return ortEngine(ort, session, version, async () => null);
+}
+
+const ENGINES = {
+  ours: () => startOurs(`${prefix}.safetensors`),
+  'ours-int8': () => startOurs(`${prefix}.int8.safetensors`),
+  'ort-web': () => startOrtWeb(`${prefix}.no-paste.onnx`),
+  'ort-web-pasted': () => startOrtWeb(`${prefix}.onnx`),
+  'ort-node': () => startOrtNode(`${prefix}.no-paste.onnx`),
+};
+if (!ENGINES[kind]) throw new Error(`unknown engine ${kind} (${Object.keys(ENGINES).join(', ')})`);
 const started = performance.now();
-const engine = kind === 'ours' ? await startOurs(`${prefix}.safetensors`)
-  : kind === 'ours-int8' ? await startOurs(`${prefix}.int8.safetensors`)
-  : kind === 'ort' ? await startOrt() : null;
-if (!engine) throw new Error(`unknown engine ${kind} (ours, ours-int8 or ort)`);
+const engine = await ENGINES[kind]();
 process.send({ ready: true, loadSeconds: (performance.now() - started) / 1000, version: engine.version });
 process.on('message', async (message) => {
   try {

@@ -18,17 +18,25 @@ Writes, next to OUTPREFIX:
   OUTPREFIX.safetensors  the model file for our engine (the input's tensors, the new sizes)
   OUTPREFIX.onnx         torch.onnx.export (opset 11) of the torchvision model, traced on the
                          image: input "image" F32 [3, H, W] (RGB / 255), outputs "boxes" [N, 4],
-                         "labels" [N] (int64), "scores" [N], "masks" [N, 1, H, W] (pasted
-                         mask probabilities)
+                         "labels" [N] (int64), "scores" [N], "masks" [N, 1, H, W] (mask
+                         probabilities pasted into the image: a loop over the detections
+                         in the graph, work our engine does not do in full-image form)
+  OUTPREFIX.no-paste.onnx  the same export with torchvision's paste_masks_in_image replaced by
+                         a function that returns its masks unchanged: "masks" [N, 1, 28, 28],
+                         the mask head's probabilities of each box's class, to be pasted into
+                         the box by the reader (bench/paste-mask.mjs)
   OUTPREFIX.rgb          the image: H * W * 3 bytes, RGB, row by row (make_fixtures.smooth_image)
   OUTPREFIX.json         sizes; the RPN's proposal count and torchvision's detection count on
                          this image; torch.profiler's FLOP count of its conv2d and addmm calls
-                         (a cross-check of the benchmark's analytic count); the cache key
+                         (a cross-check of the benchmark's analytic count); each graph's node
+                         and Loop node counts (the paste loop, in the first graph only); the
+                         cache key
 The files are rebuilt only when the key (this script, the model file's bytes, the image's
 bytes, the arguments, the torch and torchvision versions) changes.
 """
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -91,6 +99,45 @@ def build_torchvision(config, tensors):
     return model.eval()
 
 
+@contextlib.contextmanager
+def masks_not_pasted():
+    """torchvision's paste_masks_in_image, where the detection modules have it bound, replaced
+    by a function that returns the box-local mask probabilities unchanged."""
+    from torchvision.models.detection import roi_heads, transform
+
+    def box_local_masks(masks, boxes, img_shape, padding=1):
+        return masks
+
+    modules = [m for m in (transform, roi_heads) if hasattr(m, "paste_masks_in_image")]
+    if transform not in modules:
+        raise RuntimeError("torchvision.models.detection.transform has no paste_masks_in_image")
+    originals = [m.paste_masks_in_image for m in modules]
+    for m in modules:
+        m.paste_masks_in_image = box_local_masks
+    try:
+        yield
+    finally:
+        for m, original in zip(modules, originals):
+            m.paste_masks_in_image = original
+
+
+def export_graph(model, x, path):
+    """torch.onnx.export of model traced on x, checked by onnx, written to path. Returns its
+    node count and its count of Loop nodes (the paste is the export's only loop)."""
+    import torch
+    import onnx
+    tmp = f"{path}.tmp{os.getpid()}"
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on constant sizes: this size only
+        torch.onnx.export(model, ([x],), tmp, opset_version=11, do_constant_folding=True,
+                          input_names=["image"],
+                          output_names=["boxes", "labels", "scores", "masks"])
+    onnx.checker.check_model(tmp)
+    nodes = onnx.load(tmp, load_external_data=False).graph.node
+    os.replace(tmp, path)
+    return {"nodes": len(nodes), "loops": sum(n.op_type == "Loop" for n in nodes)}
+
+
 def reference_run(model, x):
     """(proposals, detections, FLOP counts by op) of torchvision's forward on x."""
     import torch
@@ -130,7 +177,7 @@ def main():
     image = make_fixtures.smooth_image(args.height, args.width, seed=args.seed)
     key = cache_key(args, image)
     meta_path = args.prefix + ".json"
-    outputs = [args.prefix + ext for ext in (".safetensors", ".onnx", ".rgb")]
+    outputs = [args.prefix + ext for ext in (".safetensors", ".onnx", ".no-paste.onnx", ".rgb")]
     try:
         with open(meta_path) as f:
             if json.load(f).get("key") == key and all(os.path.exists(o) for o in outputs):
@@ -161,22 +208,21 @@ def main():
     resized = model.transform([x])[0].image_sizes[0]
     padded = model.transform([x])[0].tensors.shape[-2:]
 
-    tmp = f"{args.prefix}.onnx.tmp{os.getpid()}"
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the tracer's notes on constant sizes: this size only
-        torch.onnx.export(model, ([x],), tmp, opset_version=11, do_constant_folding=True,
-                          input_names=["image"],
-                          output_names=["boxes", "labels", "scores", "masks"])
-    import onnx
-    onnx.checker.check_model(tmp)
-    os.replace(tmp, args.prefix + ".onnx")
+    pasted = export_graph(model, x, args.prefix + ".onnx")
+    with masks_not_pasted():
+        box_local = export_graph(model, x, args.prefix + ".no-paste.onnx")
+    if box_local["loops"] or not pasted["loops"]:
+        raise RuntimeError(f"expected the paste loop in the exported graph only: {pasted['loops']} "
+                           f"loops as exported, {box_local['loops']} without the paste")
 
+    import onnx
     meta = {
         "height": args.height, "width": args.width, "seed": args.seed,
         "min_size": config["preprocess"]["min_size"], "max_size": config["preprocess"]["max_size"],
         "resized": list(resized), "padded": [int(v) for v in padded],
         "torchvision": {"proposals": proposals, "detections": detections, "flops": flops},
         "config": config,
+        "graphs": {"onnx": pasted, "no-paste.onnx": box_local},
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__},
         "key": key,
     }

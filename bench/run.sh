@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests: they print numbers).
 #
-#   npm run bench                    maskrcnn-wasm against ONNX Runtime Web (bench/compare.mjs):
+#   npm run bench                    maskrcnn-wasm against ONNX Runtime (bench/compare.mjs):
 #                                    torchvision's maskrcnn_resnet50_fpn with the weights of
 #                                    build/fixtures/r50_det.safetensors, exported to ONNX
-#                                    (bench/export_onnx.py), on 800x1199 and 512x767 images
-#                                    with 1 and 2 threads; 1 warm-up + 5 alternating runs; and
-#                                    our engine on the same model in int8 (convert.py --int8)
+#                                    (bench/export_onnx.py) twice: without torchvision's
+#                                    full-image paste loop (28x28 masks per box out) and as
+#                                    exported (100 image-sized masks out); on 800x1199 and
+#                                    512x767 images with 1 and 2 threads; 1 warm-up + 5
+#                                    alternating runs, each engine in its own process. Rows:
+#                                    maskrcnn-wasm; maskrcnn-wasm int8 (the same model,
+#                                    convert.py --int8); "ORT Web, no paste" (ONNX Runtime Web's
+#                                    WASM backend on the graph without the paste: the peer,
+#                                    every time and peak-RSS ratio is against it); "ORT Web, as
+#                                    exported"; "ORT native (onnxruntime-node CPU), no paste",
+#                                    a native reference. Parity: ours against each ONNX Runtime
+#                                    row.
 #   npm run bench -- --quick         the same at 512x767 with 2 threads, 1 warm-up + 2 runs
 #   npm run bench -- --kernels       the C benchmarks in WebAssembly: kernel throughput (the
 #                                    SIMD128 multiply-add ceiling of the 4x8 register tile, the
@@ -16,7 +25,8 @@
 #   npm run bench -- --kernels-only  the kernel throughput only
 # Other arguments go to bench/compare.mjs (--runs N, --warmup N, --threads 1,2, --sizes ...).
 # The ONNX files, model files and images are cached in build/bench/ and remade when their
-# inputs change.
+# inputs change. onnxruntime-node is bench/package.json's; it is installed into
+# bench/node_modules without install scripts (see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -79,6 +89,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages this benchmark alone needs (bench/package.json: ONNX Runtime's native Node
+# binding, 113 MB, kept out of the package's own devDependencies), installed without install
+# scripts: onnxruntime-node's would fetch CUDA libraries from outside the npm registry; the CPU
+# library it runs here ships in its npm tarball.
+if [ ! -d bench/node_modules ] || [ bench/package.json -nt bench/node_modules ] ||
+   [ bench/package-lock.json -nt bench/node_modules ]; then
+  echo "bench: installing npm packages (bench/package.json)"
+  npm ci --prefix bench --ignore-scripts --no-audit --no-fund --loglevel=error
+  touch bench/node_modules
 fi
 
 bash scripts/build.sh package >/dev/null
