@@ -6,7 +6,6 @@
 #include <vector>
 
 extern "C" {
-#include "kernels/conv2d.h"
 #include "kernels/gemm_i8.h"
 #include "kernels/winograd.h"
 #include "kernels/winograd_i8.h"
@@ -137,32 +136,48 @@ TEST(WinogradI8, ExactAtTheChannelBound) {
   EXPECT_NEAR(out[(1 * s.in_w + 1) * s.out_c], 9.0 * 2048 * 127, 9.0 * 2048 * 127 * 1e-6);
 }
 
-// Against the float convolution of the values the integers stand for (the dequantized input
-// and weights): equal up to float rounding, which checks the reference itself.
+// Against the float convolution of the values the integers stand for (each tile's patch
+// dequantized with its own scale, the weights with theirs), in double: equal up to float
+// rounding, which checks the reference itself.
 TEST(WinogradI8, ReferenceIsTheConvolutionOfTheDequantizedValues) {
   mrw_conv_shape s{9, 11, 24, 16, 3, 3, 1, 1, 2};
   TestRandom rng(5);
-  size_t image = size_t(s.in_h) * s.in_w * s.in_c, out_count = size_t(2) * s.in_h * s.in_w * s.out_c;
-  std::vector<float> input = rng.floats(2 * image, -2.0f, 2.0f);
-  for (size_t i = image; i < 2 * image; i++) input[i] *= 10.0f;  // a second image, another scale
-  std::vector<int8_t> weights = random_weights(rng, size_t(s.out_c) * s.in_c * 9);
-  std::vector<float> col_scales = rng.floats(s.out_c, 0.001f, 0.02f), bias = rng.floats(s.out_c);
-  mrw_epilogue e{bias.data(), nullptr, size_t(s.out_c), 0};
-  std::vector<float> ours(out_count);
+  size_t h = s.in_h, w = s.in_w, c = s.in_c, oc = s.out_c;
+  std::vector<float> input = rng.floats(2 * h * w * c, -2.0f, 2.0f);
+  for (size_t i = 0; i < input.size(); i += 7) input[i] *= 20.0f;  // uneven magnitudes
+  std::vector<int8_t> weights = random_weights(rng, oc * c * 9);
+  std::vector<float> col_scales = rng.floats(oc, 0.001f, 0.02f), bias = rng.floats(oc);
+  mrw_epilogue e{bias.data(), nullptr, oc, 0};
+  std::vector<float> ours(2 * h * w * oc);
   mrw_winograd_i8_conv2d_ref(&s, input.data(), weights.data(), col_scales.data(), &e, ours.data());
 
-  std::vector<float> dequantized(2 * image), w(weights.size());
-  for (size_t n = 0; n < 2; n++) {
-    float peak = 0.0f;
-    for (size_t i = 0; i < image; i++) peak = std::fmax(peak, std::fabs(input[n * image + i]));
-    for (size_t i = 0; i < image; i++)
-      dequantized[n * image + i] = std::nearbyint(input[n * image + i] * (127.0f / peak)) * (peak / 127.0f);
-  }
-  for (size_t i = 0; i < w.size(); i++) w[i] = weights[i] * col_scales[i / (size_t(s.in_c) * 9)];
-  std::vector<float> direct(out_count);
-  mrw_conv2d_ref(&s, dequantized.data(), w.data(), &e, direct.data());
-  for (size_t i = 0; i < out_count; i++)
-    ASSERT_NEAR(ours[i], direct[i], 1e-4 * (1.0 + std::fabs(direct[i]))) << i;
+  for (size_t n = 0; n < 2; n++)
+    for (size_t ty = 0; ty < (h + 1) / 2; ty++)
+      for (size_t tx = 0; tx < (w + 1) / 2; tx++) {
+        std::vector<double> patch(16 * c, 0.0);
+        float peak = 0.0f;
+        for (size_t i = 0; i < 16; i++) {
+          long y = long(2 * ty + i / 4) - 1, x = long(2 * tx + i % 4) - 1;
+          if (y < 0 || x < 0 || y >= long(h) || x >= long(w)) continue;
+          for (size_t ci = 0; ci < c; ci++) {
+            patch[i * c + ci] = input[((n * h + y) * w + x) * c + ci];
+            peak = std::fmax(peak, std::fabs(float(patch[i * c + ci])));
+          }
+        }
+        for (double &v : patch) v = std::nearbyint(float(v) * (127.0f / peak)) * (peak / 127.0f);
+        for (size_t dy = 0; dy < 2 && 2 * ty + dy < h; dy++)
+          for (size_t dx = 0; dx < 2 && 2 * tx + dx < w; dx++)
+            for (size_t co = 0; co < oc; co++) {
+              double sum = bias[co];
+              for (size_t ky = 0; ky < 3; ky++)
+                for (size_t kx = 0; kx < 3; kx++)
+                  for (size_t ci = 0; ci < c; ci++)
+                    sum += patch[((dy + ky) * 4 + dx + kx) * c + ci] *
+                           (double(weights[(co * c + ci) * 9 + ky * 3 + kx]) * col_scales[co]);
+              size_t at = ((n * h + 2 * ty + dy) * w + 2 * tx + dx) * oc + co;
+              ASSERT_NEAR(ours[at], sum, 1e-4 * (1.0 + std::fabs(sum))) << at;
+            }
+      }
 }
 
 }  // namespace

@@ -14,14 +14,15 @@ extern "C" {
 
 /* int8 3x3 convolutions (stride 1, padding 1) by Winograd F(2x2, 3x3) in integers.
  *
- * Each image of the input is quantized as a whole when the layer runs (dynamic quantization:
- * its largest magnitude maps to 127, as mrw_quantize_rows does for a row); the weights are the
- * model file's int8 values with one scale per output channel. A tile's 4x4 patch d becomes
+ * Each tile's 4x4 input patch (all its channels; zeros outside the image) is quantized as one
+ * row when the layer runs (dynamic quantization: its largest magnitude maps to 127, as
+ * mrw_quantize_rows does for a row), so a tile's scale follows the values around it; the
+ * weights are the model file's int8 values with one scale per output channel. The patch d becomes
  * V = B^T d B (int16: at most 4 x 127), a kernel g becomes U = (2G) g (2G)^T, an integer
  * matrix (at most 9 x 127) because 2G = [2 0 0; 1 1 1; 1 -1 1; 0 0 2] has no halves, and the
  * 16 point-wise products are summed over input channels by i32x4.dot_i16x8_s. A^T M A is then
  * exactly 4 times the direct convolution of the quantized values, so the output equals that
- * direct convolution (the reference) bit for bit: (float)sum * (image scale * channel scale),
+ * direct convolution (the reference) bit for bit: (float)sum * (tile scale * channel scale),
  * then bias, residual, ReLU, the integer GEMM's epilogue.
  *
  * Integers wrap modulo 2^32 in the SIMD adds; the final sum is exact as long as it fits in
@@ -40,8 +41,8 @@ size_t mrw_winograd_i8_packed_count(const mrw_conv_shape *s);
 void mrw_winograd_i8_pack_weights(const mrw_conv_shape *s, const int8_t *weights,
                                   int16_t *packed);
 
-/* Scratch in bytes for a pool of `threads` threads and this shape's sizes: the quantized
- * input (one byte per value), and per thread a band's transformed tiles and sums. */
+/* Scratch in bytes for a pool of `threads` threads and this shape's sizes: each input pixel's
+ * largest magnitude, and per thread a band's transformed tiles, sums and scales. */
 size_t mrw_winograd_i8_workspace_bytes(const mrw_conv_shape *s, int threads);
 
 /* input: [batch][h][w][in_c] floats; output: [batch][h][w][out_c]; col_scales: [out_c];
@@ -51,8 +52,9 @@ void mrw_winograd_i8_conv2d(const mrw_conv_shape *s, const float *input, const i
                             const float *col_scales, const mrw_epilogue *epilogue, float *output,
                             void *workspace, mrw_thread_pool *pool);
 
-/* Scalar reference: each image quantized by mrw_quantize_rows_ref as one row, then the direct
- * 3x3 convolution in int32 and the same float epilogue. weights: [out_c][in_c][3][3] int8. */
+/* Scalar reference: each tile's patch quantized by mrw_quantize_rows_ref as one row, then the
+ * direct 3x3 convolution of it in int32 and the same float epilogue. weights:
+ * [out_c][in_c][3][3] int8. */
 void mrw_winograd_i8_conv2d_ref(const mrw_conv_shape *s, const float *input,
                                 const int8_t *weights, const float *col_scales,
                                 const mrw_epilogue *epilogue, float *output);

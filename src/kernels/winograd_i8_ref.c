@@ -32,32 +32,42 @@ void mrw_winograd_i8_conv2d_ref(const mrw_conv_shape *s, const float *input,
                                 const int8_t *weights, const float *col_scales,
                                 const mrw_epilogue *epilogue, float *output) {
   size_t h = (size_t)s->in_h, w = (size_t)s->in_w, in_c = (size_t)s->in_c;
-  size_t out_c = (size_t)s->out_c, image = h * w * in_c;
-  int16_t *q = malloc((image ? image : 1) * sizeof(int16_t));
-  if (!q) abort(); /* a test helper's allocation */
-  for (size_t n = 0; n < (size_t)mrw_conv_batch(s); n++) {
-    float scale;
-    mrw_quantize_rows_ref(input + n * image, 1, image, image, q, image, &scale);
-    for (size_t y = 0; y < h; y++)
-      for (size_t x = 0; x < w; x++) {
-        size_t pixel = (n * h + y) * w + x;
-        for (size_t co = 0; co < out_c; co++) {
-          int32_t acc = 0;
-          for (int ky = 0; ky < 3; ky++)
-            for (int kx = 0; kx < 3; kx++) {
-              long sy = (long)y + ky - 1, sx = (long)x + kx - 1;
-              if (sy < 0 || sx < 0 || sy >= (long)h || sx >= (long)w) continue;
-              const int16_t *src = q + ((size_t)sy * w + (size_t)sx) * in_c;
-              const int8_t *g = weights + co * in_c * 9 + (size_t)(ky * 3 + kx);
-              for (size_t ci = 0; ci < in_c; ci++) acc += (int32_t)src[ci] * g[ci * 9];
-            }
-          float v = (float)acc * (scale * col_scales[co]);
-          if (epilogue && epilogue->bias) v += epilogue->bias[co];
-          if (epilogue && epilogue->residual) v += epilogue->residual[pixel * epilogue->ldr + co];
-          if (epilogue && epilogue->relu && v < 0.0f) v = 0.0f;
-          output[pixel * out_c + co] = v;
+  size_t out_c = (size_t)s->out_c, row = 16 * in_c;
+  float *patch = malloc(row * sizeof(float));
+  int16_t *q = malloc(row * sizeof(int16_t));
+  if (!patch || !q) abort(); /* a test helper's allocation */
+  for (size_t n = 0; n < (size_t)mrw_conv_batch(s); n++)
+    for (size_t ty = 0; ty < (h + 1) / 2; ty++)
+      for (size_t tx = 0; tx < (w + 1) / 2; tx++) {
+        /* the tile's 4x4 input patch (zeros outside the image), quantized as one row */
+        for (size_t i = 0; i < 16; i++) {
+          long y = (long)(2 * ty + i / 4) - 1, x = (long)(2 * tx + i % 4) - 1;
+          int inside = y >= 0 && x >= 0 && y < (long)h && x < (long)w;
+          for (size_t ci = 0; ci < in_c; ci++)
+            patch[i * in_c + ci] =
+                inside ? input[((n * h + (size_t)y) * w + (size_t)x) * in_c + ci] : 0.0f;
         }
+        float scale;
+        mrw_quantize_rows_ref(patch, 1, row, row, q, row, &scale);
+        for (size_t dy = 0; dy < 2 && 2 * ty + dy < h; dy++)
+          for (size_t dx = 0; dx < 2 && 2 * tx + dx < w; dx++) {
+            size_t pixel = (n * h + 2 * ty + dy) * w + 2 * tx + dx;
+            for (size_t co = 0; co < out_c; co++) {
+              int32_t acc = 0;
+              for (size_t ky = 0; ky < 3; ky++)
+                for (size_t kx = 0; kx < 3; kx++) {
+                  const int16_t *src = q + ((dy + ky) * 4 + dx + kx) * in_c;
+                  const int8_t *g = weights + co * in_c * 9 + ky * 3 + kx;
+                  for (size_t ci = 0; ci < in_c; ci++) acc += (int32_t)src[ci] * g[ci * 9];
+                }
+              float v = (float)acc * (scale * col_scales[co]);
+              if (epilogue && epilogue->bias) v += epilogue->bias[co];
+              if (epilogue && epilogue->residual) v += epilogue->residual[pixel * epilogue->ldr + co];
+              if (epilogue && epilogue->relu && v < 0.0f) v = 0.0f;
+              output[pixel * out_c + co] = v;
+            }
+          }
       }
-  }
+  free(patch);
   free(q);
 }
