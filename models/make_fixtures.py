@@ -1038,8 +1038,9 @@ def emulate_int8_activations(model, quantized):
     """Hooks that quantize the inputs of the layers the engine runs in integers (int8 1x1
     stride-1 convolutions: per pixel, over its channels; int8 3x3 stride-1 convolutions with
     16 to 2048 input and 16 or more output channels, int8 Winograd: per 4x4 input patch of
-    each 2x2 output tile, see conv3x3_by_quantized_tiles; int8 fully connected layers: per
-    row), so that torchvision computes what the engine's int8 path stands for."""
+    each 2x2 output tile, see conv3x3_by_quantized_tiles; other int8 convolutions: per output
+    pixel, over its receptive field; int8 fully connected layers: per row), so that
+    torchvision computes what the engine's int8 path stands for."""
     def conv_input(module, args):
         x = args[0]
         n, c, h, w = x.shape
@@ -1048,6 +1049,16 @@ def emulate_int8_activations(model, quantized):
 
     def conv3x3_output(module, args, output):
         return conv3x3_by_quantized_tiles(args[0], module.weight, module.bias)
+
+    def conv_by_rows_output(module, args, output):
+        x = args[0]
+        rows = torch.nn.functional.unfold(x, module.kernel_size, padding=module.padding,
+                                          stride=module.stride)  # [n, c * kh * kw, pixels]
+        n, depth, pixels = rows.shape
+        q = quantize_rows_like_the_engine(rows.transpose(1, 2).reshape(-1, depth))
+        y = q @ module.weight.reshape(module.weight.shape[0], -1).T
+        y = y.reshape(n, pixels, -1).transpose(1, 2).reshape(output.shape)
+        return y if module.bias is None else y + module.bias.view(1, -1, 1, 1)
 
     def linear_input(module, args):
         x = args[0]
@@ -1065,6 +1076,10 @@ def emulate_int8_activations(model, quantized):
                 module.stride == (1, 1) and module.padding == (1, 1) and module.groups == 1 and \
                 16 <= module.in_channels <= 2048 and module.out_channels >= 16:
             module.register_forward_hook(conv3x3_output)
+            hooked += 1
+        elif isinstance(module, torch.nn.Conv2d) and module.groups == 1 and \
+                module.dilation == (1, 1):
+            module.register_forward_hook(conv_by_rows_output)
             hooked += 1
         elif isinstance(module, torch.nn.Linear):
             module.register_forward_pre_hook(linear_input)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/conv2d_i8.h"
 #include "kernels/winograd.h"
 #include "kernels/winograd_i8.h"
 
@@ -101,28 +102,42 @@ static mrw_status load_bias(mrw_conv_layer *layer, const mrw_safetensors *file,
   return layer->bias ? MRW_OK : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for a bias");
 }
 
-/* How an int8 weight runs: 1x1 stride-1 convolutions on the integer GEMM, 3x3 stride-1 ones
- * that Winograd suits on int8 Winograd; others are read as floats. */
-enum int8_path { INT8_NONE, INT8_GEMM, INT8_WINOGRAD };
+/* How an int8 weight runs: 1x1 stride-1 convolutions on the integer GEMM (the input's pixels
+ * are its rows), 3x3 stride-1 ones that Winograd suits on int8 Winograd, any other on the
+ * integer GEMM over gathered receptive fields (kernels/conv2d_i8.h). */
+static enum mrw_int8_conv int8_path(const mrw_conv_spec *spec, const mrw_conv_shape *shape,
+                                    const mrw_tensor_view *weight) {
+  if (weight->dtype != MRW_DTYPE_I8) return MRW_INT8_NONE;
+  if (spec->kernel == 1 && spec->stride == 1 && spec->pad == 0) return MRW_INT8_PIXELS;
+  if (use_winograd(shape) && mrw_winograd_i8_applies(shape)) return MRW_INT8_WINOGRAD;
+  return MRW_INT8_IM2COL;
+}
 
-static enum int8_path int8_path(const mrw_conv_spec *spec, const mrw_conv_shape *shape,
-                                const mrw_tensor_view *weight) {
-  if (weight->dtype != MRW_DTYPE_I8) return INT8_NONE;
-  if (spec->kernel == 1 && spec->stride == 1 && spec->pad == 0) return INT8_GEMM;
-  if (use_winograd(shape) && mrw_winograd_i8_applies(shape)) return INT8_WINOGRAD;
-  return INT8_NONE;
+/* The weight [out_c][in_c][k][k] as rows of the im2col depth order (ky, kx, channel). */
+static mrw_status load_int8_im2col(mrw_conv_layer *layer, const mrw_conv_spec *spec,
+                                   const mrw_tensor_view *weight, mrw_error *err) {
+  size_t taps = (size_t)spec->kernel * (size_t)spec->kernel, in_c = (size_t)spec->in_c;
+  int *order = malloc(taps * in_c * sizeof(int));
+  if (!order) return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for int8 weights");
+  for (size_t t = 0; t < taps; t++)
+    for (size_t ci = 0; ci < in_c; ci++) order[t * in_c + ci] = (int)(ci * taps + t);
+  mrw_status s = mrw_int8_matrix_load(&layer->int8, weight, (size_t)spec->out_c, taps * in_c,
+                                      order, err);
+  free(order);
+  return s;
 }
 
 /* An int8 convolution: its BatchNorm scales the per-channel weight scales (a folding with one
  * weight per output channel) and sets the bias. */
 static mrw_status load_int8(mrw_conv_layer *layer, const mrw_safetensors *file,
                             const mrw_conv_spec *spec, const mrw_tensor_view *weight,
-                            enum int8_path path, mrw_error *err) {
-  layer->int8_winograd = path == INT8_WINOGRAD;
-  mrw_status s = layer->int8_winograd
-                     ? mrw_int8_matrix_load_winograd(&layer->int8, weight, &layer->shape, err)
-                     : mrw_int8_matrix_load(&layer->int8, weight, (size_t)spec->out_c,
-                                            (size_t)spec->in_c, NULL, err);
+                            enum mrw_int8_conv path, mrw_error *err) {
+  layer->int8_conv = path;
+  mrw_status s =
+      path == MRW_INT8_WINOGRAD ? mrw_int8_matrix_load_winograd(&layer->int8, weight, &layer->shape, err)
+      : path == MRW_INT8_IM2COL ? load_int8_im2col(layer, spec, weight, err)
+                                : mrw_int8_matrix_load(&layer->int8, weight, (size_t)spec->out_c,
+                                                       (size_t)spec->in_c, NULL, err);
   if (s == MRW_OK) s = load_bias(layer, file, spec, err);
   if (s == MRW_OK && spec->bn) {
     mrw_conv_spec per_channel = *spec;
@@ -144,8 +159,8 @@ mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_safetensors *fil
   const mrw_tensor_view *weight = NULL;
   mrw_status s = mrw_find_float_tensor(file, spec->weight, 4, wshape, &weight, err);
   if (s != MRW_OK) return s;
-  enum int8_path path = int8_path(spec, &layer->shape, weight);
-  if (path != INT8_NONE) return load_int8(layer, file, spec, weight, path, err);
+  enum mrw_int8_conv path = int8_path(spec, &layer->shape, weight);
+  if (path != MRW_INT8_NONE) return load_int8(layer, file, spec, weight, path, err);
   float *weights = NULL;
   s = mrw_read_tensor_f32(file, spec->weight, 4, wshape, &weights, err);
   if (s == MRW_OK) s = load_bias(layer, file, spec, err);
@@ -194,18 +209,25 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
     return mrw_error_set(err, MRW_ERR_INTERNAL, "residual shape does not match the convolution");
   }
   mrw_epilogue e = {layer->bias, residual ? residual->data : NULL, (size_t)shape.out_c, relu};
-  if (layer->int8.packed && layer->int8_winograd) {
-    size_t bytes = mrw_winograd_i8_workspace_bytes(&shape, mrw_thread_pool_size(rt->pool));
+  if (layer->int8_conv == MRW_INT8_WINOGRAD || layer->int8_conv == MRW_INT8_IM2COL) {
+    int threads = mrw_thread_pool_size(rt->pool);
+    size_t bytes = layer->int8_conv == MRW_INT8_WINOGRAD
+                       ? mrw_winograd_i8_workspace_bytes(&shape, threads)
+                       : mrw_conv2d_i8_workspace_bytes(&shape, threads);
     float *ws = mrw_runtime_scratch(rt, (bytes + sizeof(float) - 1) / sizeof(float), err);
     if (!ws) {
       mrw_feature_free(out);
       return MRW_ERR_OUT_OF_MEMORY;
     }
-    mrw_winograd_i8_conv2d(&shape, in->data, layer->int8.packed, layer->int8.scales, &e,
-                           out->data, ws, rt->pool);
+    if (layer->int8_conv == MRW_INT8_WINOGRAD)
+      mrw_winograd_i8_conv2d(&shape, in->data, layer->int8.packed, layer->int8.scales, &e,
+                             out->data, ws, rt->pool);
+    else
+      mrw_conv2d_i8(&shape, in->data, layer->int8.packed, layer->int8.scales, &e, out->data, ws,
+                    rt->pool);
     return MRW_OK;
   }
-  if (layer->int8.packed) {
+  if (layer->int8_conv == MRW_INT8_PIXELS) {
     /* 1x1, stride 1: the input's pixels are the rows */
     s = mrw_int8_matrix_run(&layer->int8, in->data, (size_t)in->h * in->w, (size_t)in->c, &e,
                             out->data, (size_t)shape.out_c, rt, err);

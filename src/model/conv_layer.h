@@ -12,6 +12,14 @@
 extern "C" {
 #endif
 
+/* How a convolution with int8 weights runs (kernels/gemm_i8.h and the kernels named). */
+enum mrw_int8_conv {
+  MRW_INT8_NONE,     /* float weights */
+  MRW_INT8_PIXELS,   /* 1x1 stride 1: the input's pixels are the integer GEMM's rows */
+  MRW_INT8_WINOGRAD, /* 3x3 stride 1 (kernels/winograd_i8.h) */
+  MRW_INT8_IM2COL    /* any other (kernels/conv2d_i8.h) */
+};
+
 /* A convolution bound to its weights: packed for the GEMM at load, with either its own bias
  * or a FrozenBatchNorm folded in (scale = gamma / sqrt(var + eps) into the weights,
  * beta - mean * scale as the bias). 3x3 stride-1 convolutions with enough channels run as
@@ -19,15 +27,15 @@ extern "C" {
  * those). A 1x1 stride-1 convolution whose weight the file stores as int8 stays int8 and runs
  * on the integer GEMM (int8, with the BatchNorm's scale folded into the per-channel scales;
  * packed is then NULL); a 3x3 stride-1 one that Winograd suits runs as int8 Winograd
- * (kernels/winograd_i8.h: each image quantized as a whole); other int8 weights are read as
- * floats. */
+ * (kernels/winograd_i8.h: each tile's input patch quantized as one row), any other on the
+ * integer GEMM over its receptive fields (kernels/conv2d_i8.h: each quantized as a row). */
 typedef struct mrw_conv_layer {
   mrw_conv_shape shape; /* in_h, in_w are set per call */
   float *packed;
   float *bias;
   int winograd; /* packed by mrw_winograd_pack_weights */
   mrw_int8_matrix int8;
-  int int8_winograd; /* int8 holds int8 Winograd's transformed weights */
+  enum mrw_int8_conv int8_conv; /* how int8 runs, when the weights are int8 */
 } mrw_conv_layer;
 
 /* What the caller expects of the tensors it names. */
