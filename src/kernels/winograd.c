@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "simd/partial.h"
 #include "simd/simd.h"
 
 /* Per thread, a band's transformed input and products take at most this many floats (4 MB),
@@ -69,24 +70,6 @@ void mrw_winograd_pack_weights(const mrw_conv_shape *s, const float *weights, fl
     }
 }
 
-// Up to 4 floats; past `width` the lanes are zero (channel counts not multiple of 4).
-static v128_t load_n(const float *p, size_t width) {
-  if (width == 4) return wasm_v128_load(p);
-  float b[4] = {0};
-  memcpy(b, p, width * sizeof(float));
-  return wasm_v128_load(b);
-}
-
-static void store_n(float *p, v128_t v, size_t width) {
-  if (width == 4) {
-    wasm_v128_store(p, v);
-    return;
-  }
-  float b[4];
-  wasm_v128_store(b, v);
-  memcpy(p, b, width * sizeof(float));
-}
-
 typedef struct wino_job {
   const mrw_conv_shape *shape;
   band_plan plan;
@@ -148,7 +131,7 @@ static void transform_group(const wino_job *job, size_t first, size_t count, con
     v128_t x[MRW_WINOGRAD_POINTS][4];
     for (size_t k = 0; k < 4; k++) {
       v128_t d[16], p[16];
-      for (int i = 0; i < 16; i++) d[i] = load_n(src[k][i] + c, width);
+      for (int i = 0; i < 16; i++) d[i] = mrw_load_f32_partial(src[k][i] + c, width);
       input_transform4(d, p);
       for (int e = 0; e < MRW_WINOGRAD_POINTS; e++) x[e][k] = p[e];
     }
@@ -195,17 +178,17 @@ static void finish_tile(const wino_job *job, size_t t, const float *m) {
     size_t width = out_c - co < 4 ? out_c - co : 4;
     v128_t point[MRW_WINOGRAD_POINTS], y[4];
     for (int p = 0; p < MRW_WINOGRAD_POINTS; p++)
-      point[p] = load_n(m + p * job->plan.m_floats + co, width);
+      point[p] = mrw_load_f32_partial(m + p * job->plan.m_floats + co, width);
     output_transform4(point, y);
-    v128_t bias = e && e->bias ? load_n(e->bias + co, width) : zero;
+    v128_t bias = e && e->bias ? mrw_load_f32_partial(e->bias + co, width) : zero;
     for (int i = 0; i < 4; i++) {
       if (i / 2 >= rows || i % 2 >= cols) continue;
       v128_t v = y[i];
       if (e && e->bias) v = wasm_f32x4_add(v, bias);
       if (e && e->residual)
-        v = wasm_f32x4_add(v, load_n(e->residual + pixel[i] * e->ldr + co, width));
+        v = wasm_f32x4_add(v, mrw_load_f32_partial(e->residual + pixel[i] * e->ldr + co, width));
       if (e && e->relu) v = wasm_f32x4_max(v, zero);
-      store_n(job->output + pixel[i] * out_c + co, v, width);
+      mrw_store_f32_partial(job->output + pixel[i] * out_c + co, v, width);
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kernels/gemm_i8.h"
+#include "simd/partial.h"
 #include "simd/simd.h"
 
 /* Per thread, a band's transformed tiles and sums take at most this many bytes, so a band
@@ -118,32 +119,14 @@ static v128_t quantize4(v128_t x, v128_t inv) {
   return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(x, inv)));
 }
 
-// Up to 4 floats; past `width` the lanes are zero (channel counts not multiple of 4).
-static v128_t load_n(const float *p, size_t width) {
-  if (width == 4) return wasm_v128_load(p);
-  float b[4] = {0};
-  memcpy(b, p, width * sizeof(float));
-  return wasm_v128_load(b);
-}
-
-static void store_n(float *p, v128_t v, size_t width) {
-  if (width == 4) {
-    wasm_v128_store(p, v);
-    return;
-  }
-  float b[4];
-  wasm_v128_store(b, v);
-  memcpy(p, b, width * sizeof(float));
-}
-
 // Channels [c, c + 8) of a pixel quantized to int16 lanes (channels past in_c are zero).
 static v128_t quantize8(const float *pixel, size_t c, size_t in_c, v128_t inv) {
   size_t left = in_c - c;
   if (left >= 8)
     return wasm_i16x8_narrow_i32x4(quantize4(wasm_v128_load(pixel + c), inv),
                                    quantize4(wasm_v128_load(pixel + c + 4), inv));
-  v128_t lo = load_n(pixel + c, left < 4 ? left : 4);
-  v128_t hi = left > 4 ? load_n(pixel + c + 4, left - 4 < 4 ? left - 4 : 4) : wasm_f32x4_splat(0.0f);
+  v128_t lo = mrw_load_f32_partial(pixel + c, left < 4 ? left : 4);
+  v128_t hi = left > 4 ? mrw_load_f32_partial(pixel + c + 4, left - 4 < 4 ? left - 4 : 4) : wasm_f32x4_splat(0.0f);
   return wasm_i16x8_narrow_i32x4(quantize4(lo, inv), quantize4(hi, inv));
 }
 
@@ -236,16 +219,16 @@ static void finish_tile(const i8_job *job, size_t t, const int32_t *m, size_t k,
     v128_t point[16], y[4];
     for (int p = 0; p < 16; p++) point[p] = wasm_v128_load(m + p * stride + k * job->plan.ldm + co);
     output_transform4(point, y);
-    v128_t scale = wasm_f32x4_mul(vscale, load_n(job->col_scales + co, width));
-    v128_t bias = e && e->bias ? load_n(e->bias + co, width) : zero;
+    v128_t scale = wasm_f32x4_mul(vscale, mrw_load_f32_partial(job->col_scales + co, width));
+    v128_t bias = e && e->bias ? mrw_load_f32_partial(e->bias + co, width) : zero;
     for (int i = 0; i < 4; i++) {
       if (i / 2 >= rows || i % 2 >= cols) continue;
       v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_shr(y[i], 2)), scale);
       if (e && e->bias) v = wasm_f32x4_add(v, bias);
       if (e && e->residual)
-        v = wasm_f32x4_add(v, load_n(e->residual + pixel[i] * e->ldr + co, width));
+        v = wasm_f32x4_add(v, mrw_load_f32_partial(e->residual + pixel[i] * e->ldr + co, width));
       if (e && e->relu) v = wasm_f32x4_pmax(v, zero); /* v < 0 ? 0 : v, as the reference */
-      store_n(job->output + pixel[i] * out_c + co, v, width);
+      mrw_store_f32_partial(job->output + pixel[i] * out_c + co, v, width);
     }
   }
 }
