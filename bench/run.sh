@@ -19,8 +19,8 @@
 #   npm run bench -- --quick         the same at 512x767 with 2 threads, 1 warm-up + 2 runs
 #   npm run bench -- --kernels       the C benchmarks in WebAssembly: kernel throughput (the
 #                                    SIMD128 multiply-add ceiling of the 4x8 register tile, the
-#                                    GEMM, a 3x3 256->256 convolution at 200x304; 1 and 2
-#                                    threads) and the whole model's per-stage time at 800x1199
+#                                    float and int8 GEMMs, a 3x3 256->256 convolution at 200x304
+#                                    as a GEMM and by float and int8 Winograd; 1 and 2 threads) and the whole model's per-stage time at 800x1199
 #                                    (v1 R50, and maskrcnn_resnet50_fpn_v2 with 2 threads)
 #   npm run bench -- --kernels-only  the kernel throughput only
 # Other arguments go to bench/compare.mjs (--runs N, --warmup N, --threads 1,2, --sizes ...).
