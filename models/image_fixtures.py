@@ -24,8 +24,12 @@ import numpy as np
 from PIL import Image, ImageOps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_PHOTO = os.path.join(HERE, "..", "..", "shared", "data", "fruits_nuts", "data",
-                             "images", "3.jpg")
+# The workplace's shared data: shared/data beside the repository, or where MRW_SHARED_DATA
+# points (for a clone kept elsewhere).
+SHARED_DATA = os.environ.get("MRW_SHARED_DATA") or os.path.join(HERE, "..", "..", "shared", "data")
+MISSING_SHARED_DATA = "(shared/data beside the repository, or set MRW_SHARED_DATA to that folder)"
+FRUITS_PHOTOS = os.path.join(SHARED_DATA, "fruits_nuts", "data", "images")
+DEFAULT_PHOTO = os.path.join(FRUITS_PHOTOS, "3.jpg")
 CROP = (13, 7, 13 + 317, 7 + 211)  # 317x211: neither side a multiple of 8 or 16
 EXIF_ORIENTATION_TAG = 0x0112
 
@@ -70,7 +74,7 @@ def write_interlaced_png(path, samples, color_type, bit_depth=8, palette=None, t
 def make(outdir, photo=DEFAULT_PHOTO):
     if not os.path.exists(photo):
         raise FileNotFoundError(f"{photo}: the photo for the image fixtures is missing "
-                                "(shared/data/fruits_nuts beside the repository)")
+                                f"{MISSING_SHARED_DATA}")
     os.makedirs(outdir, exist_ok=True)
     rgb = Image.open(photo).convert("RGB").crop(CROP)
     rgba = rgb.copy()

@@ -127,7 +127,7 @@ DEPENDENCIES = [os.path.abspath(__file__), os.path.join(HERE, "convert.py"),
                 os.path.join(HERE, "model_file.py")]
 DEFAULT_MODEL = os.path.join(HERE, "default.safetensors")
 FRUITS_MODEL = os.path.join(HERE, "fruits-nuts.safetensors")
-PHOTOS = os.path.join(HERE, "..", "..", "shared", "data", "fruits_nuts", "data", "images")
+PHOTOS = image_fixtures.FRUITS_PHOTOS
 # fruits_nuts photos (800x600 JPEG, 4:2:0) held out of the fruits-nuts model's training
 E2E_JPEG_PHOTOS = {"e2e_jpeg_fruits": "0.jpg", "e2e_jpeg_r18": "11.jpg"}
 DEFAULT_SCENE = (7, 0, 384, 512)  # scenes.py seed, index, height, width
@@ -1206,7 +1206,7 @@ def read_photo(outdir, case, photo):
     source = os.path.join(PHOTOS, photo)
     if not os.path.exists(source):
         raise FileNotFoundError(f"{source}: the fruits_nuts photos are missing "
-                                "(shared/data beside the repository)")
+                                f"{image_fixtures.MISSING_SHARED_DATA}")
     shutil.copyfile(source, os.path.join(outdir, f"{case}.jpg"))
     with Image.open(source) as image:
         return np.asarray(image.convert("RGB")).copy()
