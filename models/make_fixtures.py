@@ -329,23 +329,31 @@ def build_r50v2():
     return model
 
 
+def r18v2_maskrcnn(fpn, box_fc, reduced, classes, min_size, max_size):
+    """The v2 parts over ResNet-18: BatchNorm2d body, FPN of `fpn` channels with BatchNorm,
+    RPNHead conv_depth 2, FastRCNNConvFCHead with 2 convs of `fpn` and one fc of `box_fc`,
+    mask head 2 x `fpn` with BatchNorm, dim_reduced `reduced`."""
+    bn = torch.nn.BatchNorm2d
+    body = resnet.resnet18(weights=None, norm_layer=bn)
+    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
+                               [64, 128, 256, 512], fpn, extra_blocks=LastLevelMaxPool(),
+                               norm_layer=bn)
+    return MaskRCNN(backbone, num_classes=None, min_size=min_size, max_size=max_size,
+                    rpn_head=RPNHead(fpn, 3, conv_depth=2),
+                    box_head=FastRCNNConvFCHead((fpn, 7, 7), [fpn, fpn], [box_fc], norm_layer=bn),
+                    box_predictor=FastRCNNPredictor(box_fc, classes),
+                    mask_head=MaskRCNNHeads(fpn, [fpn, fpn], 1, norm_layer=bn),
+                    mask_predictor=MaskRCNNPredictor(fpn, reduced, classes))
+
+
 @torch.no_grad()
 def build_r18v2():
     """The v2 parts over ResNet-18 at other sizes (seed 5): BatchNorm2d body, FPN 128 with
     BatchNorm, RPNHead conv_depth 2, FastRCNNConvFCHead with 2 convs of 128 and fc 256, mask
     head 2 x 128 with BatchNorm, dim_reduced 64, 4 classes, min/max size 416/640."""
     torch.manual_seed(5)
-    bn = torch.nn.BatchNorm2d
-    body = resnet.resnet18(weights=None, norm_layer=bn)
-    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
-                               [64, 128, 256, 512], 128, extra_blocks=LastLevelMaxPool(),
-                               norm_layer=bn)
-    model = MaskRCNN(backbone, num_classes=None, min_size=416, max_size=640,
-                     rpn_head=RPNHead(128, 3, conv_depth=2),
-                     box_head=FastRCNNConvFCHead((128, 7, 7), [128, 128], [256], norm_layer=bn),
-                     box_predictor=FastRCNNPredictor(256, 4),
-                     mask_head=MaskRCNNHeads(128, [128, 128], 1, norm_layer=bn),
-                     mask_predictor=MaskRCNNPredictor(128, 64, 4)).eval()
+    model = r18v2_maskrcnn(fpn=128, box_fc=256, reduced=64, classes=4, min_size=416,
+                           max_size=640).eval()
     calibrate_batchnorm(model, (416, 544, 43), seed=105, damping=RESIDUAL_DAMPING)
     return model
 
@@ -357,18 +365,8 @@ def build_trained_r18v2():
     running statistics from the batches, as a user's fine-tuned checkpoint has them."""
     import scenes
     torch.manual_seed(7)
-    bn = torch.nn.BatchNorm2d
-    body = resnet.resnet18(weights=None, norm_layer=bn)
-    backbone = BackboneWithFPN(body, {f"layer{k}": str(k - 1) for k in range(1, 5)},
-                               [64, 128, 256, 512], 64, extra_blocks=LastLevelMaxPool(),
-                               norm_layer=bn)
-    classes = len(scenes.CLASSES) + 1
-    model = MaskRCNN(backbone, num_classes=None, min_size=256, max_size=341,
-                     rpn_head=RPNHead(64, 3, conv_depth=2),
-                     box_head=FastRCNNConvFCHead((64, 7, 7), [64, 64], [128], norm_layer=bn),
-                     box_predictor=FastRCNNPredictor(128, classes),
-                     mask_head=MaskRCNNHeads(64, [64, 64], 1, norm_layer=bn),
-                     mask_predictor=MaskRCNNPredictor(64, 32, classes))
+    model = r18v2_maskrcnn(fpn=64, box_fc=128, reduced=32, classes=len(scenes.CLASSES) + 1,
+                           min_size=256, max_size=341)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
     model.train()
     with torch.enable_grad():
