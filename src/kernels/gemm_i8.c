@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "kernels/quantize_simd.h"
 #include "simd/simd.h"
 
 /* Rows of C per task: enough 4-row tiles to reuse each column panel of QB from cache. */
@@ -35,45 +36,19 @@ typedef struct quantize_job {
  * cost more in dispatch than in work. */
 #define QUANTIZE_ROWS_PER_TASK 32
 
-/* One row: x [k] floats -> q [ldq] int16 and its scale. Largest magnitude by f32x4.pmax
- * (which, like the reference's compare, passes NaN over); then x * (127 / max) rounded to
- * nearest (ties to even), converted with saturation (NaN to 0), clamped to +-127. */
+/* One row: x [k] floats -> q [ldq] int16 (the padding zero) and its scale
+ * (kernels/quantize_simd.h). */
 static void quantize_row(const quantize_job *job, size_t i) {
   const float *row = job->x + i * job->ldx;
   int16_t *q = job->q + i * job->ldq;
   size_t k = job->k, p = 0;
-  v128_t vmax = wasm_f32x4_splat(0.0f);
-  for (; p + 4 <= k; p += 4) vmax = wasm_f32x4_pmax(vmax, wasm_f32x4_abs(wasm_v128_load(row + p)));
-  float lanes[4];
-  wasm_v128_store(lanes, vmax);
-  float max_abs = 0.0f;
-  for (int l = 0; l < 4; l++) max_abs = max_abs < lanes[l] ? lanes[l] : max_abs;
-  for (; p < k; p++) {
-    float a = row[p] < 0.0f ? -row[p] : row[p];
-    max_abs = max_abs < a ? a : max_abs;
-  }
-  int usable = max_abs > 0.0f && max_abs <= 3.402823466e38f; /* > 0 and finite */
-  float inv = usable ? 127.0f / max_abs : 0.0f;
-  job->scales[i] = usable ? max_abs / 127.0f : 0.0f;
-  const v128_t vinv = wasm_f32x4_splat(inv);
-  const v128_t hi = wasm_i32x4_splat(127), lo = wasm_i32x4_splat(-127);
-  p = 0;
-  for (; p + 8 <= k; p += 8) {
-    v128_t a = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(row + p), vinv));
-    v128_t b = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(row + p + 4), vinv));
-    v128_t ia = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(a), hi), lo);
-    v128_t ib = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(b), hi), lo);
-    wasm_v128_store(q + p, wasm_i16x8_narrow_i32x4(ia, ib));
-  }
-  for (; p < job->ldq; p++) {
-    int16_t qv = 0;
-    if (p < k) {
-      v128_t v = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_f32x4_splat(row[p]), vinv));
-      v = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_trunc_sat_f32x4(v), hi), lo);
-      qv = (int16_t)wasm_i32x4_extract_lane(v, 0);
-    }
-    q[p] = qv;
-  }
+  const v128_t factor = wasm_f32x4_splat(mrw_quantize_factor(mrw_max_abs(row, k), &job->scales[i]));
+  for (; p + 8 <= k; p += 8)
+    wasm_v128_store(q + p, wasm_i16x8_narrow_i32x4(mrw_quantize_f32x4(wasm_v128_load(row + p), factor),
+                                                   mrw_quantize_f32x4(wasm_v128_load(row + p + 4), factor)));
+  for (; p < k; p++)
+    q[p] = (int16_t)wasm_i32x4_extract_lane(mrw_quantize_f32x4(wasm_f32x4_splat(row[p]), factor), 0);
+  for (; p < job->ldq; p++) q[p] = 0;
 }
 
 static void quantize_rows_task(void *ctx, size_t task, int thread) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kernels/gemm_i8.h"
+#include "kernels/quantize_simd.h"
 #include "simd/partial.h"
 #include "simd/simd.h"
 
@@ -89,45 +90,25 @@ typedef struct i8_job {
 
 static float *pixel_max(const i8_job *job) { return (float *)job->ws; }
 
-// Pass 1: the largest magnitude of each pixel's channels (f32x4.pmax passes NaN over, as the
-// reference's compare does; a maximum does not depend on the order it is taken in).
+// Pass 1: the largest magnitude of each pixel's channels.
 static void max_task(void *ctx, size_t task, int thread) {
   (void)thread;
   const i8_job *job = ctx;
   size_t c = (size_t)job->shape->in_c, all = job->plan.batch * job->plan.pixels;
   size_t end = (task + 1) * MAX_PIXELS < all ? (task + 1) * MAX_PIXELS : all;
-  for (size_t px = task * MAX_PIXELS; px < end; px++) {
-    const float *x = job->input + px * c;
-    size_t i = 0;
-    v128_t vmax = wasm_f32x4_splat(0.0f);
-    for (; i + 4 <= c; i += 4) vmax = wasm_f32x4_pmax(vmax, wasm_f32x4_abs(wasm_v128_load(x + i)));
-    float lanes[4], m = 0.0f;
-    wasm_v128_store(lanes, vmax);
-    for (int l = 0; l < 4; l++) m = m < lanes[l] ? lanes[l] : m;
-    for (; i < c; i++) {
-      float a = x[i] < 0.0f ? -x[i] : x[i];
-      m = m < a ? a : m;
-    }
-    pixel_max(job)[px] = m;
-  }
-}
-
-// x * inv rounded to nearest (ties to even), NaN to 0. No clamp is needed: |x| <= m, the
-// patch's largest magnitude, and inv = 127 / m in float, so |x * inv| < 127.5 (two roundings
-// of at most 2^-24 each) and rounds into [-127, 127], as the reference's clamp leaves it.
-static v128_t quantize4(v128_t x, v128_t inv) {
-  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(x, inv)));
+  for (size_t px = task * MAX_PIXELS; px < end; px++)
+    pixel_max(job)[px] = mrw_max_abs(job->input + px * c, c);
 }
 
 // Channels [c, c + 8) of a pixel quantized to int16 lanes (channels past in_c are zero).
 static v128_t quantize8(const float *pixel, size_t c, size_t in_c, v128_t inv) {
   size_t left = in_c - c;
   if (left >= 8)
-    return wasm_i16x8_narrow_i32x4(quantize4(wasm_v128_load(pixel + c), inv),
-                                   quantize4(wasm_v128_load(pixel + c + 4), inv));
+    return wasm_i16x8_narrow_i32x4(mrw_quantize_f32x4(wasm_v128_load(pixel + c), inv),
+                                   mrw_quantize_f32x4(wasm_v128_load(pixel + c + 4), inv));
   v128_t lo = mrw_load_f32_partial(pixel + c, left < 4 ? left : 4);
   v128_t hi = left > 4 ? mrw_load_f32_partial(pixel + c + 4, left - 4 < 4 ? left - 4 : 4) : wasm_f32x4_splat(0.0f);
-  return wasm_i16x8_narrow_i32x4(quantize4(lo, inv), quantize4(hi, inv));
+  return wasm_i16x8_narrow_i32x4(mrw_quantize_f32x4(lo, inv), mrw_quantize_f32x4(hi, inv));
 }
 
 // d: 16 vectors (4x4 patch, 8 channels each, int16) -> v = B^T d B, the same adds and
@@ -166,9 +147,7 @@ static float tile_sources(const i8_job *job, size_t t, const float **src, float 
       float a = pixel_max(job)[px];
       m = m < a ? a : m;
     }
-  int usable = m > 0.0f && m <= 3.402823466e38f; /* > 0 and finite */
-  *scale = usable ? m / 127.0f : 0.0f;
-  return usable ? 127.0f / m : 0.0f;
+  return mrw_quantize_factor(m, scale);
 }
 
 // Tile t -> row k of each point's V [16][band][depth], 8 channels at a time: the patch
