@@ -61,6 +61,12 @@ MOBILENET_V3_LARGE = [
     (112, 5, 672, 160, True, 2), (160, 5, 960, 160, True, 1), (160, 5, 960, 160, True, 1),
 ]
 MOBILENET_STEM, MOBILENET_LAST = 16, 960
+# _mobilenet_extractor's stage_indices: [0] + the stride-2 blocks + [last]; by default its FPN
+# takes the last two stages (returned_layers)
+MOBILENET_STAGES = ([0] + [i for i, b in enumerate(MOBILENET_V3_LARGE, start=1) if b[5] > 1]
+                    + [len(MOBILENET_V3_LARGE) + 1])
+MOBILENET_DEFAULT_RETURNED = [len(MOBILENET_STAGES) - 2, len(MOBILENET_STAGES) - 1]
+MAX_FPN_INPUTS = 4  # the engine's FPN: at most four stages and the pool level
 # fasterrcnn_mobilenet_v3_large_320_fpn's test-time settings
 MOBILENET_PREPROCESS = {"min_size": 320, "max_size": 640}
 MOBILENET_POSTPROCESS = {"rpn_pre_nms_top_n": 150, "rpn_post_nms_top_n": 150,
@@ -172,6 +178,40 @@ def make_divisible8(value):
     return rounded + 8 if rounded < 0.9 * value else rounded
 
 
+def mobilenet_channels(index):
+    """Output channels of features[index] of mobilenet_v3_large."""
+    if index == 0:
+        return MOBILENET_STEM
+    if index == len(MOBILENET_V3_LARGE) + 1:
+        return MOBILENET_LAST
+    return MOBILENET_V3_LARGE[index - 1][3]
+
+
+def infer_returned_stages(shapes, legacy):
+    """The extractor's returned_layers, from the input channels of the FPN's inner blocks (each
+    stage of mobilenet_v3_large has its own channel count)."""
+    stage_of = {mobilenet_channels(i): k for k, i in enumerate(MOBILENET_STAGES)}
+    inputs = 0
+    while fpn_name("inner_blocks", inputs, legacy, "weight") in shapes:
+        inputs += 1
+    if not 0 < inputs <= MAX_FPN_INPUTS:
+        raise ConvertError(f"unsupported MobileNetV3 FPN: {inputs} inner blocks "
+                           f"(1 to {MAX_FPN_INPUTS} returned stages)")
+    stages = []
+    for i in range(inputs):
+        name = fpn_name("inner_blocks", i, legacy, "weight")
+        channels = _dim(shapes, name, 1)
+        if channels not in stage_of:
+            raise ConvertError(f"unsupported MobileNetV3 FPN: {name} takes {channels} channels, "
+                               f"which no stage of mobilenet_v3_large gives "
+                               f"({', '.join(str(c) for c in sorted(stage_of))})")
+        stages.append(stage_of[channels])
+    if stages != sorted(set(stages)):
+        raise ConvertError(f"unsupported MobileNetV3 FPN: its inner blocks take stages {stages}, "
+                           "not in increasing order")
+    return stages
+
+
 def is_mobilenet(shapes):
     """MobileNetV3 features are numbered modules (backbone.body.0.0.weight is the stem)."""
     return "backbone.body.0.0.weight" in shapes and "backbone.body.conv1.weight" not in shapes
@@ -245,6 +285,9 @@ def infer_architecture(shapes):
         check_anchors(shapes, len(ANCHOR_SIZES))  # all five sizes on each level
         arch = {"backbone": "mobilenet_v3_large", "anchor_sizes": list(ANCHOR_SIZES),
                 "aspect_ratios": list(ASPECT_RATIOS)}
+        returned = infer_returned_stages(shapes, legacy)
+        if returned != MOBILENET_DEFAULT_RETURNED:  # the default's config stays as it was
+            arch["returned_stages"] = returned
         arch.update(infer_heads(shapes, legacy))
         return arch
     blocks = []
@@ -276,13 +319,15 @@ def _bn(out, name, c):
         out[f"{name}.{kind}"] = (c,)
 
 
-def mobilenet_body_shapes(out):
-    """backbone.body.* of MobileNetV3-Large's features; returns the FPN's input channels."""
+def mobilenet_body_shapes(out, returned):
+    """backbone.body.* of MobileNetV3-Large's features up to the last returned stage (the
+    extractor drops the rest); returns the FPN's input channels (those of the returned
+    stages)."""
     body = "backbone.body"
+    end = MOBILENET_STAGES[returned[-1]]
     _conv(out, f"{body}.0.0", MOBILENET_STEM, 3, 3)
     _bn(out, f"{body}.0.1", MOBILENET_STEM)
-    stage_channels = {}
-    for i, (cin, k, expanded, cout, se, stride) in enumerate(MOBILENET_V3_LARGE, start=1):
+    for i, (cin, k, expanded, cout, se, stride) in enumerate(MOBILENET_V3_LARGE[:end], start=1):
         p, j = f"{body}.{i}.block", 0
         if expanded != cin:
             _conv(out, f"{p}.{j}.0", expanded, cin, 1)
@@ -298,14 +343,11 @@ def mobilenet_body_shapes(out):
             j += 1
         _conv(out, f"{p}.{j}.0", cout, expanded, 1)
         _bn(out, f"{p}.{j}.1", cout)
-        stage_channels[i] = cout
     last = len(MOBILENET_V3_LARGE) + 1
-    _conv(out, f"{body}.{last}.0", MOBILENET_LAST, MOBILENET_V3_LARGE[-1][3], 1)
-    _bn(out, f"{body}.{last}.1", MOBILENET_LAST)
-    stage_channels[last] = MOBILENET_LAST
-    # _mobilenet_extractor: stage_indices = [0] + stride-2 blocks + [last], the last two returned
-    stages = [0] + [i for i, b in enumerate(MOBILENET_V3_LARGE, start=1) if b[5] > 1] + [last]
-    return [stage_channels[i] for i in stages[-2:]]
+    if end == last:
+        _conv(out, f"{body}.{last}.0", MOBILENET_LAST, MOBILENET_V3_LARGE[-1][3], 1)
+        _bn(out, f"{body}.{last}.1", MOBILENET_LAST)
+    return [mobilenet_channels(MOBILENET_STAGES[k]) for k in returned]
 
 
 def expected_shapes(arch):
@@ -313,7 +355,8 @@ def expected_shapes(arch):
     legacy = arch["weight_names"] == "legacy"
     out = {}
     if arch["backbone"] == "mobilenet_v3_large":
-        stage_channels = mobilenet_body_shapes(out)
+        stage_channels = mobilenet_body_shapes(
+            out, arch.get("returned_stages", MOBILENET_DEFAULT_RETURNED))
     else:
         stage_channels = resnet_body_shapes(out, arch["depth"])
     _head_shapes(out, arch, stage_channels, legacy)
@@ -559,6 +602,8 @@ def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn
     architecture = {"backbone": arch["backbone"]}
     if not mobilenet:
         architecture["depth"] = arch["depth"]
+    if "returned_stages" in arch:
+        architecture["returned_stages"] = arch["returned_stages"]
     architecture.update({
         "bn_eps": float(bn_eps),
         "fpn_channels": arch["fpn_channels"], "anchor_sizes": arch["anchor_sizes"],

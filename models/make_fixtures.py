@@ -5,7 +5,7 @@
 
 NAME is one of r50_fpn, r18_fpn128, r50_fpn_legacy, resize, e2e_r50, e2e_r50_empty,
 e2e_r50_legacy, e2e_r18, e2e_r50v2, e2e_r18v2, e2e_r18v2_trained, e2e_int8, e2e_jpeg,
-e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light, images, convert. A fixture
+e2e_default, e2e_live, e2e_mnv3, e2e_mnv3_light, e2e_mnv3_stages, images, convert. A fixture
 whose files all exist and are newer than this script,
 convert.py and model_file.py is skipped.
 
@@ -68,6 +68,10 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
                                  classes (seed 3)
   e2e_mnv3_landscape, _portrait  mnv3_det on 240x320 and 480x360 images
   e2e_mnv3_light_landscape, _portrait   mnv3_light_det on the same images
+  mnv3_s16_det, mnv3_s4_det      the light model with the extractor's returned_layers [3, 4, 5]
+                                 (the stride-16 stage added; 4 levels) and [1, 2, 3] (strides
+                                 4, 8 and 16; the body ends at features[7])
+  e2e_mnv3_s16_*, e2e_mnv3_s4_*  each on the same two images
   convert/                       the JavaScript converter's fixtures: small checkpoints saved by
                                  torch (zip and legacy formats, a training checkpoint, hostile
                                  and refused files) and convert.py's outputs and messages for
@@ -251,14 +255,17 @@ def damp_inverted_residuals(model, factor):
 
 
 @torch.no_grad()
-def build_mobilenet(light):
+def build_mobilenet(light, returned_layers=None, seed=None):
     """Mask R-CNN over torchvision's detection MobileNetV3-Large FPN (the backbone of
     fasterrcnn_mobilenet_v3_large_320_fpn, FrozenBN, its anchors and test settings); default
-    heads and 91 classes (seed 2), or light heads and 4 classes (seed 3)."""
-    torch.manual_seed(3 if light else 2)
+    heads and 91 classes (seed 2), or light heads and 4 classes (seed 3). returned_layers goes
+    to the extractor (None: its default, the last two stages), with five anchor sizes on each
+    of its levels."""
+    torch.manual_seed(seed if seed is not None else 3 if light else 2)
     body = mobilenetv3.mobilenet_v3_large(weights=None, norm_layer=FrozenBatchNorm2d)
-    backbone = _mobilenet_extractor(body, True, 6)
-    anchors = AnchorGenerator(((32, 64, 128, 256, 512),) * 3, ((0.5, 1.0, 2.0),) * 3)
+    backbone = _mobilenet_extractor(body, True, 6, returned_layers=returned_layers)
+    levels = len(backbone.fpn.inner_blocks) + 1
+    anchors = AnchorGenerator(((32, 64, 128, 256, 512),) * levels, ((0.5, 1.0, 2.0),) * levels)
     kwargs = {"rpn_anchor_generator": anchors, "min_size": 320, "max_size": 640,
               "rpn_pre_nms_top_n_test": 150, "rpn_post_nms_top_n_test": 150,
               "rpn_score_thresh": 0.05}
@@ -271,7 +278,8 @@ def build_mobilenet(light):
     model = MaskRCNN(backbone, num_classes, **kwargs).eval()
     damp_inverted_residuals(model, RESIDUAL_DAMPING)
     calibrate_frozen_bn(model.backbone.body, normalized_input(smooth_image(320, 416, seed=39),
-                                                              320, 416), seed=103 if light else 102)
+                                                              320, 416),
+                        seed=(103 if light else 102) + (seed or 0))
     return model
 
 
@@ -601,6 +609,12 @@ DECISIVE = {
     "mnv3_light": {"seed": 211, "classes": [1, 2, 3], "background": 4.0, "gain": 3.0,
                    "directions": 32, "class_step": 0.3, "mask_std": 4.0,
                    "calibration": (320, 416, 38), "rpn": (30.0, -4.5)},
+    "mnv3_s16": {"seed": 214, "classes": [1, 2, 3], "background": 4.0, "gain": 3.0,
+                 "directions": 32, "class_step": 0.3, "mask_std": 4.0,
+                 "calibration": (320, 416, 48), "rpn": (30.0, -4.5)},
+    "mnv3_s4": {"seed": 215, "classes": [1, 2, 3], "background": 4.0, "gain": 3.0,
+                "directions": 32, "class_step": 0.3, "mask_std": 4.0,
+                "calibration": (320, 416, 49), "rpn": (30.0, -4.5)},
 }
 E2E_V2_IMAGES = {"e2e_r50v2_landscape": (480, 640, 44), "e2e_r50v2_portrait": (600, 450, 45)}
 E2E_R18V2_IMAGE = (300, 400, 46)
@@ -851,6 +865,12 @@ class Models:
                 "mnv3_det": lambda: make_decisive(build_mobilenet(False), DECISIVE["mnv3"]),
                 "mnv3_light_det": lambda: make_decisive(build_mobilenet(True),
                                                         DECISIVE["mnv3_light"]),
+                # the extractor's returned_layers: the stride-16 stage added, and three early
+                # stages (strides 4, 8 and 16; the body cut after features[7])
+                "mnv3_s16_det": lambda: make_decisive(build_mobilenet(True, [3, 4, 5], seed=4),
+                                                      DECISIVE["mnv3_s16"]),
+                "mnv3_s4_det": lambda: make_decisive(build_mobilenet(True, [1, 2, 3], seed=6),
+                                                     DECISIVE["mnv3_s4"]),
             }[name]()
         return self._cache[name]
 
@@ -1145,6 +1165,11 @@ def make_e2e_mnv3_light(outdir, models):
     make_e2e_mobilenet(outdir, models, "mnv3_light", labels=R18_LABELS)
 
 
+def make_e2e_mnv3_stages(outdir, models):
+    make_e2e_mobilenet(outdir, models, "mnv3_s16", labels=R18_LABELS)
+    make_e2e_mobilenet(outdir, models, "mnv3_s4", labels=R18_LABELS)
+
+
 def load_trained_model(path=DEFAULT_MODEL):
     """A shipped model as a torchvision Mask R-CNN in eval mode (trainable BatchNorm with
     running statistics, F16 weights widened to f32 exactly as the engine widens them)."""
@@ -1239,6 +1264,8 @@ def make_e2e_jpeg(outdir, models):
 #                      sharing one storage, float64 and float16 values
 #   r18_legacy.pth     the same weights under the legacy names, legacy (non-zip) format
 #   mnv3.pth           MobileNetV3-Large FPN 16, box head 32, mask head 1x16, 4 classes (seed 5)
+#   mnv3_stages.pth    the same over the extractor's returned_layers [2, 3] (body up to
+#                      features[7]; err_mnv3_fpn_input gives its first FPN input 17 channels)
 #   train.pth          {"model", "optimizer" (SGD with momentum, after a step), "iteration",
 #                      "args", "class_names"} as models/train.py saves it, over the r18 weights
 #   train_legacy.pth   the same, legacy format
@@ -1258,6 +1285,7 @@ CONVERT_CASES = [
     ("r18_legacy", "r18_legacy.pth", []), ("r18_legacy_fp16", "r18_legacy.pth", ["--fp16"]),
     ("mnv3", "mnv3.pth", []), ("mnv3_fp16", "mnv3.pth", ["--fp16"]),
     ("mnv3_int8", "mnv3.pth", ["--int8", "--fp16"]),
+    ("mnv3_stages", "mnv3_stages.pth", ["--fp16"]),
     ("train", "train.pth", []), ("train_legacy", "train_legacy.pth", ["--fp16"]),
     ("options", "train.pth", ["--labels", "cat,dog", "--min-size", "300", "--max-size", "500",
                               "--bn-eps", "0.001", "--rpn-pre-nms-top-n", "50",
@@ -1309,14 +1337,18 @@ def build_tiny_r18v2():
 
 
 @torch.no_grad()
-def build_tiny_mobilenet():
+def build_tiny_mobilenet(returned_layers=(4, 5)):
+    """returned_layers: the extractor's (its default, the last two stages; or, say, (2, 3):
+    the body ends at features[7])."""
     torch.manual_seed(5)
     body = mobilenetv3.mobilenet_v3_large(weights=None, norm_layer=FrozenBatchNorm2d)
-    backbone = _mobilenet_extractor(body, True, 6)
+    backbone = _mobilenet_extractor(body, True, 6, returned_layers=list(returned_layers))
+    channels = [backbone.fpn.inner_blocks[i][0].in_channels for i in range(len(returned_layers))]
     backbone.fpn = torchvision.ops.FeaturePyramidNetwork(
-        [160, 960], 16, extra_blocks=LastLevelMaxPool())
+        channels, 16, extra_blocks=LastLevelMaxPool())
     backbone.out_channels = 16
-    anchors = AnchorGenerator(((32, 64, 128, 256, 512),) * 3, ((0.5, 1.0, 2.0),) * 3)
+    levels = len(returned_layers) + 1
+    anchors = AnchorGenerator(((32, 64, 128, 256, 512),) * levels, ((0.5, 1.0, 2.0),) * levels)
     model = MaskRCNN(backbone, None, rpn_anchor_generator=anchors,
                      box_head=TwoMLPHead(16 * 7 * 7, 32), box_predictor=FastRCNNPredictor(32, 4),
                      mask_head=MaskRCNNHeads(16, [16], 1),
@@ -1480,6 +1512,9 @@ def convert_error_checkpoints(out):
     files["err_anchors"] = save("err_anchors", changed)
     changed = {k: v for k, v in base.items() if not k.startswith("roi_heads.mask_predictor.")}
     files["err_no_predictor"] = save("err_no_predictor", changed)
+    mobile = shape_only_state(build_tiny_mobilenet((2, 3)).state_dict())
+    mobile["backbone.fpn.inner_blocks.0.0.weight"] = torch.zeros(16, 17, 1, 1)
+    files["err_mnv3_fpn_input"] = save("err_mnv3_fpn_input", mobile)
     files["err_list"] = save("err_list", [torch.zeros(2)])
     files["err_key"] = save("err_key", {**base, 7: torch.zeros(1)})
     ok = files["ok_shapes"]
@@ -1544,6 +1579,7 @@ def make_convert(outdir, models):
     legacy = to_legacy_names(build_tiny_r18().state_dict(), num_mask_layers=2)
     torch.save(legacy, os.path.join(out, "r18_legacy.pth"), _use_new_zipfile_serialization=False)
     torch.save(build_tiny_mobilenet().state_dict(), os.path.join(out, "mnv3.pth"))
+    torch.save(build_tiny_mobilenet((2, 3)).state_dict(), os.path.join(out, "mnv3_stages.pth"))
     torch.save(build_tiny_r18v2().state_dict(), os.path.join(out, "r18v2.pth"))
     ckpt = training_checkpoint(build_tiny_r18().state_dict(), ["circle", "square"])
     torch.save(ckpt, os.path.join(out, "train.pth"))
@@ -1600,6 +1636,10 @@ FIXTURES = {
                  + [f"e2e_mnv3_{shape}.safetensors" for shape in E2E_MNV3_IMAGES]),
     "e2e_mnv3_light": (make_e2e_mnv3_light, ["mnv3_light_det.safetensors"]
                        + [f"e2e_mnv3_light_{shape}.safetensors" for shape in E2E_MNV3_IMAGES]),
+    "e2e_mnv3_stages": (make_e2e_mnv3_stages,
+                        [f"mnv3_{m}_det.safetensors" for m in ("s16", "s4")]
+                        + [f"e2e_mnv3_{m}_{shape}.safetensors" for m in ("s16", "s4")
+                           for shape in E2E_MNV3_IMAGES]),
     "e2e_default": (make_e2e_default, ["default.safetensors", "e2e_default.safetensors"],
                     DEFAULT_DEPENDENCIES),
     "e2e_live": (make_e2e_live, ["live.safetensors"]

@@ -4,6 +4,7 @@ and MobileNetV3 checkpoints) and a short training run. Run: /usr/bin/python3 -m 
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -286,13 +287,17 @@ class ConvertMobileNetCommand(ConvertTestCase):
                                                             MaskRCNNPredictor)
         from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 
-        def build(sizes_per_level):
-            # MobileNetV3's own BatchNorm (eps 0.001), an FPN of 64 channels, light heads
+        def build(sizes_per_level, returned=None):
+            # MobileNetV3's own BatchNorm (eps 0.001), an FPN of 64 channels, light heads;
+            # returned: {features index: FPN input channels} (default features 13 and 16)
+            returned = returned or {13: 160, 16: 960}
             features = mobilenetv3.mobilenet_v3_large(weights=None).features
-            backbone = BackboneWithFPN(features, {"13": "0", "16": "1"}, [160, 960], 64,
+            backbone = BackboneWithFPN(features, {str(i): str(k) for k, i in enumerate(returned)},
+                                       list(returned.values()), 64,
                                        extra_blocks=LastLevelMaxPool())
             sizes = (32, 64, 128, 256, 512)[:sizes_per_level]
-            anchors = AnchorGenerator((sizes,) * 3, ((0.5, 1.0, 2.0),) * 3)
+            levels = len(returned) + 1
+            anchors = AnchorGenerator((sizes,) * levels, ((0.5, 1.0, 2.0),) * levels)
             return MaskRCNN(backbone, None, rpn_anchor_generator=anchors,
                             box_head=TwoMLPHead(64 * 7 * 7, 96),
                             box_predictor=FastRCNNPredictor(96, 3),
@@ -301,6 +306,8 @@ class ConvertMobileNetCommand(ConvertTestCase):
 
         cls.state = build(5).state_dict()
         cls.one_size_state = build(1).state_dict()
+        cls.stride16_state = build(5, {7: 80, 13: 160, 16: 960}).state_dict()
+        cls.early_state = build(5, {2: 24, 4: 40}).state_dict()  # the body ends at features[4]
 
     def test_training_checkpoint_converts_with_mobile_defaults(self):
         ckpt = self.save("mnv3.pth", {"model": self.state, "epoch": 2})
@@ -323,6 +330,30 @@ class ConvertMobileNetCommand(ConvertTestCase):
                           post["rpn_score_thresh"]), (150, 150, 0.05))
         self.assertIn("backbone.body.13.block.2.fc1.weight", tensors)
         self.assertIn("backbone.body.16.1.running_var", tensors)
+
+    def test_returned_stages_come_from_the_fpn_inputs(self):
+        for state, stages, last in [(self.stride16_state, [3, 4, 5], 16),
+                                    (self.early_state, [1, 2], 4)]:
+            out = os.path.join(self.tmp.name, "stages.safetensors")
+            r = self.convert(self.save("stages.pth", state), out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            config, tensors, _ = model_file.read_model(out)
+            self.assertEqual(config["architecture"]["returned_stages"], stages)
+            self.assertIn(f"backbone.body.{last}.0.weight" if last == 16
+                          else f"backbone.body.{last}.block.0.0.weight", tensors)
+            self.assertNotIn(f"backbone.body.{last + 1}.0.weight", tensors)
+        out = os.path.join(self.tmp.name, "default.safetensors")
+        self.assertEqual(self.convert(self.save("sd.pth", self.state), out).returncode, 0)
+        self.assertNotIn("returned_stages", model_file.read_model(out)[0]["architecture"])
+
+    def test_fpn_input_of_no_stage_is_refused(self):
+        import torch
+        state = dict(self.stride16_state)
+        state["backbone.fpn.inner_blocks.0.0.weight"] = torch.zeros(64, 81, 1, 1)
+        r = self.convert(self.save("odd.pth", state), os.path.join(self.tmp.name, "odd.st"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("backbone.fpn.inner_blocks.0.0.weight takes 81 channels, which no stage "
+                      "of mobilenet_v3_large gives (16, 24, 40, 80, 160, 960)", r.stderr)
 
     def test_sizes_override_the_mobile_defaults(self):
         out = os.path.join(self.tmp.name, "mnv3_800.safetensors")
@@ -419,6 +450,33 @@ class TrainCommand(unittest.TestCase):
                              ("mobilenet_v3_large", 256, 32, 2, 16))
             self.assertEqual((config["preprocess"]["min_size"], post["rpn_score_thresh"]),
                              (96, 0.05))
+            self.assertNotIn("returned_stages", arch)
+            # the stride-16 stage added, from the first run's weights: its FPN blocks go to
+            # the new run's last two, and only the new lateral convolution starts untrained
+            out2 = os.path.join(tmp, "mnv3_s16.safetensors")
+            r = run_tool(os.path.join(HERE, "train.py"), "--data", data, "--out",
+                         os.path.join(tmp, "run2"), "--backbone", "mobilenet_v3_large",
+                         "--batch", "1", "--box-head", "32", "--mask-head", "16",
+                         "--mask-layers", "2", "--min-size", "96", "--max-size", "128",
+                         "--iterations", "1", "--returned-layers", "3,4,5",
+                         "--init", os.path.join(tmp, "run", "checkpoint.pth"),
+                         "--convert", out2)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            taken = re.search(r"train: (\d+) of (\d+) tensors", r.stdout)
+            self.assertIsNotNone(taken, r.stdout)
+            self.assertEqual(int(taken.group(2)) - int(taken.group(1)), 2)  # inner_blocks.0.0.*
+            self.assertEqual(model_file.read_model(out2)[0]["architecture"]["returned_stages"],
+                             [3, 4, 5])
+
+    def test_bad_returned_layers_are_refused(self):
+        for stages, backbone, message in [
+                ("4,3", "mobilenet_v3_large", "not an increasing list of MobileNetV3 stages"),
+                ("3,6", "mobilenet_v3_large", "not an increasing list of MobileNetV3 stages"),
+                ("3,4,5", "resnet", "--returned-layers is for --backbone mobilenet_v3_large")]:
+            r = run_tool(os.path.join(HERE, "train.py"), "--data", HERE, "--out", HERE,
+                         "--backbone", backbone, "--returned-layers", stages)
+            self.assertEqual(r.returncode, 2, stages)
+            self.assertIn(message, r.stderr)
 
     def test_bad_train_sizes_are_refused(self):
         for sizes, message in [("64,x", "not a list of positive sizes"),

@@ -4,7 +4,7 @@
     /usr/bin/python3 models/train.py --data DIR --out RUNDIR [--iterations N] [--batch B]
         [--lr LR] [--threads T] [--backbone resnet|mobilenet_v3_large] [--depth 18|34|50]
         [--fpn C] [--box-head C] [--mask-head C] [--mask-layers N] [--min-size N]
-        [--max-size N] [--train-sizes N,N,...]
+        [--max-size N] [--train-sizes N,N,...] [--returned-layers N,N,...]
         [--init CHECKPOINT] [--convert MODEL.safetensors]
 
 DIR holds annotations.json (COCO instances: polygon or RLE segmentation) and the images it
@@ -21,7 +21,9 @@ The network is built from scratch (no pretrained weights here): a ResNet with tr
 BatchNorm (folded into the convolutions by the converter) and an FPN of --fpn channels, or
 (--backbone mobilenet_v3_large) the MobileNetV3-Large FPN that torchvision's
 fasterrcnn_mobilenet_v3_large_320_fpn builds (BatchNorm eps 1e-5, FPN 256 over the last two
-stages, five anchor sizes on each of the three levels, its RPN defaults); then a two-layer box
+stages, five anchor sizes on each level, its RPN defaults), or over the stages
+--returned-layers names (the extractor's returned_layers: 3,4,5 adds the stride-16 stage);
+then a two-layer box
 head of --box-head and a mask head of --mask-layers convolutions of --mask-head channels. SGD with momentum, linear
 warm-up and cosine decay; random horizontal flips. Images are resized as the engine will
 resize them (--min-size, --max-size), or, with --train-sizes, to a shorter side drawn per
@@ -132,21 +134,23 @@ class CocoDataset:
 # --- model ----------------------------------------------------------------------------------
 
 # torchvision's fasterrcnn_mobilenet_v3_large_320_fpn: anchors and RPN test settings
-MOBILE_ANCHOR_SIZES = ((32, 64, 128, 256, 512),) * 3
+MOBILE_ANCHOR_SIZES = (32, 64, 128, 256, 512)
 MOBILE_RPN = {"rpn_pre_nms_top_n_test": 150, "rpn_post_nms_top_n_test": 150,
               "rpn_score_thresh": 0.05}
 
 
 def build_model(num_classes, depth, fpn, box_head, mask_head, min_size, max_size,
-                backbone="resnet", mask_layers=4):
-    """A Mask R-CNN as torchvision builds it; fpn is 256 for MobileNetV3 (its extractor's)."""
+                backbone="resnet", mask_layers=4, returned_layers=None):
+    """A Mask R-CNN as torchvision builds it; fpn is 256 for MobileNetV3 (its extractor's),
+    whose FPN inputs are returned_layers (None: the extractor's default, the last two)."""
     extra = {}
     if backbone == "mobilenet_v3_large":
         body = mobilenet_v3_large(weights=None, norm_layer=nn.BatchNorm2d)
-        net = _mobilenet_extractor(body, True, 6)
+        net = _mobilenet_extractor(body, True, 6, returned_layers=returned_layers)
         fpn = net.out_channels
+        levels = len(net.fpn.inner_blocks) + 1  # the returned stages and the pool level
         extra = dict(MOBILE_RPN, rpn_anchor_generator=AnchorGenerator(
-            MOBILE_ANCHOR_SIZES, ((0.5, 1.0, 2.0),) * len(MOBILE_ANCHOR_SIZES)))
+            (MOBILE_ANCHOR_SIZES,) * levels, ((0.5, 1.0, 2.0),) * levels))
     else:
         body = getattr(resnet, f"resnet{depth}")(weights=None, norm_layer=nn.BatchNorm2d)
         stage = [64, 128, 256, 512] if depth < 50 else [256, 512, 1024, 2048]
@@ -193,6 +197,17 @@ def sizes_list(text):
     return sizes
 
 
+def stages_list(text):
+    try:
+        stages = [int(t) for t in text.split(",")]
+    except ValueError:
+        stages = []
+    if not stages or min(stages) < 0 or max(stages) > 5 or sorted(set(stages)) != stages:
+        raise argparse.ArgumentTypeError(
+            f"not an increasing list of MobileNetV3 stages 0..5: {text!r}")
+    return stages
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", help="COCO dataset directory (annotations.json, images/)")
@@ -216,6 +231,8 @@ def parse_args(argv):
     ap.add_argument("--max-size", type=int, default=512)
     ap.add_argument("--train-sizes", type=sizes_list, metavar="N,N,...",
                     help="shorter sides to train at, one drawn per image (default --min-size)")
+    ap.add_argument("--returned-layers", type=stages_list, metavar="N,N,...",
+                    help="MobileNetV3 stages the FPN takes (default: the last two, 4,5)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--log-every", type=int, default=10)
@@ -225,6 +242,8 @@ def parse_args(argv):
         ap.error("--iterations, --batch, --threads and --mask-layers must be at least 1")
     if not 0 < args.min_size <= args.max_size:
         ap.error("need 0 < --min-size <= --max-size")
+    if args.returned_layers and args.backbone != "mobilenet_v3_large":
+        ap.error("--returned-layers is for --backbone mobilenet_v3_large")
     if args.train_sizes and max(args.train_sizes) > args.max_size:
         ap.error("--train-sizes must not exceed --max-size")
     if args.annotations is None:
@@ -238,6 +257,32 @@ def parse_args(argv):
     return args
 
 
+def fpn_block_count(state):
+    return len({k.split(".")[3] for k in state if k.startswith("backbone.fpn.inner_blocks.")})
+
+
+def shift_fpn_blocks(state, own):
+    """A checkpoint with fewer FPN inputs than the model (say the last two stages, and the model
+    adds the stride-16 one) lends its FPN blocks to the model's last ones: both end with the
+    same stages. The model's new first layer block starts as a copy of the checkpoint's first."""
+    have, want = fpn_block_count(state), fpn_block_count(own)
+    if not 0 < have < want:
+        return state
+    shift = want - have
+    moved = {}
+    for k, v in state.items():
+        parts = k.split(".")
+        if k.startswith(("backbone.fpn.inner_blocks.", "backbone.fpn.layer_blocks.")):
+            index = int(parts[3])
+            moved[".".join(parts[:3] + [str(index + shift)] + parts[4:])] = v
+            if index == 0 and parts[2] == "layer_blocks":
+                for new in range(shift):
+                    moved[".".join(parts[:3] + [str(new)] + parts[4:])] = v
+        else:
+            moved[k] = v
+    return moved
+
+
 def initialize_from(model, path):
     """Copy every tensor of a checkpoint (or of a model file) whose name and shape fit."""
     if path.endswith(".safetensors"):
@@ -248,6 +293,7 @@ def initialize_from(model, path):
         state = torch.load(path, map_location="cpu")
         state = state.get("model", state)
     own = model.state_dict()
+    state = shift_fpn_blocks(state, own)
     fits = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     model.load_state_dict(fits, strict=False)
     print(f"train: {len(fits)} of {len(own)} tensors from {path}", flush=True)
@@ -263,7 +309,8 @@ def train(args):
     # torchvision draws one of the min_size values per training image.
     sizes = tuple(args.train_sizes) if args.train_sizes else args.min_size
     model = build_model(num_classes, args.depth, args.fpn, args.box_head, args.mask_head,
-                        sizes, args.max_size, args.backbone, args.mask_layers)
+                        sizes, args.max_size, args.backbone, args.mask_layers,
+                        args.returned_layers)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=1e-4)
     start = 0

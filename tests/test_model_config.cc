@@ -66,6 +66,21 @@ TEST(ModelConfig, MobileNetV3HasAllSizesOnThreeLevels) {
   EXPECT_EQ(p.config.mask_predictor_channels, 32);
 }
 
+TEST(ModelConfig, MobileNetV3ReturnedStagesSetTheLevels) {
+  Parsed p(std::string("\"backbone\": \"mobilenet_v3_large\", \"returned_stages\": [1, 3, 5], ") +
+           kHeads);
+  ASSERT_EQ(p.status, MRW_OK) << p.err.message;
+  EXPECT_EQ(p.config.fpn_levels, 4);
+  EXPECT_EQ(p.config.returned_stages[0], 1);
+  EXPECT_EQ(p.config.returned_stages[1], 3);
+  EXPECT_EQ(p.config.returned_stages[2], 5);
+  EXPECT_EQ(p.config.anchor_sizes[3][4], 512);  // all five sizes on the pool level too
+  Parsed absent(std::string("\"backbone\": \"mobilenet_v3_large\", ") + kHeads);
+  ASSERT_EQ(absent.status, MRW_OK) << absent.err.message;
+  EXPECT_EQ(absent.config.returned_stages[0], 4);  // the extractor's default, the last two
+  EXPECT_EQ(absent.config.returned_stages[1], 5);
+}
+
 void expect_refused(const std::string &architecture, mrw_status status, const char *names) {
   Parsed p(architecture);
   EXPECT_EQ(p.status, status) << architecture;
@@ -123,6 +138,11 @@ TEST(ModelConfig, BadFieldsAreNamed) {
                      "[1, 2, 3, 4, 5, 6, 7, 8, 9]");
   expect_refused("\"backbone\": \"mobilenet_v3_large\", " + nine_sizes, MRW_ERR_BAD_MODEL,
                  "architecture.anchor_sizes");
+  const std::string mobilenet = "\"backbone\": \"mobilenet_v3_large\", \"returned_stages\": ";
+  for (const char *stages : {"[4, 3]", "[4, 4]", "[6]", "[-1, 5]", "[2.5, 5]", "[]",
+                             "[1, 2, 3, 4, 5]", "\"4,5\""})
+    expect_refused(mobilenet + stages + ", " + kHeads, MRW_ERR_BAD_MODEL,
+                   "architecture.returned_stages");
 }
 
 }  // namespace

@@ -119,6 +119,13 @@ TEST(Parity, MobileNetV3LargeFpnLandscape) { check_case("e2e_mnv3_landscape"); }
 TEST(Parity, MobileNetV3LargeFpnPortrait) { check_case("e2e_mnv3_portrait"); }
 TEST(Parity, MobileNetV3LargeFpnLightHeadsLandscape) { check_case("e2e_mnv3_light_landscape"); }
 TEST(Parity, MobileNetV3LargeFpnLightHeadsPortrait) { check_case("e2e_mnv3_light_portrait", 1); }
+// The extractor's returned_layers: [3, 4, 5] adds the stride-16 stage (RoIs on levels 4 and 5,
+// the second stride-32 level unused as in torchvision); [1, 2, 3] takes strides 4, 8 and 16
+// and the body ends at features[7].
+TEST(Parity, MobileNetV3ReturnedStages345Landscape) { check_case("e2e_mnv3_s16_landscape"); }
+TEST(Parity, MobileNetV3ReturnedStages345Portrait) { check_case("e2e_mnv3_s16_portrait"); }
+TEST(Parity, MobileNetV3ReturnedStages123Landscape) { check_case("e2e_mnv3_s4_landscape"); }
+TEST(Parity, MobileNetV3ReturnedStages123Portrait) { check_case("e2e_mnv3_s4_portrait"); }
 
 // maskrcnn_resnet50_fpn_v2: BatchNorm (calibrated, perturbed statistics) folded at load in the
 // body, the FPN, the box head's four 3x3 convolutions and the mask head; RPN head of two

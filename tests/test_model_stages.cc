@@ -192,6 +192,9 @@ TEST(Stages, MobileNetV3LargeLandscape) { check_stages("e2e_mnv3_landscape", tru
 TEST(Stages, MobileNetV3LargePortrait) { check_stages("e2e_mnv3_portrait", true); }
 TEST(Stages, MobileNetV3LargeLightHeadsLandscape) { check_stages("e2e_mnv3_light_landscape", true); }
 TEST(Stages, MobileNetV3LargeLightHeadsPortrait) { check_stages("e2e_mnv3_light_portrait", true); }
+// Other returned_layers: stages 3, 4, 5 (strides 16, 32, 32) and 1, 2, 3 (strides 4, 8, 16)
+TEST(Stages, MobileNetV3ReturnedStages345) { check_stages("e2e_mnv3_s16_portrait", true); }
+TEST(Stages, MobileNetV3ReturnedStages123) { check_stages("e2e_mnv3_s4_landscape", true); }
 // The v2 parts over ResNet-18: BatchNorm folded in the body, the FPN (levels checked) and the
 // box and mask heads' convolutions; RPN head of two convolutions
 TEST(Stages, V2ResNet18Fpn128) { check_stages("e2e_r18v2", true); }

@@ -1,6 +1,7 @@
 #include "model/config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,9 +84,13 @@ static int numbers(config_reader *r, const char *key, float *out, int count, int
     if (ok) out[i] = (float)x;
   }
   if (!ok) {
-    mrw_error_set(r->err, MRW_ERR_BAD_MODEL,
-                  "model config: %s.%s must hold %s numbers in [%g, %g]", r->section_name, key,
-                  count >= 0 ? "the expected count of" : "1 to 8", lo, hi);
+    char counted[32];
+    if (count >= 0)
+      snprintf(counted, sizeof counted, "%d", count);
+    else
+      snprintf(counted, sizeof counted, "1 to %d", capacity);
+    mrw_error_set(r->err, MRW_ERR_BAD_MODEL, "model config: %s.%s must hold %s numbers in [%g, %g]",
+                  r->section_name, key, counted, lo, hi);
     r->failed = 1;
     return 0;
   }
@@ -101,6 +106,25 @@ static config_reader section(const mrw_json *root, const char *name, mrw_error *
   return r;
 }
 
+/* MobileNetV3's "returned_stages" (the extractor's returned_layers: increasing stages of
+ * 0..5), absent for its default, the last two; the FPN has one level per stage and the pool. */
+static int read_returned_stages(config_reader *r, mrw_config *c) {
+  float stages[MRW_FPN_LEVELS - 1] = {4, 5};
+  int n = 2;
+  if (mrw_json_get(r->section, "returned_stages"))
+    n = numbers(r, "returned_stages", stages, -1, MRW_FPN_LEVELS - 1, 0, MRW_MOBILENET_STAGES - 1);
+  for (int i = 0; i < n && !r->failed; i++) {
+    if (stages[i] != floorf(stages[i]) || (i > 0 && stages[i] <= stages[i - 1])) {
+      mrw_error_set(r->err, MRW_ERR_BAD_MODEL, "model config: architecture.returned_stages must "
+                    "be increasing integers");
+      r->failed = 1;
+    }
+    c->returned_stages[i] = (int)stages[i];
+  }
+  c->fpn_levels = n + 1;
+  return !r->failed;
+}
+
 /* "backbone": "resnet" (also when absent, as in files written before MobileNetV3) with its
  * "depth", or "mobilenet_v3_large". */
 static int read_backbone(config_reader *r, mrw_config *c) {
@@ -112,8 +136,7 @@ static int read_backbone(config_reader *r, mrw_config *c) {
   }
   if (strcmp(name, "mobilenet_v3_large") == 0) {
     c->backbone = MRW_BACKBONE_MOBILENET_V3_LARGE;
-    c->fpn_levels = 3;
-    return 1;
+    return read_returned_stages(r, c);
   }
   if (strcmp(name, "resnet") != 0) {
     mrw_error_set(r->err, MRW_ERR_UNSUPPORTED, "model config: architecture.backbone \"%s\" is "

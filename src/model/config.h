@@ -11,11 +11,13 @@ extern "C" {
 #define MRW_MAX_RATIOS 8
 #define MRW_MAX_ANCHOR_SIZES 8
 #define MRW_MAX_RPN_CONV_DEPTH 4
+#define MRW_MOBILENET_STAGES 6 /* _mobilenet_extractor's stage_indices of mobilenet_v3_large */
 
 /* The backbone under the FPN. */
 typedef enum mrw_backbone_kind {
   MRW_BACKBONE_RESNET,             /* layer1..layer4 -> FPN levels '0'..'3' + 'pool' */
-  MRW_BACKBONE_MOBILENET_V3_LARGE  /* features[13], features[16] -> '0', '1' + 'pool' */
+  MRW_BACKBONE_MOBILENET_V3_LARGE  /* returned stages (default features[13], features[16])
+                                      -> '0', '1', ... + 'pool' */
 } mrw_backbone_kind;
 
 /* What follows a convolution of the FPN or a RoI head: its own bias (v1), or a BatchNorm
@@ -33,7 +35,11 @@ typedef struct mrw_config {
   float bn_eps;           /* BatchNorm eps (every BatchNorm), folded into the convolutions at load */
   int fpn_channels;
   mrw_conv_norm fpn_norm; /* after the FPN's inner and layer convolutions */
-  int fpn_levels;         /* FPN outputs including "pool": 5 (ResNet) or 3 (MobileNetV3) */
+  int fpn_levels;         /* FPN outputs including "pool": 5 (ResNet); MobileNetV3 the
+                             returned stages + 1 (3 by default) */
+  /* MobileNetV3: the extractor's returned_layers, fpn_levels - 1 increasing stages of 0..5
+   * (stage_indices [0, 2, 4, 7, 13, 16] into features; default 4, 5) */
+  int returned_stages[MRW_FPN_LEVELS - 1];
   /* anchor sizes of each level, anchor_sizes_per_level of them: one per level for ResNet,
    * all of them on every level for MobileNetV3 (torchvision's two builders) */
   int anchor_sizes[MRW_FPN_LEVELS][MRW_MAX_ANCHOR_SIZES];

@@ -30,8 +30,8 @@ typedef struct mrw_detector {
   mrw_mask_head mask_head;
 } mrw_detector;
 
-/* The backbone's returned stages (4 for ResNet, 2 for MobileNetV3, the rest zeroed), owned by
- * the caller: the FPN's inputs. */
+/* The backbone's returned stages (4 for ResNet, config.fpn_levels - 1 for MobileNetV3, the
+ * rest zeroed), owned by the caller: the FPN's inputs. */
 mrw_status mrw_detector_backbone(const mrw_detector *d, const mrw_feature *image,
                                  mrw_feature stages[4], mrw_runtime *rt, mrw_error *err);
 

@@ -31,15 +31,13 @@ static mrw_status load_conv_bn(mrw_conv_layer *layer, const mrw_safetensors *fil
   return mrw_conv_layer_load(layer, file, &spec, err);
 }
 
-/* The extractor's stage_indices: [0], the stride-2 blocks, the last; it returns the last two. */
-static void returned_stages(int returned[2]) {
-  int stages[MRW_MOBILENET_V3_LARGE_BLOCKS + 2], n = 0;
+/* The extractor's stage_indices: [0], the stride-2 blocks, the last. */
+static void stage_indices(int stages[MRW_MOBILENET_STAGES]) {
+  int n = 0;
   stages[n++] = 0;
   for (int b = 0; b < MRW_MOBILENET_V3_LARGE_BLOCKS; b++)
     if (large_blocks[b].stride > 1) stages[n++] = b + 1;
   stages[n++] = LAST_INDEX;
-  returned[0] = stages[n - 2];
-  returned[1] = stages[n - 1];
 }
 
 static int channels_after(int index) {
@@ -51,18 +49,25 @@ static int channels_after(int index) {
 mrw_status mrw_mobilenet_v3_load(mrw_mobilenet_v3 *net, const mrw_safetensors *file,
                                  const mrw_config *config, mrw_error *err) {
   memset(net, 0, sizeof *net);
+  int stages[MRW_MOBILENET_STAGES];
+  stage_indices(stages);
+  net->returned_count = config->fpn_levels - 1;
+  for (int i = 0; i < net->returned_count; i++) {
+    net->returned[i] = stages[config->returned_stages[i]];
+    net->stage_channels[i] = channels_after(net->returned[i]);
+  }
+  /* the extractor keeps features up to the last returned stage and drops the rest */
+  int end = net->returned[net->returned_count - 1];
   float eps = config->bn_eps;
   mrw_status s = load_conv_bn(&net->stem, file, 0, 3, STEM_CHANNELS, 3, 2, eps, err);
-  for (int b = 0; b < MRW_MOBILENET_V3_LARGE_BLOCKS && s == MRW_OK; b++) {
+  for (int b = 0; b < MRW_MOBILENET_V3_LARGE_BLOCKS && b + 1 <= end && s == MRW_OK; b++) {
     char prefix[64];
     snprintf(prefix, sizeof prefix, "backbone.body.%d", b + 1);
     s = mrw_inverted_residual_load(&net->blocks[b], file, prefix, &large_blocks[b], eps, err);
   }
-  if (s == MRW_OK)
+  if (s == MRW_OK && end == LAST_INDEX)
     s = load_conv_bn(&net->last, file, LAST_INDEX, large_blocks[MRW_MOBILENET_V3_LARGE_BLOCKS - 1].out_c,
                      LAST_CHANNELS, 1, 1, eps, err);
-  returned_stages(net->returned);
-  for (int i = 0; i < 2; i++) net->stage_channels[i] = channels_after(net->returned[i]);
   if (s != MRW_OK) mrw_mobilenet_v3_free(net);
   return s;
 }
@@ -83,25 +88,33 @@ static mrw_status run_conv_hardswish(const mrw_conv_layer *layer, const mrw_feat
   return s;
 }
 
+/* features[index]: the stem, an inverted residual block or the last convolution. */
+static mrw_status run_feature(const mrw_mobilenet_v3 *net, int index, const mrw_feature *x,
+                              mrw_feature *out, mrw_runtime *rt, mrw_error *err) {
+  if (index == 0) return run_conv_hardswish(&net->stem, x, out, rt, err);
+  if (index == LAST_INDEX) return run_conv_hardswish(&net->last, x, out, rt, err);
+  return mrw_inverted_residual_run(&net->blocks[index - 1], x, out, rt, err);
+}
+
 mrw_status mrw_mobilenet_v3_forward(const mrw_mobilenet_v3 *net, const mrw_feature *image,
-                                    mrw_feature stages[2], mrw_runtime *rt, mrw_error *err) {
-  memset(stages, 0, 2 * sizeof *stages);
+                                    mrw_feature stages[MRW_FPN_LEVELS - 1], mrw_runtime *rt,
+                                    mrw_error *err) {
+  memset(stages, 0, (MRW_FPN_LEVELS - 1) * sizeof *stages);
   mrw_feature x = {0};
-  mrw_status s = run_conv_hardswish(&net->stem, image, &x, rt, err);
-  for (int index = 1; index <= LAST_INDEX && s == MRW_OK; index++) {
+  int next = 0; /* the next returned stage */
+  mrw_status s = MRW_OK;
+  const int last = net->returned[net->returned_count - 1];
+  for (int index = 0; index <= last && s == MRW_OK; index++) {
     mrw_feature y = {0};
-    s = index == LAST_INDEX ? run_conv_hardswish(&net->last, &x, &y, rt, err)
-                            : mrw_inverted_residual_run(&net->blocks[index - 1], &x, &y, rt, err);
+    s = run_feature(net, index, index == 0 ? image : &x, &y, rt, err);
     /* a returned stage belongs to the caller; anything else is ours to free */
-    if (!(index - 1 == net->returned[0])) mrw_feature_free(&x);
+    if (index == 0 || index - 1 != (next > 0 ? net->returned[next - 1] : -1)) mrw_feature_free(&x);
     x = y;
-    if (s == MRW_OK && index == net->returned[0]) stages[0] = x;
+    if (s == MRW_OK && index == net->returned[next]) stages[next++] = x;
   }
-  if (s == MRW_OK) {
-    stages[1] = x;
-  } else {
-    if (x.data != stages[0].data) mrw_feature_free(&x);
-    mrw_feature_free(&stages[0]);
+  if (s != MRW_OK) {
+    if (next == 0 || x.data != stages[next - 1].data) mrw_feature_free(&x);
+    for (int i = 0; i < next; i++) mrw_feature_free(&stages[i]);
   }
   return s;
 }

@@ -27,6 +27,11 @@ const MOBILENET_V3_LARGE = [
 ];
 const MOBILENET_STEM = 16;
 const MOBILENET_LAST = 960;
+// _mobilenet_extractor's stage_indices: [0] + the stride-2 blocks + [last]; by default its FPN
+// takes the last two stages (returned_layers)
+const MOBILENET_STAGES = [0, ...MOBILENET_V3_LARGE.flatMap((b, i) => (b[5] > 1 ? [i + 1] : [])), MOBILENET_V3_LARGE.length + 1];
+const MOBILENET_DEFAULT_RETURNED = [MOBILENET_STAGES.length - 2, MOBILENET_STAGES.length - 1];
+const MAX_FPN_INPUTS = 4; // the engine's FPN: at most four stages and the pool level
 
 /** Python's sorted() and the first MAX_LISTED of them. */
 function listing(names) {
@@ -98,6 +103,38 @@ export function makeDivisible8(value) {
   return rounded < 0.9 * value ? rounded + 8 : rounded;
 }
 
+/** Output channels of features[index] of mobilenet_v3_large. */
+function mobilenetChannels(index) {
+  if (index === 0) return MOBILENET_STEM;
+  if (index === MOBILENET_V3_LARGE.length + 1) return MOBILENET_LAST;
+  return MOBILENET_V3_LARGE[index - 1][3];
+}
+
+/** The extractor's returned_layers, from the input channels of the FPN's inner blocks (each
+ * stage of mobilenet_v3_large has its own channel count). */
+function inferReturnedStages(shapes, legacy) {
+  const stageOf = new Map(MOBILENET_STAGES.map((index, k) => [mobilenetChannels(index), k]));
+  let inputs = 0;
+  while (shapes.has(fpnName('inner_blocks', inputs, legacy, 'weight'))) inputs++;
+  if (inputs === 0 || inputs > MAX_FPN_INPUTS) {
+    throw new ConvertError(`unsupported MobileNetV3 FPN: ${inputs} inner blocks (1 to ${MAX_FPN_INPUTS} returned stages)`);
+  }
+  const stages = [];
+  for (let i = 0; i < inputs; i++) {
+    const name = fpnName('inner_blocks', i, legacy, 'weight');
+    const channels = dim(shapes, name, 1);
+    if (!stageOf.has(channels)) {
+      const known = [...stageOf.keys()].sort((a, b) => a - b).join(', ');
+      throw new ConvertError(`unsupported MobileNetV3 FPN: ${name} takes ${channels} channels, which no stage of mobilenet_v3_large gives (${known})`);
+    }
+    stages.push(stageOf.get(channels));
+  }
+  if (stages.some((k, i) => i > 0 && k <= stages[i - 1])) {
+    throw new ConvertError(`unsupported MobileNetV3 FPN: its inner blocks take stages ${listRepr(stages)}, not in increasing order`);
+  }
+  return stages;
+}
+
 function isMobilenet(shapes) {
   return shapes.has('backbone.body.0.0.weight') && !shapes.has('backbone.body.conv1.weight');
 }
@@ -167,7 +204,9 @@ export function inferArchitecture(shapes) {
   const legacy = detectNaming(shapes) === 'legacy';
   if (isMobilenet(shapes)) {
     checkAnchors(shapes, ANCHOR_SIZES.length); // all five sizes on each level
-    return { backbone: 'mobilenet_v3_large', ...inferHeads(shapes, legacy) };
+    const returned = inferReturnedStages(shapes, legacy);
+    const isDefault = sameShape(returned, MOBILENET_DEFAULT_RETURNED); // its config stays as it was
+    return { backbone: 'mobilenet_v3_large', ...(isDefault ? {} : { returned_stages: returned }), ...inferHeads(shapes, legacy) };
   }
   const blocks = [];
   for (let layer = 1; layer <= 4; layer++) {
@@ -195,15 +234,15 @@ function bn(out, name, c) {
   for (const kind of ['weight', 'bias', 'running_mean', 'running_var']) out.set(`${name}.${kind}`, [c]);
 }
 
-/** backbone.body.* of MobileNetV3-Large's features; returns the FPN's input channels. */
-function mobilenetBodyShapes(out) {
+/** backbone.body.* of MobileNetV3-Large's features up to the last returned stage (the extractor
+ * drops the rest); returns the FPN's input channels (those of the returned stages). */
+function mobilenetBodyShapes(out, returned) {
   const body = 'backbone.body';
+  const end = MOBILENET_STAGES[returned.at(-1)];
   conv(out, `${body}.0.0`, MOBILENET_STEM, 3, 3);
   bn(out, `${body}.0.1`, MOBILENET_STEM);
-  const stageChannels = new Map();
-  MOBILENET_V3_LARGE.forEach(([cin, k, expanded, cout, se], index) => {
-    const i = index + 1;
-    const p = `${body}.${i}.block`;
+  MOBILENET_V3_LARGE.slice(0, end).forEach(([cin, k, expanded, cout, se], index) => {
+    const p = `${body}.${index + 1}.block`;
     let j = 0;
     if (expanded !== cin) {
       conv(out, `${p}.${j}.0`, expanded, cin, 1);
@@ -221,15 +260,13 @@ function mobilenetBodyShapes(out) {
     }
     conv(out, `${p}.${j}.0`, cout, expanded, 1);
     bn(out, `${p}.${j}.1`, cout);
-    stageChannels.set(i, cout);
   });
   const last = MOBILENET_V3_LARGE.length + 1;
-  conv(out, `${body}.${last}.0`, MOBILENET_LAST, MOBILENET_V3_LARGE.at(-1)[3], 1);
-  bn(out, `${body}.${last}.1`, MOBILENET_LAST);
-  stageChannels.set(last, MOBILENET_LAST);
-  // _mobilenet_extractor: stage_indices = [0] + stride-2 blocks + [last], the last two returned
-  const stages = [0, ...MOBILENET_V3_LARGE.flatMap((b, i) => (b[5] > 1 ? [i + 1] : [])), last];
-  return stages.slice(-2).map((i) => stageChannels.get(i));
+  if (end === last) {
+    conv(out, `${body}.${last}.0`, MOBILENET_LAST, MOBILENET_V3_LARGE.at(-1)[3], 1);
+    bn(out, `${body}.${last}.1`, MOBILENET_LAST);
+  }
+  return returned.map((k) => mobilenetChannels(MOBILENET_STAGES[k]));
 }
 
 /** backbone.body.* of a ResNet; returns the FPN's input channels (layer1..layer4). */
@@ -336,7 +373,9 @@ function headShapes(out, arch, stageChannels, legacy) {
 export function expectedShapes(arch) {
   const legacy = arch.weight_names === 'legacy';
   const out = new Map();
-  const stageChannels = arch.backbone === 'mobilenet_v3_large' ? mobilenetBodyShapes(out) : resnetBodyShapes(out, arch.depth);
+  const stageChannels = arch.backbone === 'mobilenet_v3_large'
+    ? mobilenetBodyShapes(out, arch.returned_stages ?? MOBILENET_DEFAULT_RETURNED)
+    : resnetBodyShapes(out, arch.depth);
   headShapes(out, arch, stageChannels, legacy);
   return out;
 }

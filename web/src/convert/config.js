@@ -95,6 +95,7 @@ export function buildConfig(arch, { labels, minSize, maxSize, bnEps, postprocess
   preprocess.std = preprocess.std.map(pyFloat);
   const architecture = { backbone: arch.backbone };
   if (!mobilenet) architecture.depth = arch.depth;
+  if ('returned_stages' in arch) architecture.returned_stages = arch.returned_stages;
   Object.assign(architecture, {
     bn_eps: pyFloat(eps),
     fpn_channels: arch.fpn_channels,
