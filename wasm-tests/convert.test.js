@@ -5,7 +5,7 @@
 // Fixtures: models/make_fixtures.py --only convert (build/fixtures/convert).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -267,6 +267,14 @@ describe('the CLI, with no Python on PATH', () => {
     r = await cli(['convert', 'missing.pth', 'x.safetensors']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /error: no such checkpoint file: missing\.pth/);
+    r = await cli(['convert', join(DIR, 'mnv3.pth'), join('no-dir', 'x.safetensors')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^maskrcnn-wasm convert: error: cannot write no-dir\/x\.safetensors: no such directory no-dir\n$/m);
+    mkdirSync(join(dir, 'taken.safetensors'));  // a directory where the file should go
+    r = await cli(['convert', join(DIR, 'mnv3.pth'), 'taken.safetensors']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /error: cannot write taken\.safetensors: EISDIR/);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), []);
     r = await cli(['convert', join(DIR, 'ok_shapes.pth'), 'x.safetensors', '--labels', 'a,,b']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /error: --labels: empty class name in 'a,,b'/);

@@ -1,7 +1,7 @@
 // The demo page in Chromium converting PyTorch checkpoints: a .pth given through the file
-// input converts in a worker with progress, loads and segments, and the file offered for
-// saving is models/convert.py's byte for byte; a hostile checkpoint dropped on the page is
-// refused with the reason, and the model in use stays.
+// input, or dropped on the page, converts in a worker with progress, loads and segments, and
+// the file offered for saving is models/convert.py's byte for byte; a hostile checkpoint
+// dropped on the page is refused with the reason, and the model in use stays.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,28 @@ import { recordResponsivenessAndProgress } from './page-checks.js';
 import { launchBrowser, screenshot, startServeScript, waitForResults } from './support.js';
 
 const convertFixture = (name) => fixturePath(join('convert', name));
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** SHA-256 of the file behind the page's "Save the converted model" link. */
+function savedDigest(page) {
+  return page.evaluate(async () => {
+    const bytes = await (await fetch(document.getElementById('model-save').href)).arrayBuffer();
+    return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  });
+}
+
+/** Drops the file at `path` on the page under `name`, as a file dragged from the desktop: the
+ * page fetches its bytes from a route that serves them (a large file is no argument to pass). */
+async function dropFile(page, path, name) {
+  const url = `/dropped/${encodeURIComponent(name)}`;
+  await page.route(`**${url}`, (route) => route.fulfill({ body: readFileSync(path), contentType: 'application/octet-stream' }));
+  await page.evaluate(async ({ url, name }) => {
+    const bytes = await (await fetch(url)).arrayBuffer();
+    const files = new DataTransfer();
+    files.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+  }, { url, name });
+}
 
 describe('demo page, converting a checkpoint', { timeout: 300_000 }, () => {
   let server;
@@ -50,28 +72,32 @@ describe('demo page, converting a checkpoint', { timeout: 300_000 }, () => {
     assert.equal(await link.isVisible(), true);
     assert.equal(await link.getAttribute('download'), 'mnv3.safetensors');
     assert.match(await link.textContent(), /Save the converted model \(mnv3\.safetensors, 11\.7 MB\)/);
-    const digest = await page.evaluate(async () => {
-      const bytes = await (await fetch(document.getElementById('model-save').href)).arrayBuffer();
-      return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-    });
-    const expected = createHash('sha256').update(readFileSync(convertFixture('mnv3.safetensors'))).digest('hex');
-    assert.equal(digest, expected, 'the saved file is not convert.py\'s');
+    assert.equal(await savedDigest(page), sha256(readFileSync(convertFixture('mnv3.safetensors'))), 'the saved file is not convert.py\'s');
     t.diagnostic(`screenshot: ${await screenshot(page, 'converted-checkpoint')}`);
   });
 
   it('refuses a checkpoint that calls os.system, dropped on the page, and keeps the model', async () => {
     const select = page.locator('#model-select');
     const inUse = await select.inputValue();
-    const bytes = [...readFileSync(convertFixture('hostile_system.pth'))];
-    await page.evaluate((data) => {
-      const files = new DataTransfer();
-      files.items.add(new File([new Uint8Array(data)], 'evil.pth', { type: 'application/octet-stream' }));
-      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
-    }, bytes);
+    await dropFile(page, convertFixture('hostile_system.pth'), 'evil.pth');
     const message = page.locator('#message');
     await page.waitForFunction(() => document.getElementById('message').textContent.includes('evil.pth'), null, { timeout: 60_000 });
     assert.match(await message.textContent(), /^Could not convert the checkpoint “evil\.pth”: refusing pickle global posix\.system/);
     assert.equal(await select.inputValue(), inUse);
     assert.match(await page.locator('#model-info').textContent(), /Loaded mnv3\.pth/);
+  });
+
+  it('converts a legacy-format .pth dropped on the page, segments with it and offers the file', async () => {
+    const before = Number(await page.evaluate(() => document.body.dataset.results));
+    // the sequential-pickle format of torchvision's published checkpoints, legacy tensor names
+    await dropFile(page, convertFixture('r18_legacy.pth'), 'published.pth');
+    await page.waitForFunction(() => document.getElementById('model-info').textContent.includes('Loaded published.pth'), null, { timeout: 120_000 });
+    await waitForResults(page, before + 1);
+    assert.equal(await page.locator('#message').isHidden(), true, await page.locator('#message').textContent());
+    const { progress } = await page.evaluate(() => globalThis.demoRecord);
+    assert.ok(progress.some((p) => /Converting published\.pth: (reading|writing) tensor \d+ of \d+/.test(p.text)),
+      `no conversion progress shown: ${JSON.stringify(progress.slice(-5))}`);
+    assert.equal(await page.locator('#model-save').getAttribute('download'), 'published.safetensors');
+    assert.equal(await savedDigest(page), sha256(readFileSync(convertFixture('r18_legacy.safetensors'))), 'the saved file is not convert.py\'s');
   });
 });

@@ -1,7 +1,8 @@
 // maskrcnn-wasm convert CHECKPOINT OUT: a torchvision Mask R-CNN checkpoint to a model file,
 // in JavaScript (no Python): the same file models/convert.py writes, with its options.
 import { existsSync, statSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 import { convertModel } from '../convert/convert.js';
 import { ConvertError } from '../convert/errors.js';
@@ -81,6 +82,8 @@ export async function main(argv, { stdout = process.stdout, stderr = process.std
   const [input, out] = positionals;
   try {
     if (!existsSync(input) || !statSync(input).isFile()) throw new ConvertError(`no such checkpoint file: ${input}`);
+    const outDir = dirname(out);
+    if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new ConvertError(`cannot write ${out}: no such directory ${outDir}`);
     const options = {
       fp16: values.fp16 ?? false,
       int8: values.int8 ?? false,
@@ -99,8 +102,13 @@ export async function main(argv, { stdout = process.stdout, stderr = process.std
     const result = await convertModel(bytes, options);
     // a temporary name, then a rename: a half-written file never looks complete
     const tmp = `${out}.tmp${process.pid}`;
-    await writeFile(tmp, result.bytes);
-    await rename(tmp, out);
+    try {
+      await writeFile(tmp, result.bytes);
+      await rename(tmp, out);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw new ConvertError(`cannot write ${out}: ${e.code ?? e.message}`);
+    }
     stdout.write(`${summary(out, result, result.bytes.length, options.fp16)}\n`);
     return 0;
   } catch (e) {
