@@ -31,7 +31,8 @@ typedef struct mrw_mobilenet_v3 {
   int stage_channels[MRW_FPN_LEVELS - 1]; /* their channels: the FPN's inputs */
 } mrw_mobilenet_v3;
 
-/* Binds backbone.body.{0..16}.* with BatchNorm (eps config->bn_eps) folded. */
+/* Binds backbone.body.{0..N}.* with BatchNorm (eps config->bn_eps) folded, N the last returned
+ * stage's features index (the extractor drops the features after it). */
 mrw_status mrw_mobilenet_v3_load(mrw_mobilenet_v3 *net, const mrw_safetensors *file,
                                  const mrw_config *config, mrw_error *err);
 void mrw_mobilenet_v3_free(mrw_mobilenet_v3 *net);
