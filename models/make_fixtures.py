@@ -1178,7 +1178,8 @@ def load_trained_model(path=DEFAULT_MODEL):
     a, p = config["architecture"], config["preprocess"]
     model = train.build_model(a["num_classes"], a.get("depth"), a["fpn_channels"], a["box_head"],
                               a["mask_head_channels"], p["min_size"], p["max_size"],
-                              a.get("backbone", "resnet"), a["mask_head_layers"])
+                              a.get("backbone", "resnet"), a["mask_head_layers"],
+                              a.get("returned_stages"))
     state = {k: torch.from_numpy(v.astype(np.float32)) for k, v in tensors.items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or not all(k.endswith("num_batches_tracked") for k in missing):
