@@ -22,9 +22,10 @@ BatchNorm (folded into the convolutions by the converter) and an FPN of --fpn ch
 (--backbone mobilenet_v3_large) the MobileNetV3-Large FPN that torchvision's
 fasterrcnn_mobilenet_v3_large_320_fpn builds (BatchNorm eps 1e-5, FPN 256 over the last two
 stages, five anchor sizes on each level, its RPN defaults), or over the stages
---returned-layers names (the extractor's returned_layers: 3,4,5 adds the stride-16 stage);
-then a two-layer box
-head of --box-head and a mask head of --mask-layers convolutions of --mask-head channels. SGD with momentum, linear
+--returned-layers names (the extractor's returned_layers: 3,4,5 adds the stride-16 stage; a
+run started with --init from a model over fewer stages takes its FPN blocks for its last
+ones); then a two-layer box head of --box-head and a mask head of --mask-layers convolutions
+of --mask-head channels. SGD with momentum, linear
 warm-up and cosine decay; random horizontal flips. Images are resized as the engine will
 resize them (--min-size, --max-size), or, with --train-sizes, to a shorter side drawn per
 image from that list (multi-scale training); the model file keeps --min-size for inference.
