@@ -684,3 +684,75 @@ TEST(IoModelFileRefuses, NonStringMetadata) {
   EXPECT_TRUE(RefusedHeader(header, 0, {"__metadata__", "'version' must be a string"}));
   EXPECT_TRUE(RefusedHeader("{\"__metadata__\":[\"a\"]}", 0, {"__metadata__ must be an object"}));
 }
+
+// ---- a streamed file's length from its first bytes ----
+
+namespace {
+
+size_t HeaderLength(const Bytes &file) {
+  size_t n = 0;
+  for (int i = 7; i >= 0; i--) n = n << 8 | file[i];
+  return n;
+}
+
+// 0 and the prefix length it asks for, or the length.
+std::pair<size_t, size_t> LengthOf(const Bytes &file, size_t available) {
+  size_t needed = 12345;
+  size_t length = mrw_safetensors_file_length(file.data(), available, &needed);
+  return {length, needed};
+}
+
+}  // namespace
+
+TEST(IoModelFileLength, KnownOnceTheWholeHeaderHasArrived) {
+  Bytes file = SmallModel();
+  size_t header_end = 8 + HeaderLength(file);
+  ASSERT_LT(header_end, file.size());
+  for (size_t k = 0; k <= file.size(); k++) {
+    auto [length, needed] = LengthOf(file, k);
+    if (k < 8) {
+      EXPECT_EQ(length, 0u) << k;
+      EXPECT_EQ(needed, 8u) << k;
+    } else if (k < header_end) {
+      EXPECT_EQ(length, 0u) << k;
+      EXPECT_EQ(needed, header_end) << k;
+    } else {
+      EXPECT_EQ(length, file.size()) << k;
+      EXPECT_EQ(needed, 0u) << k;
+    }
+  }
+}
+
+TEST(IoModelFileLength, TakesTheLargestEndWhateverTheHeaderOrder) {
+  // data_offsets listed out of order, a padded header, and a header with no tensor
+  std::string header = "{\"b\":" + Entry("U8", {5}, 3, 8) + ",\"a\":" + Entry("U8", {3}, 0, 3) +
+                       ",\"__metadata__\":{\"k\":\"v\"}}   ";
+  Bytes file = WithHeader(header, Bytes(8, 7));
+  EXPECT_EQ(LengthOf(file, file.size()).first, file.size());
+  EXPECT_EQ(LengthOf(file, 8 + header.size()).first, file.size());
+  Bytes empty = WithHeader("{}", {});
+  EXPECT_EQ(LengthOf(empty, empty.size()).first, 10u);
+}
+
+TEST(IoModelFileLength, SaysNothingWhenOnlyTheWholeFileCanTellWhatIsWrong) {
+  // each: 0, and 0 needed (read it all; the reader names the problem)
+  std::vector<std::string> headers = {
+      "{\"a\":",                                                     // JSON cut short
+      "[]",                                                          // not an object
+      "{\"x\":[1]}",                                                 // entry not an object
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1]}}",                    // no data_offsets
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0]}}",  // one offset
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,0.5]}}",
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,-1]}}",
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,\"1\"]}}",
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1e300]}}",
+  };
+  for (const std::string &header : headers) {
+    Bytes file = WithHeader(header, Bytes(4, 0));
+    EXPECT_EQ(LengthOf(file, file.size()), std::make_pair(size_t{0}, size_t{0})) << header;
+  }
+  Bytes huge = WithHeader("{}", {});
+  const uint64_t too_long = 200000000;
+  for (int i = 0; i < 8; i++) huge[i] = static_cast<uint8_t>(too_long >> (8 * i));
+  EXPECT_EQ(LengthOf(huge, huge.size()), std::make_pair(size_t{0}, size_t{0}));
+}

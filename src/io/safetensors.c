@@ -454,6 +454,53 @@ static mrw_status pair_int8_scales(mrw_safetensors *file, mrw_error *err) {
   return MRW_OK;
 }
 
+/* ---- the file's length, from its header ---- */
+
+/* The largest data_offsets end of the parsed header, or 0 with *known = 0 when an entry has
+ * no offsets of the expected form (the full reader then says which and why). */
+static uint64_t data_end(const mrw_json *header, int *known) {
+  uint64_t end = 0;
+  *known = 0;
+  for (size_t i = 0; i < mrw_json_length(header); i++) {
+    if (strcmp(mrw_json_key_at(header, i), "__metadata__") == 0) continue;
+    const mrw_json *offsets = mrw_json_get(mrw_json_at(header, i), "data_offsets");
+    if (mrw_json_type_of(offsets) != MRW_JSON_ARRAY || mrw_json_length(offsets) != 2) return 0;
+    const mrw_json *last = mrw_json_at(offsets, 1);
+    double x = mrw_json_number(last);
+    if (mrw_json_type_of(last) != MRW_JSON_NUMBER || !(x >= 0 && x <= OFFSET_MAX) ||
+        (double)(uint64_t)x != x)
+      return 0;
+    if ((uint64_t)x > end) end = (uint64_t)x;
+  }
+  *known = 1;
+  return end;
+}
+
+size_t mrw_safetensors_file_length(const void *prefix, size_t available, size_t *needed) {
+  *needed = 0;
+  if (!prefix || available < LENGTH_PREFIX_BYTES) {
+    *needed = LENGTH_PREFIX_BYTES;
+    return 0;
+  }
+  uint64_t header_length = read_u64_le(prefix);
+  if (header_length > HEADER_MAX_BYTES) return 0;
+  size_t header_end = LENGTH_PREFIX_BYTES + (size_t)header_length;
+  if (available < header_end) {
+    *needed = header_end;
+    return 0;
+  }
+  mrw_json *header = NULL;
+  mrw_error ignored = {0};
+  if (mrw_json_parse((const char *)prefix + LENGTH_PREFIX_BYTES, (size_t)header_length, &header,
+                     &ignored) != MRW_OK)
+    return 0;
+  int known = 0;
+  uint64_t end = mrw_json_type_of(header) == MRW_JSON_OBJECT ? data_end(header, &known) : 0;
+  mrw_json_free(header);
+  if (!known || end > FILE_MAX_BYTES - header_end) return 0;
+  return header_end + (size_t)end;
+}
+
 /* ---- opening ---- */
 
 /* Takes ownership of storage: length bytes of an uncompressed file with room for

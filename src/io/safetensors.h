@@ -52,6 +52,15 @@ mrw_status mrw_safetensors_open_owned(void *buffer, size_t length, mrw_safetenso
 mrw_status mrw_safetensors_open_path(const char *path, mrw_safetensors **out, mrw_error *err);
 void mrw_safetensors_free(mrw_safetensors *file); /* NULL is a no-op */
 
+/* The length of an uncompressed file whose first `available` bytes are `prefix`, as its header
+ * describes it (8 + header length + the largest data_offsets end), so that a reader of a
+ * stream can place the file in one buffer of the right size before the rest arrives. Returns
+ * it once the prefix holds the whole header. Otherwise returns 0 and sets *needed: the prefix
+ * length that would tell (more of the stream is needed), or 0 when the header cannot say (a
+ * header too long or not the expected JSON): then only the whole file, given to a reader
+ * above, says what is wrong with it. Validates nothing else. */
+size_t mrw_safetensors_file_length(const void *prefix, size_t available, size_t *needed);
+
 size_t mrw_safetensors_tensor_count(const mrw_safetensors *file);
 /* Tensors in data-offset order; NULL if i is out of range. */
 const mrw_tensor_view *mrw_safetensors_tensor_at(const mrw_safetensors *file, size_t i);

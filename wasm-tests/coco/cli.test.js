@@ -86,7 +86,7 @@ test('eval --model runs the segmenter on every image, writes the results and sco
   const images = path.join(dir, 'images');
   await mkdir(images, { recursive: true });
   const modelFile = path.join(dir, 'model.bin');
-  await writeFile(modelFile, Uint8Array.of(1, 2, 3));
+  await writeFile(modelFile, Uint8Array.of(1, 2, 3));  // given to load() by its path, which reads it
   const json = path.join(dir, 'out.json');
   const calls = { load: [], read: [], segment: [], disposed: 0 };
   // the engine's RLE of a rectangle mask in the 20x10 image, as segment(..., { rle: true }) gives it
@@ -119,7 +119,7 @@ test('eval --model runs the segmenter on every image, writes the results and sco
     { load, readImage },
   );
   assert.equal(code, 0, err);
-  assert.deepEqual(calls.load.map((o) => [Array.from(o.model), o.threads]), [[[1, 2, 3], 2]]);
+  assert.deepEqual(calls.load.map((o) => [o.model, o.threads]), [[modelFile, 2]]);
   assert.deepEqual(calls.read, [path.join(images, 'a.png')]);
   assert.deepEqual(calls.segment, [{ width: 20, height: 10, options: { scoreThreshold: 0.05, maxInstances: 100, rle: true } }]);
   assert.equal(calls.disposed, 1);

@@ -4,7 +4,8 @@
 import { abortable, abortError } from './errors.js';
 import { checkLoadOptions } from './options.js';
 import { Segmenter } from './segmenter.js';
-import { isGzip } from '../io/gzip.js';
+import { concatChunks, joinChunks } from '../io/chunks.js';
+import { GZIP_MAGIC_BYTES, isGzip } from '../io/gzip.js';
 import { defaultModelUrl } from './default-model.js';
 
 export function createLoad(platform) {
@@ -16,41 +17,78 @@ export function createLoad(platform) {
     // backend: { build, threads, worker, simd }; throws when the request cannot be met.
     const backend = platform.chooseBackend(o);
     const engine = platform.startEngine(backend);
+    let model;
     try {
       const started = engine.init(platform.engineArgs(backend, o.wasmPaths), o.onProgress);
-      const model = readModel(platform, o, signal);
-      const [{ threads }, { bytes, owned }] = await abortable(Promise.all([started, model]), signal, what);
-      const labels = await abortable(engine.loadModel(bytes, owned), signal, what);
+      model = readModel(platform, o, signal);
+      const [{ threads }, { bytes, owned, chunks }] = await abortable(Promise.all([started, model]), signal, what);
+      const loading = chunks ? engine.loadModelChunks(chunks) : engine.loadModel(bytes, owned);
+      const labels = await abortable(loading, signal, what);
       return new Segmenter(engine, platform, labels, { ...backend, threads });
     } catch (e) {
+      // A model still being read is let go (its file closed, its download cancelled).
+      model?.then((m) => m.chunks?.return()).catch(() => {});
       await engine.dispose();
       throw e;
     }
   };
 }
 
-/** The model's uncompressed bytes, and whether they are ours (downloaded or inflated). */
+/**
+ * The model: { bytes, owned } when it is in memory already (the caller's buffer, or a gzip
+ * file inflated here), or { chunks } (an async iterator of its parts as they are read or
+ * downloaded, which the engine places in its memory one at a time).
+ */
 async function readModel(platform, o, signal) {
   const progress = (loaded, total) => o.onProgress?.({ type: 'model', loaded, total });
   let bytes;
-  let owned = true;
   if (o.model instanceof ArrayBuffer) {
     bytes = new Uint8Array(o.model);
-    owned = false;
   } else if (ArrayBuffer.isView(o.model)) {
     bytes = new Uint8Array(o.model.buffer, o.model.byteOffset, o.model.byteLength);
-    owned = false;
-  } else if (o.model === undefined) {
-    try {
-      bytes = await platform.readModelUrl(defaultModelUrl(), progress, signal);
-    } catch (e) {
-      if (signal?.aborted) throw e;
-      throw new Error(`load: the package's default model (models/default.safetensors) could not be read; pass load({ model }) (${e.message})`);
-    }
   } else {
-    bytes = await platform.readModelUrl(o.model, progress, signal);
+    const stream = o.model === undefined ? openDefaultModel(platform, progress, signal)
+                                         : openModel(platform, o.model, progress, signal);
+    const { head, chunks } = await stream;
+    // A gzip file is inflated whole (its inflated length is known only at its end).
+    if (isGzip(head)) return { bytes: await platform.gunzip(await concatChunks(chunks)), owned: true };
+    return { chunks };
   }
-  if (!owned) progress(bytes.length, bytes.length);
+  progress(bytes.length, bytes.length);
   if (isGzip(bytes)) return { bytes: await platform.gunzip(bytes), owned: true };
-  return { bytes, owned };
+  return { bytes, owned: false };
+}
+
+async function openDefaultModel(platform, progress, signal) {
+  try {
+    return await openModel(platform, defaultModelUrl(), progress, signal);
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new Error(`load: the package's default model (models/default.safetensors) could not be read; pass load({ model }) (${e.message})`);
+  }
+}
+
+/**
+ * Opens a model URL or path and reads its first bytes (enough to tell gzip, and to surface a
+ * missing file here): { head, chunks }, chunks giving every part from the first.
+ */
+async function openModel(platform, model, progress, signal) {
+  const source = platform.modelChunks(model, progress, signal)[Symbol.asyncIterator]();
+  const first = [];
+  let length = 0;
+  while (length < GZIP_MAGIC_BYTES) {
+    const { done, value } = await source.next();
+    if (done) break;
+    first.push(value);
+    length += value.length;
+  }
+  async function* chunks() {
+    yield* first;
+    for (;;) {
+      const { done, value } = await source.next();
+      if (done) return;
+      yield value;
+    }
+  }
+  return { head: joinChunks(first), chunks: chunks() };
 }

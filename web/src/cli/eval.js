@@ -103,7 +103,7 @@ async function runModel(options, annotations, { load, readImage, log }) {
   const loadModel = load ?? (await import('../node.js')).load;
   const readImageFile = readImage ?? (await import('./images.js')).readImage;
   const threads = options.threads === undefined || options.threads === 'auto' ? 'auto' : Number(options.threads);
-  const segmenter = await loadModel({ model: await readFile(options.model), threads });
+  const segmenter = await loadModel({ model: options.model, threads });
   try {
     const { results, unknownClasses } = await predictDataset({
       segmenter,

@@ -3,6 +3,7 @@
 // (numbers, strings, typed arrays that own their memory): nothing to free, transferable.
 import { MAX_IMAGE_SIDE } from '../api/image.js';
 import { MAX_THREADS } from '../api/options.js';
+import { joinChunks } from '../io/chunks.js';
 
 /** C stage names (mrw_stage_name) and the result keys they become. */
 const STAGES = [
@@ -51,6 +52,7 @@ export class Engine {
   #labels = [];
   #layout;
   #at;  // offsets in the scratch block
+  #incoming = null;  // a model file arriving in parts (beginModel)
 
   /** @param m an instantiated module; threads: the thread count asked of the model handle */
   constructor(m, threads) {
@@ -85,7 +87,99 @@ export class Engine {
     const at = m._malloc(bytes.length + this.#layout.model_buffer_padding);
     if (!at) throw new Error(`out of memory for a model of ${bytes.length} bytes`);
     new Uint8Array(this.#buffer(), at, bytes.length).set(bytes);
-    const status = m._mrw_model_load_buffer(this.#model, at, bytes.length);
+    return this.#loadBuffer(at, bytes.length);
+  }
+
+  /**
+   * Starts a model file that arrives in parts: writeModel(part) for each, in order, then
+   * finishModel() loads it as loadModel would. Each part goes straight into one buffer of the
+   * file's length (told by its header, mrw_js_model_file_length), so the file is never whole
+   * outside WebAssembly memory. A file whose header cannot say its length is gathered whole
+   * and given to the reader, which names the problem.
+   */
+  beginModel() {
+    this.#dropIncoming();
+    this.#incoming = { head: [], headBytes: 0, needed: 8, at: 0, length: 0, written: 0, whole: false, error: null };
+  }
+
+  /** One part of the file begun by beginModel; a problem is kept for finishModel to throw. */
+  writeModel(part) {
+    const s = this.#incoming;
+    if (!s) throw new Error('writeModel: no model file was begun');
+    if (s.error) return;
+    try {
+      if (s.at) {
+        if (part.length > s.length - s.written) {
+          throw new Error(`model file: longer than the ${s.length} bytes its header describes`);
+        }
+        new Uint8Array(this.#buffer(), s.at + s.written, part.length).set(part);
+        s.written += part.length;
+        return;
+      }
+      s.head.push(part);
+      s.headBytes += part.length;
+      if (!s.whole && s.headBytes >= s.needed) this.#placeModel(s);
+    } catch (e) {
+      s.error = e;
+    }
+  }
+
+  /** Loads the file begun by beginModel; its labels, as loadModel. */
+  finishModel() {
+    const s = this.#incoming;
+    if (!s) throw new Error('finishModel: no model file was begun');
+    this.#incoming = null;
+    if (s.error) {
+      if (s.at) this.#m._free(s.at);
+      throw s.error;
+    }
+    // A file that ended before its header did, or whose header cannot tell its length.
+    if (!s.at) return this.loadModel(joinChunks(s.head));
+    // One cut short: the reader names the tensor that lies past its end.
+    return this.#loadBuffer(s.at, s.written);
+  }
+
+  /** Learns the file's length from its first bytes; once known, places them in its buffer. */
+  #placeModel(s) {
+    const m = this.#m;
+    const head = joinChunks(s.head);
+    s.head = [head];
+    const size = this.#layout.pointer_size;
+    const at = m._malloc(head.length + 2 * size);
+    if (!at) throw new Error(`out of memory for the first ${head.length} bytes of a model`);
+    let length;
+    let needed;
+    try {
+      const neededAt = at + Math.ceil(head.length / size) * size;
+      new Uint8Array(this.#buffer(), at, head.length).set(head);
+      length = m._mrw_js_model_file_length(at, head.length, neededAt) >>> 0;
+      needed = new DataView(this.#buffer()).getUint32(neededAt, true);  // size_t: wasm32
+    } finally {
+      m._free(at);
+    }
+    if (!length) {
+      s.needed = needed;
+      s.whole = needed === 0;
+      return;
+    }
+    if (head.length > length) throw new Error(`model file: longer than the ${length} bytes its header describes`);
+    s.at = m._malloc(length + this.#layout.model_buffer_padding);
+    if (!s.at) throw new Error(`out of memory for a model of ${length} bytes`);
+    s.length = length;
+    new Uint8Array(this.#buffer(), s.at, head.length).set(head);
+    s.written = head.length;
+    s.head = [];
+  }
+
+  #dropIncoming() {
+    if (this.#incoming?.at) this.#m._free(this.#incoming.at);
+    this.#incoming = null;
+  }
+
+  /** Gives the model the file at `at` (from malloc, padded; freed by the model in any case). */
+  #loadBuffer(at, length) {
+    const m = this.#m;
+    const status = m._mrw_model_load_buffer(this.#model, at, length);
     if (status !== 0) throw new Error(`model file: ${this.#error()}`);
     const count = m._mrw_model_class_count(this.#model);
     const labels = [];
@@ -131,6 +225,7 @@ export class Engine {
   dispose() {
     const m = this.#m;
     if (!m) return;
+    this.#dropIncoming();
     this.#m = null;
     m._mrw_model_free(this.#model);
     m._free(this.#scratch);

@@ -23,6 +23,13 @@ export class LocalEngine {
 
   async loadModel(bytes) { return this.#live().loadModel(bytes); }
 
+  /** A model file from an async iterable of its parts (see Engine.beginModel). */
+  async loadModelChunks(chunks) {
+    this.#live().beginModel();
+    for await (const part of chunks) this.#live().writeModel(part);
+    return this.#live().finishModel();
+  }
+
   async segment(image, options) {
     return this.#live().segment(image.data, image.width, image.height, options);
   }

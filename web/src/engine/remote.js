@@ -29,6 +29,23 @@ export class RemoteEngine {
     return this.#call('loadModel', { bytes }, whole ? [bytes.buffer] : []);
   }
 
+  /**
+   * A model file from an async iterable of its parts, each handed over to the worker as it
+   * comes (see Engine.beginModel), with at most PARTS_IN_FLIGHT on their way: reading waits for
+   * the worker, so parts never pile up in memory.
+   */
+  async loadModelChunks(chunks) {
+    const inFlight = [this.#call('beginModel', {})];
+    for await (const part of chunks) {
+      // A part that is all of its buffer is ours to move; one inside a larger buffer is copied.
+      const whole = part.byteOffset === 0 && part.byteLength === part.buffer.byteLength;
+      inFlight.push(this.#call('writeModel', { part }, whole ? [part.buffer] : []));
+      if (inFlight.length > PARTS_IN_FLIGHT) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    return this.#call('finishModel', {});
+  }
+
   async segment(image, options) {
     return this.#call('segment', { ...image, options }, [image.data.buffer]);
   }
@@ -76,6 +93,8 @@ export class RemoteEngine {
     this.#pending.clear();
   }
 }
+
+const PARTS_IN_FLIGHT = 4;
 
 const delay = (ms) => new Promise((resolve) => {
   const timer = setTimeout(resolve, ms);

@@ -26,6 +26,12 @@ export function serveEngine(port, loadEngine) {
       }
       case 'loadModel':
         return [live().loadModel(args.bytes), []];
+      case 'beginModel':
+        return [live().beginModel(), []];
+      case 'writeModel':
+        return [live().writeModel(args.part), []];
+      case 'finishModel':
+        return [live().finishModel(), []];
       case 'segment': {
         const result = live().segment(args.data, args.width, args.height, args.options);
         return [result, maskBuffers(result)];

@@ -1,11 +1,14 @@
-// Downloads a URL into one Uint8Array, reporting progress as the body arrives.
+// Downloads a URL as the body arrives: in parts (fetchChunks), or into one Uint8Array
+// (fetchBytes), reporting progress as it goes.
+import { concatChunks } from './chunks.js';
 
 /**
- * onProgress(loaded, total): total is the Content-Length, 0 when the server sends none, and
- * never less than loaded (a compressed transfer's length counts encoded bytes).
- * what names the download in error messages.
+ * The body's parts, in order, each a Uint8Array of its own. onProgress(loaded, total): total
+ * is the Content-Length, 0 when the server sends none, and never less than loaded (a
+ * compressed transfer's length counts encoded bytes). what names the download in error
+ * messages.
  */
-export async function fetchBytes(url, { onProgress, signal, what = 'download' } = {}) {
+export async function* fetchChunks(url, { onProgress, signal, what = 'download' } = {}) {
   let response;
   try {
     response = await fetch(url, { signal, credentials: 'same-origin' });
@@ -15,31 +18,37 @@ export async function fetchBytes(url, { onProgress, signal, what = 'download' } 
   }
   if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${response.statusText} for ${url}`);
   const declared = Number(response.headers.get('content-length')) || 0;
-  const chunks = [];
   let loaded = 0;
   onProgress?.(0, declared);
+  const reader = response.body.getReader();
+  let finished = false;
   try {
-    const reader = response.body.getReader();
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.length;
+      let part;
+      try {
+        part = await reader.read();
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        throw new Error(`${what}: the download of ${url} broke off after ${loaded} bytes: ${e.message}`);
+      }
+      if (part.done) {
+        finished = true;
+        break;
+      }
+      loaded += part.value.length;
       onProgress?.(loaded, Math.max(declared, loaded));
+      yield part.value;
     }
-  } catch (e) {
-    if (signal?.aborted) throw signal.reason;
-    throw new Error(`${what}: the download of ${url} broke off after ${loaded} bytes: ${e.message}`);
+  } finally {
+    // A reader that stops early (an error, an abort) lets the rest of the body go.
+    if (!finished) reader.cancel().catch(() => {});
   }
   if (declared && loaded < declared && !response.headers.get('content-encoding')) {
     throw new Error(`${what}: ${url} ended after ${loaded} of ${declared} bytes`);
   }
-  if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  return bytes;
+}
+
+/** The whole body as one Uint8Array (options as fetchChunks). */
+export async function fetchBytes(url, options = {}) {
+  return concatChunks(fetchChunks(url, options));
 }

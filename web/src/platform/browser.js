@@ -5,7 +5,7 @@ import { loadBrowserEngine } from '../engine/load-browser.js';
 import { LocalEngine } from '../engine/local.js';
 import { RemoteEngine } from '../engine/remote.js';
 import { FLAVOURS } from '../engine/flavours.js';
-import { fetchBytes } from '../io/fetch-bytes.js';
+import { fetchChunks } from '../io/fetch-bytes.js';
 import { gunzip } from '../io/gzip.js';
 import { pixelsFromSource } from './browser-pixels.js';
 import { hasSimd, hasThreads } from './wasm-features.js';
@@ -81,9 +81,10 @@ export const browserPlatform = {
     });
   },
 
-  readModelUrl(model, onProgress, signal) {
+  /** A model from a URL (relative to the page), in parts as it downloads. */
+  modelChunks(model, onProgress, signal) {
     const url = new URL(model, baseUrl()).href;
-    return fetchBytes(url, { onProgress, signal, what: 'model' });
+    return fetchChunks(url, { onProgress, signal, what: 'model' });
   },
 
   gunzip,

@@ -1,6 +1,6 @@
 // What load() needs in Node: the Node build (SIMD + threads), file paths of its assets, the
 // engine on this thread or in a worker thread, model files from disk or a URL, RGBA buffers.
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,12 @@ import { FLAVOURS } from '../engine/flavours.js';
 import { loadNodeEngine } from '../engine/load-node.js';
 import { LocalEngine } from '../engine/local.js';
 import { RemoteEngine } from '../engine/remote.js';
-import { fetchBytes } from '../io/fetch-bytes.js';
+import { fetchChunks } from '../io/fetch-bytes.js';
 import { GZIP_ERROR } from '../io/gzip.js';
 
 const AUTO_THREAD_LIMIT = 8;
+// A model file is read in parts of this size, each handed to the engine as it comes.
+const FILE_CHUNK_BYTES = 1 << 20;
 const inflate = promisify(gunzip);
 const DIST = new URL('../../../dist/', import.meta.url);
 
@@ -64,20 +66,15 @@ export const nodePlatform = {
     });
   },
 
-  /** A model from an http(s) URL, a file: URL or a file path. */
-  async readModelUrl(model, onProgress, signal) {
+  /**
+   * A model from an http(s) URL, a file: URL or a file path, in parts as it is read (never
+   * whole in memory here: the engine places each part in its own memory).
+   */
+  modelChunks(model, onProgress, signal) {
     const text = String(model);
-    if (/^https?:/i.test(text)) return fetchBytes(text, { onProgress, signal, what: 'model' });
+    if (/^https?:/i.test(text)) return fetchChunks(text, { onProgress, signal, what: 'model' });
     const path = text.startsWith('file:') ? fileURLToPath(text) : text;
-    let bytes;
-    try {
-      bytes = await readFile(isAbsolute(path) ? path : resolve(path), { signal });
-    } catch (e) {
-      if (signal?.aborted) throw e;
-      throw new Error(`model: could not read ${path}: ${e.message}`);
-    }
-    onProgress(bytes.length, bytes.length);
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    return fileChunks(isAbsolute(path) ? path : resolve(path), path, onProgress, signal);
   },
 
   /** zlib, on libuv's threads: this thread stays free while a large model inflates. */
@@ -104,3 +101,41 @@ export const nodePlatform = {
     return { data, width, height, colorSpace: 'srgb' };
   },
 };
+
+/** A file's bytes in parts of FILE_CHUNK_BYTES, each a buffer of its own (the engine worker
+ * takes it over); errors name the path as the caller gave it. */
+async function* fileChunks(path, shown, onProgress, signal) {
+  const fail = (e) => {
+    if (signal?.aborted) return signal.reason;
+    return new Error(`model: could not read ${shown}: ${e.message}`);
+  };
+  let file;
+  let size;
+  try {
+    file = await open(path, 'r');
+    size = (await file.stat()).size;
+  } catch (e) {
+    await file?.close();
+    throw fail(e);
+  }
+  try {
+    let loaded = 0;
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      const chunk = new Uint8Array(FILE_CHUNK_BYTES);
+      let read;
+      try {
+        ({ bytesRead: read } = await file.read(chunk, 0, chunk.length, null));
+      } catch (e) {
+        throw fail(e);
+      }
+      if (read === 0) break;
+      loaded += read;
+      onProgress(loaded, Math.max(size, loaded));
+      yield read === chunk.length ? chunk : chunk.slice(0, read);
+    }
+    if (loaded === 0) onProgress(0, 0);
+  } finally {
+    await file.close();
+  }
+}
