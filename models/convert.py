@@ -625,11 +625,13 @@ def convert_state_dict(state_dict, labels=None, min_size=None, max_size=None, bn
 
 
 # Weights that stay in float with --int8: the first convolution (it sees the raw pixels), the
-# predictors (class scores, box deltas and mask logits come straight out of them), the
+# predictors (class scores, box deltas and mask logits come straight out of them; the mask
+# predictor's transposed convolution, a wide layer before the logits, goes int8), the
 # depthwise convolutions (9 or 25 weights a channel: a scale each would cost more than it saves)
 # and the squeeze-excitation layers (small).
 INT8_KEPT_FLOAT = ("backbone.body.conv1.", "backbone.body.0.0.", "roi_heads.box_predictor.",
-                   "roi_heads.mask_predictor.", "rpn.head.cls_logits.", "rpn.head.bbox_pred.")
+                   "roi_heads.mask_predictor.mask_fcn_logits.", "rpn.head.cls_logits.",
+                   "rpn.head.bbox_pred.")
 
 
 def int8_weight_names(tensors):

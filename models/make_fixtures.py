@@ -1057,8 +1057,9 @@ def emulate_int8_activations(model, quantized):
     stride-1 convolutions: per pixel, over its channels; int8 3x3 stride-1 convolutions with
     16 to 2048 input and 16 or more output channels, int8 Winograd: per 4x4 input patch of
     each 2x2 output tile, see conv3x3_by_quantized_tiles; other int8 convolutions: per output
-    pixel, over its receptive field; int8 fully connected layers: per row), so that
-    torchvision computes what the engine's int8 path stands for."""
+    pixel, over its receptive field; int8 fully connected layers: per row; the mask
+    predictor's int8 transposed convolution: per pixel, over its channels each times its
+    weight scale), so that torchvision computes what the engine's int8 path stands for."""
     def conv_input(module, args):
         x = args[0]
         n, c, h, w = x.shape
@@ -1082,6 +1083,19 @@ def emulate_int8_activations(model, quantized):
         x = args[0]
         return (quantize_rows_like_the_engine(x.reshape(-1, x.shape[-1])).reshape(x.shape),)
 
+    def deconv_input(module, args):
+        # The weight [in, out, 2, 2] is stored with a scale per input channel (its rows): the
+        # engine multiplies each input channel by it, quantizes each pixel's channels, and
+        # multiplies by the integer weights; the same as the input (x * s quantized) / s
+        # against the dequantized weight.
+        x = args[0]
+        n, c, h, w = x.shape
+        peak = module.weight.abs().reshape(c, -1).amax(dim=1)
+        s = torch.where(peak > 0, peak / 127.0, torch.ones_like(peak))  # as quantize_int8
+        rows = (x * s.view(1, c, 1, 1)).permute(0, 2, 3, 1).reshape(-1, c)
+        q = quantize_rows_like_the_engine(rows).reshape(n, h, w, c).permute(0, 3, 1, 2)
+        return (q / s.view(1, c, 1, 1),)
+
     hooked = 0
     for name, module in model.named_modules():
         if name + ".weight" not in quantized:
@@ -1101,6 +1115,9 @@ def emulate_int8_activations(model, quantized):
             hooked += 1
         elif isinstance(module, torch.nn.Linear):
             module.register_forward_pre_hook(linear_input)
+            hooked += 1
+        elif isinstance(module, torch.nn.ConvTranspose2d):
+            module.register_forward_pre_hook(deconv_input)
             hooked += 1
     return hooked
 

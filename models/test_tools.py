@@ -188,6 +188,10 @@ class ConvertCommand(ConvertTestCase):
         name = "backbone.body.layer1.0.conv1.weight"
         self.assertEqual(raw[name].dtype, np.int8)
         self.assertEqual(raw[name + ".int8_scales"].shape, (raw[name].shape[0],))
+        # the transposed convolution [in, out, 2, 2]: a scale per input channel (its rows)
+        deconv = "roi_heads.mask_predictor.conv5_mask.weight"
+        self.assertEqual(raw[deconv].dtype, np.int8)
+        self.assertEqual(raw[deconv + ".int8_scales"].shape, (raw[deconv].shape[0],))
         for kept in ["backbone.body.conv1.weight", "roi_heads.box_predictor.cls_score.weight",
                      "roi_heads.mask_predictor.mask_fcn_logits.weight",
                      "rpn.head.cls_logits.weight", "backbone.body.layer1.0.bn1.weight"]:

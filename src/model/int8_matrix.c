@@ -6,28 +6,36 @@
 #include "kernels/gemm_i8.h"
 #include "kernels/winograd_i8.h"
 
-mrw_status mrw_int8_matrix_load(mrw_int8_matrix *m, const mrw_tensor_view *t, size_t n,
-                                size_t k, const int *input_order, mrw_error *err) {
+mrw_status mrw_int8_matrix_pack(mrw_int8_matrix *m, const int8_t *w, size_t n, size_t k,
+                                const void *scales, mrw_error *err) {
   memset(m, 0, sizeof *m);
-  const int8_t *w = t->data;
   m->n = n;
   m->k = k;
   m->packed = malloc(mrw_gemm_i8_packed_b_count(k, n) * sizeof(int16_t));
   m->scales = malloc((n ? n : 1) * sizeof(float));
-  int8_t *ordered = input_order ? malloc(n * k + 1) : NULL;
-  if (!m->packed || !m->scales || (input_order && !ordered)) {
-    free(ordered);
+  if (!m->packed || !m->scales) {
     mrw_int8_matrix_free(m);
     return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for int8 weights");
   }
+  mrw_gemm_i8_pack_b(w, k, k, n, m->packed);
+  memcpy(m->scales, scales, n * sizeof(float));
+  return MRW_OK;
+}
+
+mrw_status mrw_int8_matrix_load(mrw_int8_matrix *m, const mrw_tensor_view *t, size_t n,
+                                size_t k, const int *input_order, mrw_error *err) {
+  memset(m, 0, sizeof *m);
+  const int8_t *w = t->data;
+  int8_t *ordered = input_order ? malloc(n * k + 1) : NULL;
+  if (input_order && !ordered)
+    return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for int8 weights");
   if (ordered)
     for (size_t j = 0; j < n; j++)
       for (size_t p = 0; p < k; p++) ordered[j * k + p] = w[j * k + (size_t)input_order[p]];
-  mrw_gemm_i8_pack_b(ordered ? ordered : w, k, k, n, m->packed);
   /* the scales are little-endian F32, as is every target of this code */
-  memcpy(m->scales, t->scales, n * sizeof(float));
+  mrw_status s = mrw_int8_matrix_pack(m, ordered ? ordered : w, n, k, t->scales, err);
   free(ordered);
-  return MRW_OK;
+  return s;
 }
 
 mrw_status mrw_int8_matrix_load_winograd(mrw_int8_matrix *m, const mrw_tensor_view *t,

@@ -29,6 +29,10 @@ typedef struct mrw_int8_matrix {
  * or p when input_order is NULL. */
 mrw_status mrw_int8_matrix_load(mrw_int8_matrix *m, const mrw_tensor_view *t, size_t n,
                                 size_t k, const int *input_order, mrw_error *err);
+/* Packs n rows of k int8 values (w [n][k], row j = output j) with their n scales (floats,
+ * copied bytewise: a file's bytes need not be aligned for a float). */
+mrw_status mrw_int8_matrix_pack(mrw_int8_matrix *m, const int8_t *w, size_t n, size_t k,
+                                const void *scales, mrw_error *err);
 /* The I8 tensor t of a 3x3 convolution of shape s ([out_c][in_c][3][3]) as int8 Winograd's
  * transformed weights (kernels/winograd_i8.h), with its per-output-channel scales; n is
  * out_c and k in_c * 9. Run it with mrw_winograd_i8_conv2d. */

@@ -12,31 +12,75 @@
 /* Boxes per pass: bounds the memory of the 28x28 maps (chunk x 784 x channels floats). */
 #define MASK_CHUNK 16
 
-static mrw_status load_deconv(mrw_mask_head *head, const mrw_safetensors *file, mrw_error *err) {
+#define DECONV_WEIGHT "roi_heads.mask_predictor.conv5_mask.weight"
+
+/* ConvTranspose2d weight [in][out][dy][dx] as the float GEMM's [in][(dy, dx, out)]. */
+static mrw_status load_deconv_f32(mrw_mask_head *head, const mrw_safetensors *file,
+                                  const int64_t wshape[4], mrw_error *err) {
   int c = head->channels, r = head->reduced;
-  int64_t wshape[4] = {c, r, 2, 2}, bshape[1] = {r};
-  float *w = NULL, *b = NULL, *matrix = NULL;
-  mrw_status s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.conv5_mask.weight", 4, wshape, &w, err);
-  if (s == MRW_OK) s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.conv5_mask.bias", 1, bshape, &b, err);
   size_t n = (size_t)4 * r;
+  float *w = NULL, *matrix = NULL;
+  mrw_status s = mrw_read_tensor_f32(file, DECONV_WEIGHT, 4, wshape, &w, err);
   if (s == MRW_OK) {
     matrix = malloc((size_t)c * n * sizeof(float));
     head->deconv_packed = malloc(mrw_gemm_packed_b_floats((size_t)c, n) * sizeof(float));
-    head->deconv_bias = malloc(n * sizeof(float));
-    if (!matrix || !head->deconv_packed || !head->deconv_bias)
+    if (!matrix || !head->deconv_packed)
       s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the mask predictor");
   }
   if (s == MRW_OK) {
-    /* ConvTranspose2d weight [in][out][dy][dx] -> [in][(dy, dx, out)] */
     for (int ci = 0; ci < c; ci++)
       for (int co = 0; co < r; co++)
         for (int d = 0; d < 4; d++) matrix[(size_t)ci * n + (size_t)d * r + co] = w[((size_t)ci * r + co) * 4 + d];
-    for (int d = 0; d < 4; d++) memcpy(head->deconv_bias + (size_t)d * r, b, (size_t)r * sizeof(float));
     mrw_gemm_pack_b(matrix, n, (size_t)c, n, head->deconv_packed);
   }
   free(w);
-  free(b);
   free(matrix);
+  return s;
+}
+
+/* The I8 weight t [in][out][dy][dx] (a scale per input channel) as the integer GEMM's
+ * [(dy, dx, out)][in] with unit scales, its scales kept for the input (see mask_head.h). */
+static mrw_status load_deconv_i8(mrw_mask_head *head, const mrw_tensor_view *t, mrw_error *err) {
+  int c = head->channels, r = head->reduced;
+  size_t n = (size_t)4 * r;
+  const int8_t *q = t->data;
+  int8_t *rows = malloc(n * (size_t)c);
+  float *ones = malloc(n * sizeof(float));
+  head->deconv_input_scales = malloc((size_t)c * sizeof(float));
+  mrw_status s = MRW_OK;
+  if (!rows || !ones || !head->deconv_input_scales)
+    s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the mask predictor");
+  if (s == MRW_OK) {
+    for (int ci = 0; ci < c; ci++)
+      for (int co = 0; co < r; co++)
+        for (int d = 0; d < 4; d++) rows[((size_t)d * r + co) * c + ci] = q[((size_t)ci * r + co) * 4 + d];
+    for (size_t j = 0; j < n; j++) ones[j] = 1.0f;
+    /* little-endian F32, possibly unaligned in the file */
+    memcpy(head->deconv_input_scales, t->scales, (size_t)c * sizeof(float));
+    s = mrw_int8_matrix_pack(&head->deconv_int8, rows, n, (size_t)c, ones, err);
+  }
+  free(rows);
+  free(ones);
+  return s;
+}
+
+static mrw_status load_deconv(mrw_mask_head *head, const mrw_safetensors *file, mrw_error *err) {
+  int c = head->channels, r = head->reduced;
+  int64_t wshape[4] = {c, r, 2, 2}, bshape[1] = {r};
+  const mrw_tensor_view *t = NULL;
+  mrw_status s = mrw_find_float_tensor(file, DECONV_WEIGHT, 4, wshape, &t, err);
+  if (s == MRW_OK)
+    s = t->dtype == MRW_DTYPE_I8 ? load_deconv_i8(head, t, err) : load_deconv_f32(head, file, wshape, err);
+  float *b = NULL;
+  if (s == MRW_OK) s = mrw_read_tensor_f32(file, "roi_heads.mask_predictor.conv5_mask.bias", 1, bshape, &b, err);
+  size_t n = (size_t)4 * r;
+  if (s == MRW_OK) {
+    head->deconv_bias = malloc(n * sizeof(float));
+    if (!head->deconv_bias) s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the mask predictor");
+  }
+  if (s == MRW_OK)
+    for (int d = 0; d < 4; d++) memcpy(head->deconv_bias + (size_t)d * r, b, (size_t)r * sizeof(float));
+  free(b);
   return s;
 }
 
@@ -87,6 +131,8 @@ void mrw_mask_head_free(mrw_mask_head *head) {
   free(head->convs);
   free(head->deconv_packed);
   free(head->deconv_bias);
+  mrw_int8_matrix_free(&head->deconv_int8);
+  free(head->deconv_input_scales);
   free(head->logit_weights);
   free(head->logit_bias);
   memset(head, 0, sizeof *head);
@@ -94,18 +140,25 @@ void mrw_mask_head_free(mrw_mask_head *head) {
 
 /* The 2x2 stride-2 transposed conv as one GEMM per chunk: every 14x14 input pixel gives a
  * row of (dy, dx, channel) values, scattered into the 28x28 map with ReLU already applied. */
-static mrw_status run_deconv(const mrw_mask_head *head, const mrw_feature *x, mrw_feature *out,
+static mrw_status run_deconv(const mrw_mask_head *head, mrw_feature *x, mrw_feature *out,
                              mrw_runtime *rt, mrw_error *err) {
   int c = head->channels, r = head->reduced, batch = x->h / MRW_MASK_POOLED;
   size_t pixels = (size_t)x->h * x->w, n = (size_t)4 * r;
   float *rows = malloc(pixels * n * sizeof(float));
   mrw_status s = rows ? mrw_feature_alloc(out, batch * MRW_MASK_SIZE, MRW_MASK_SIZE, r, err)
                       : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the mask predictor");
-  if (s == MRW_OK) {
+  mrw_epilogue e = {head->deconv_bias, NULL, 0, 1};
+  if (s == MRW_OK && head->deconv_int8.packed) {
+    /* x is this chunk's own and spent after this: scaled in place (see mask_head.h) */
+    for (size_t p = 0; p < pixels; p++)
+      for (int ci = 0; ci < c; ci++) x->data[p * c + ci] *= head->deconv_input_scales[ci];
+    s = mrw_int8_matrix_run(&head->deconv_int8, x->data, pixels, (size_t)c, &e, rows, n, rt, err);
+  } else if (s == MRW_OK) {
     mrw_dense_a dense = {x->data, (size_t)c};
     mrw_gemm_a a = {mrw_pack_a_dense, &dense};
-    mrw_epilogue e = {head->deconv_bias, NULL, 0, 1};
     mrw_gemm(pixels, n, (size_t)c, a, head->deconv_packed, &e, rows, n, rt->gemm_workspace, rt->pool);
+  }
+  if (s == MRW_OK) {
     /* x rows are (roi * 14 + y), so output row 2 * row + dy is roi * 28 + 2y + dy */
     for (size_t p = 0; p < pixels; p++) {
       size_t row = p / MRW_MASK_POOLED, col = p % MRW_MASK_POOLED;

@@ -6,6 +6,7 @@
 #include "model/config.h"
 #include "model/conv_layer.h"
 #include "model/feature.h"
+#include "model/int8_matrix.h"
 #include "model/runtime.h"
 
 #ifdef __cplusplus
@@ -22,8 +23,13 @@ extern "C" {
 typedef struct mrw_mask_head {
   mrw_conv_layer *convs;
   int conv_count;
-  float *deconv_packed; /* GEMM operand [in][(dy, dx, out)] */
+  float *deconv_packed; /* GEMM operand [in][(dy, dx, out)]; NULL for an int8 file's */
   float *deconv_bias;   /* [(dy, dx, out)]: the bias repeated per position */
+  /* An int8 file's transposed conv: its weight [in][out][2][2] has a scale per input channel
+   * (the stored tensor's rows), so the integer GEMM runs [(dy, dx, out)][in] with unit
+   * column scales on an input whose channels were first multiplied by those scales. */
+  mrw_int8_matrix deconv_int8;
+  float *deconv_input_scales; /* [in] */
   int channels;         /* mask head width (the transposed conv's input) */
   int reduced;          /* the predictor's dim_reduced (the transposed conv's output) */
   float *logit_weights; /* [classes][reduced] */

@@ -4,10 +4,10 @@
 // convert.py --int8 quantizes.
 
 // Stay float: the first convolution (it sees the raw pixels), the predictors (scores, box
-// deltas and mask logits come straight out of them); depthwise convolutions and
-// squeeze-excitation are skipped below.
+// deltas and mask logits come straight out of them; the mask predictor's transposed
+// convolution goes int8); depthwise convolutions and squeeze-excitation are skipped below.
 const KEPT_FLOAT = ['backbone.body.conv1.', 'backbone.body.0.0.', 'roi_heads.box_predictor.',
-  'roi_heads.mask_predictor.', 'rpn.head.cls_logits.', 'rpn.head.bbox_pred.'];
+  'roi_heads.mask_predictor.mask_fcn_logits.', 'rpn.head.cls_logits.', 'rpn.head.bbox_pred.'];
 
 /** The names of the weights --int8 stores as I8 (tensors: Map name -> { shape }). */
 export function int8WeightNames(tensors) {
