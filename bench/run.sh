@@ -120,10 +120,11 @@ export_size() {
     build/fixtures/r50_det.safetensors "build/bench/r50_det_$size" \
     --height "${size%x*}" --width "${size#*x}" --seed "$seed" --background-logit 13 "$@" >&2
 }
-# the same model with int8 weights (remade when the F32 file is newer)
+# the same model with int8 weights (remade when the F32 file or the converter is newer)
 int8_of() {
   local prefix=build/bench/r50_det_$1
-  [ "$prefix.int8.safetensors" -nt "$prefix.safetensors" ] ||
+  { [ "$prefix.int8.safetensors" -nt "$prefix.safetensors" ] &&
+    [ "$prefix.int8.safetensors" -nt models/convert.py ]; } ||
     /usr/bin/python3 models/convert.py "$prefix.safetensors" "$prefix.int8.safetensors" --int8 >&2
 }
 mkdir -p build/bench
