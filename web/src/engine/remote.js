@@ -35,11 +35,17 @@ export class RemoteEngine {
    * the worker, so parts never pile up in memory.
    */
   async loadModelChunks(chunks) {
-    const inFlight = [this.#call('beginModel', {})];
+    const inFlight = [];
+    const send = (op, args, transfer) => {
+      const call = this.#call(op, args, transfer);
+      call.catch(() => {});  // awaited below; a worker that fails rejects every call at once
+      inFlight.push(call);
+    };
+    send('beginModel', {}, []);
     for await (const part of chunks) {
       // A part that is all of its buffer is ours to move; one inside a larger buffer is copied.
       const whole = part.byteOffset === 0 && part.byteLength === part.buffer.byteLength;
-      inFlight.push(this.#call('writeModel', { part }, whole ? [part.buffer] : []));
+      send('writeModel', { part }, whole ? [part.buffer] : []);
       if (inFlight.length > PARTS_IN_FLIGHT) await inFlight.shift();
     }
     await Promise.all(inFlight);
