@@ -1090,8 +1090,9 @@ def emulate_int8_activations(model, quantized):
         # against the dequantized weight.
         x = args[0]
         n, c, h, w = x.shape
-        peak = module.weight.abs().reshape(c, -1).amax(dim=1)
-        s = torch.where(peak > 0, peak / 127.0, torch.ones_like(peak))  # as quantize_int8
+        # the dequantized weight quantized again gives back its q and scales
+        _, scales = model_file.quantize_int8(module.weight.detach().numpy())
+        s = torch.from_numpy(scales)
         rows = (x * s.view(1, c, 1, 1)).permute(0, 2, 3, 1).reshape(-1, c)
         q = quantize_rows_like_the_engine(rows).reshape(n, h, w, c).permute(0, 3, 1, 2)
         return (q / s.view(1, c, 1, 1),)
