@@ -492,5 +492,56 @@ class TrainCommand(unittest.TestCase):
             self.assertIn(message, r.stderr)
 
 
+class GrowInit(unittest.TestCase):
+    """--init with --grow 0: a deeper, wider network computes the smaller one's function (its
+    features in the leading channels, zeros after them) before any training."""
+
+    def test_a_grown_network_starts_as_the_smaller_one(self):
+        import torch
+        import train
+        torch.manual_seed(0)
+        small = train.build_model(4, 18, 16, 32, 16, 96, 128)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "small.pth")
+            torch.save({"model": small.state_dict()}, path)
+            big = train.build_model(4, 34, 32, 48, 24, 96, 128)
+            train.initialize_from(big, path, 0.0)
+        small.eval()
+        big.eval()
+
+        def close(a, b):
+            self.assertEqual(a.shape, b.shape)
+            self.assertLess(float((a - b).abs().max()), 1e-4 * (1 + float(b.abs().max())))
+
+        def heads(model, features):
+            boxes = [torch.tensor([[4.0, 8.0, 60.0, 70.0], [30.0, 20.0, 120.0, 90.0]])]
+            roi = model.roi_heads
+            scores, deltas = roi.box_predictor(roi.box_head(
+                roi.box_roi_pool(features, boxes, [(96, 128)])))
+            masks = roi.mask_predictor(roi.mask_head(
+                roi.mask_roi_pool(features, boxes, [(96, 128)])))
+            return scores, deltas, masks
+
+        with torch.no_grad():
+            x = torch.rand(1, 3, 96, 128)
+            fs, fb = small.backbone(x), big.backbone(x)
+            self.assertEqual(list(fs), list(fb))
+            for level in fs:
+                close(fb[level][:, :16], fs[level])
+                self.assertEqual(float(fb[level][:, 16:].abs().max()), 0.0)
+            for a, b in zip(small.rpn.head(list(fs.values())), big.rpn.head(list(fb.values()))):
+                for sa, sb in zip(a, b):
+                    close(sb, sa)
+            for a, b in zip(heads(small, fs), heads(big, fb)):
+                close(b, a)
+            self.assertGreater(float(fs["0"].abs().max()), 0.0)
+
+    def test_grow_needs_init_and_a_scale_in_range(self):
+        for extra in (["--grow", "0.01"], ["--init", HERE, "--grow", "2"]):
+            r = run_tool(os.path.join(HERE, "train.py"), "--data", HERE, "--out", HERE, *extra)
+            self.assertEqual(r.returncode, 2, extra)
+            self.assertIn("--grow needs --init and a SCALE from 0 to 1", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -216,6 +216,12 @@ def parse_args(argv):
     ap.add_argument("--images", help="image directory (default DATA/images or DATA)")
     ap.add_argument("--init", metavar="CHECKPOINT",
                     help="initial weights: another run's checkpoint.pth or a model file")
+    ap.add_argument("--grow", type=float, metavar="SCALE",
+                    help="with --init from a smaller network of the same kind (ResNet-18 "
+                         "into -34, a narrower FPN or heads): its weights fill the leading "
+                         "channels, new output channels start at SCALE times their random "
+                         "start (0 keeps its function exactly) and new residual blocks as "
+                         "identities")
     ap.add_argument("--out", required=True, help="run directory (checkpoint, log)")
     ap.add_argument("--iterations", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=4)
@@ -243,6 +249,8 @@ def parse_args(argv):
         ap.error("--iterations, --batch, --threads and --mask-layers must be at least 1")
     if not 0 < args.min_size <= args.max_size:
         ap.error("need 0 < --min-size <= --max-size")
+    if args.grow is not None and (args.init is None or not 0 <= args.grow <= 1):
+        ap.error("--grow needs --init and a SCALE from 0 to 1")
     if args.returned_layers and args.backbone != "mobilenet_v3_large":
         ap.error("--returned-layers is for --backbone mobilenet_v3_large")
     if args.train_sizes and max(args.train_sizes) > args.max_size:
@@ -284,8 +292,55 @@ def shift_fpn_blocks(state, own):
     return moved
 
 
-def initialize_from(model, path):
-    """Copy every tensor of a checkpoint (or of a model file) whose name and shape fit."""
+def output_dims(model):
+    """For each weight and bias of a convolution or fully connected layer, the dimension that
+    indexes its output channels: 1 in a transposed convolution's (in, out, kh, kw) weight, 0
+    everywhere else. BatchNorm's tensors are not named: they have no inputs to grow."""
+    dims = {}
+    for name, module in model.named_modules():
+        weight = getattr(module, "weight", None)
+        if isinstance(weight, torch.Tensor) and weight.dim() >= 2:
+            dims[f"{name}.weight"] = 1 if isinstance(module, nn.ConvTranspose2d) else 0
+            if getattr(module, "bias", None) is not None:
+                dims[f"{name}.bias"] = 0
+    return dims
+
+
+def grown(own, old, out_dim, scale):
+    """A larger tensor that holds a smaller one in its leading corner. Its new output
+    channels (weights and biases) keep their own random start times scale, so they begin
+    near zero and the layer's old outputs stay as they were; its new inputs keep their own
+    start, as what feeds them begins near zero too. out_dim None: nothing is scaled."""
+    out = own.clone()
+    if out_dim is not None:
+        rows = [slice(None)] * own.dim()
+        rows[out_dim] = slice(old.shape[out_dim], None)
+        out[tuple(rows)] *= scale
+    out[tuple(slice(0, n) for n in old.shape)] = old
+    return out
+
+
+def zero_new_residuals(model, state):
+    """Residual blocks the smaller network lacks (ResNet-34 has more per stage than -18)
+    start as identities: the last BatchNorm's scale is zero, so the block adds nothing, as
+    torchvision's zero_init_residual does."""
+    blocks = {".".join(k.split(".")[:4]) for k in state if k.startswith("backbone.body.layer")}
+    zeroed = []
+    for name, module in model.named_modules():
+        if name.startswith("backbone.body.layer") and name.count(".") == 3 \
+                and name not in blocks:
+            last = getattr(module, "bn3", None) or getattr(module, "bn2", None)
+            if last is not None:
+                nn.init.zeros_(last.weight)
+                zeroed.append(name)
+    return zeroed
+
+
+def initialize_from(model, path, grow=None):
+    """Copy every tensor of a checkpoint (or of a model file) whose name and shape fit. With
+    grow (a small scale, 0 keeps the smaller network's function exactly) a smaller network
+    of the same family also fits: wider layers take its weights in their leading channels and
+    deeper stages start their extra blocks as identities."""
     if path.endswith(".safetensors"):
         import model_file
         _, tensors, _ = model_file.read_model(path)
@@ -296,8 +351,20 @@ def initialize_from(model, path):
     own = model.state_dict()
     state = shift_fpn_blocks(state, own)
     fits = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    widened = 0
+    if grow is not None:
+        dims = output_dims(model)
+        for k, v in state.items():
+            if k in own and k not in fits and own[k].dim() == v.dim() \
+                    and all(a >= b for a, b in zip(own[k].shape, v.shape)):
+                fits[k] = grown(own[k], v, dims.get(k), grow)
+                widened += 1
+        with torch.no_grad():
+            deepened = len(zero_new_residuals(model, state))
     model.load_state_dict(fits, strict=False)
-    print(f"train: {len(fits)} of {len(own)} tensors from {path}", flush=True)
+    print(f"train: {len(fits)} of {len(own)} tensors from {path}"
+          + (f" ({widened} widened, {deepened} new residual blocks start as identities)"
+             if grow is not None else ""), flush=True)
 
 
 def train(args):
@@ -325,7 +392,7 @@ def train(args):
         start = state["iteration"]
         print(f"train: resuming from iteration {start}", flush=True)
     elif args.init:
-        initialize_from(model, args.init)
+        initialize_from(model, args.init, args.grow)
 
     model.train()
     sums, count, t0 = {}, 0, time.time()
