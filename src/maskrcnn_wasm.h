@@ -70,7 +70,24 @@ void mrw_model_free(mrw_model *model);
 /* Loads a model file (safetensors, optionally gzip-compressed where zlib is built in),
  * replacing any model loaded before. The bytes are copied. */
 mrw_status mrw_model_load_memory(mrw_model *model, const void *bytes, size_t length);
+/* The same from a path, read a part at a time as a stream (below). */
 mrw_status mrw_model_load_file(mrw_model *model, const char *path);
+
+/* A model file that arrives in parts, in order (a download, a file read a piece at a time).
+ * Once its header is in, each tensor's bytes go into a block of their own, and the network is
+ * built from them a part at a time, each part's tensors freed once it is built: the whole
+ * file is never in memory beside the built weights. (A gzip file, or one whose header does
+ * not tell its length, is gathered whole and read as mrw_model_load_memory reads it.)
+ * begin returns NULL only when out of memory or model is NULL. write copies the bytes; a
+ * problem (out of memory) is returned and kept, later writes do nothing. finish loads the
+ * file written, replacing the model only when it loads, and frees the stream; its errors
+ * are mrw_model_load_memory's (a file cut short or longer than its header says is refused).
+ * cancel frees a stream without loading. Messages go to mrw_model_error. */
+typedef struct mrw_model_stream mrw_model_stream;
+mrw_model_stream *mrw_model_stream_begin(mrw_model *model);
+mrw_status mrw_model_stream_write(mrw_model_stream *stream, const void *bytes, size_t length);
+mrw_status mrw_model_stream_finish(mrw_model_stream *stream);
+void mrw_model_stream_cancel(mrw_model_stream *stream); /* NULL is a no-op */
 
 /* As mrw_model_load_memory, without the copy: the model takes over buffer, which must come
  * from malloc() with at least length + MRW_MODEL_BUFFER_PADDING bytes, and frees it before

@@ -2,6 +2,7 @@
 // accessors, and the COCO run-length encoding.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -102,6 +103,95 @@ TEST(Api, LoadBufferTakesOverTheBytes) {
       << mrw_model_error(model.m);
   EXPECT_EQ(mrw_model_class_count(model.m), 4);
   EXPECT_STREQ(mrw_model_class_name(model.m, 3), "triangle");
+}
+
+// Instances as plain values, to compare two runs exactly.
+struct Instance {
+  std::vector<float> box;
+  int label;
+  float score;
+  std::vector<uint8_t> mask;
+  bool operator==(const Instance &o) const {
+    return box == o.box && label == o.label && score == o.score && mask == o.mask;
+  }
+};
+
+static std::vector<Instance> segment_gradient(mrw_model *m) {
+  std::vector<uint8_t> pixels(96 * 80 * 4);
+  for (size_t i = 0; i < pixels.size(); i++) pixels[i] = static_cast<uint8_t>(i * 7 % 251);
+  mrw_segment_options options = mrw_default_options();
+  options.score_threshold = 0.0f;
+  mrw_result *r = nullptr;
+  EXPECT_EQ(mrw_model_segment(m, pixels.data(), 96, 80, 96 * 4, MRW_PIXELS_RGBA, &options, &r),
+            MRW_OK)
+      << mrw_model_error(m);
+  std::vector<Instance> out;
+  for (int i = 0; i < mrw_result_count(r); i++) {
+    int x, y, w, h;
+    mrw_result_mask_rect(r, i, &x, &y, &w, &h);
+    const float *box = mrw_result_box(r, i);
+    const uint8_t *mask = mrw_result_mask(r, i);
+    out.push_back({std::vector<float>(box, box + 4), mrw_result_label(r, i),
+                   mrw_result_score(r, i), std::vector<uint8_t>(mask, mask + (size_t)w * h)});
+  }
+  mrw_result_free(r);
+  return out;
+}
+
+TEST(Api, StreamedModelSegmentsAsTheWholeFile) {
+  std::vector<char> bytes = read_fixture_bytes("r18_fpn128.safetensors");
+  ASSERT_FALSE(bytes.empty());
+  Model whole, streamed;
+  ASSERT_EQ(mrw_model_load_memory(whole.m, bytes.data(), bytes.size()), MRW_OK);
+  std::vector<Instance> expected = segment_gradient(whole.m);
+  ASSERT_GT(expected.size(), 10u);
+  for (size_t part : {size_t{1000}, size_t{65536}, bytes.size()}) {
+    mrw_model_stream *stream = mrw_model_stream_begin(streamed.m);
+    ASSERT_NE(stream, nullptr);
+    for (size_t at = 0; at < bytes.size(); at += part)
+      ASSERT_EQ(mrw_model_stream_write(stream, bytes.data() + at, std::min(part, bytes.size() - at)),
+                MRW_OK);
+    ASSERT_EQ(mrw_model_stream_finish(stream), MRW_OK) << mrw_model_error(streamed.m);
+    EXPECT_EQ(mrw_model_class_count(streamed.m), 4);
+    EXPECT_TRUE(segment_gradient(streamed.m) == expected) << "in parts of " << part;
+  }
+}
+
+TEST(Api, StreamRefusalsKeepThePreviousModel) {
+  std::vector<char> bytes = read_fixture_bytes("r18_fpn128.safetensors");
+  ASSERT_FALSE(bytes.empty());
+  Model model;
+  EXPECT_EQ(mrw_model_stream_begin(nullptr), nullptr);
+  EXPECT_EQ(mrw_model_stream_write(nullptr, "x", 1), MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mrw_model_stream_finish(nullptr), MRW_ERR_INVALID_ARGUMENT);
+  mrw_model_stream_cancel(nullptr);
+  ASSERT_EQ(mrw_model_load_memory(model.m, bytes.data(), bytes.size()), MRW_OK);
+  std::vector<Instance> expected = segment_gradient(model.m);
+  // cut short: refused, naming the tensor past the end; the model loaded before stays
+  mrw_model_stream *stream = mrw_model_stream_begin(model.m);
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(mrw_model_stream_write(stream, bytes.data(), bytes.size() - 100), MRW_OK);
+  EXPECT_EQ(mrw_model_stream_finish(stream), MRW_ERR_BAD_MODEL);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "past the end")) << mrw_model_error(model.m);
+  // longer than its header says
+  stream = mrw_model_stream_begin(model.m);
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(mrw_model_stream_write(stream, bytes.data(), bytes.size()), MRW_OK);
+  ASSERT_EQ(mrw_model_stream_write(stream, "more", 4), MRW_OK);
+  EXPECT_EQ(mrw_model_stream_finish(stream), MRW_ERR_BAD_MODEL);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "at its end")) << mrw_model_error(model.m);
+  // not a model file at all, and a stream given up half way
+  stream = mrw_model_stream_begin(model.m);
+  ASSERT_NE(stream, nullptr);
+  const char garbage[] = "this is not a model file at all";
+  ASSERT_EQ(mrw_model_stream_write(stream, garbage, sizeof garbage), MRW_OK);
+  EXPECT_EQ(mrw_model_stream_finish(stream), MRW_ERR_BAD_MODEL);
+  stream = mrw_model_stream_begin(model.m);
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(mrw_model_stream_write(stream, bytes.data(), bytes.size() / 2), MRW_OK);
+  mrw_model_stream_cancel(stream);
+  EXPECT_EQ(mrw_model_class_count(model.m), 4);
+  EXPECT_TRUE(segment_gradient(model.m) == expected);
 }
 
 TEST(Api, SegmentRefusesBadArguments) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -95,6 +96,32 @@ struct Opened {
   Opened &operator=(const Opened &) = delete;
 };
 
+// The same bytes written to a stream in parts of `part` bytes (0: in one write).
+struct Streamed {
+  mrw_safetensors *file = nullptr;
+  mrw_error err{};
+  mrw_status status = MRW_OK;
+  Streamed(const Bytes &bytes, size_t part) {
+    mrw_safetensors_stream *stream = mrw_safetensors_stream_begin();
+    if (!stream) {
+      status = MRW_ERR_OUT_OF_MEMORY;
+      return;
+    }
+    size_t step = part ? part : bytes.size();
+    for (size_t at = 0; at < bytes.size() && status == MRW_OK; at += step) {
+      size_t n = std::min(step, bytes.size() - at);
+      status = mrw_safetensors_stream_write(stream, bytes.data() + at, n, &err);
+    }
+    mrw_status finished = mrw_safetensors_stream_finish(stream, &file, &err);
+    if (status == MRW_OK) status = finished;
+  }
+  ~Streamed() { mrw_safetensors_free(file); }
+  Streamed(const Streamed &) = delete;
+  Streamed &operator=(const Streamed &) = delete;
+};
+
+const size_t kParts[] = {1, 3, 7, 64, 0};
+
 ::testing::AssertionResult Refused(const Bytes &bytes, mrw_status expected,
                                    std::initializer_list<const char *> words) {
   Opened opened(bytes);
@@ -106,6 +133,15 @@ struct Opened {
   for (const char *word : words) {
     if (message.find(word) == std::string::npos) {
       return ::testing::AssertionFailure() << "message '" << message << "' lacks '" << word << "'";
+    }
+  }
+  // a stream, whatever its parts, refuses the file with the same message
+  for (size_t part : kParts) {
+    Streamed streamed(bytes, part);
+    if (streamed.status != expected || streamed.file != nullptr || message != streamed.err.message) {
+      return ::testing::AssertionFailure() << "in parts of " << part << ": status "
+                                           << streamed.status << ", '" << streamed.err.message
+                                           << "' where the whole file gave '" << message << "'";
     }
   }
   return ::testing::AssertionSuccess();
@@ -755,4 +791,109 @@ TEST(IoModelFileLength, SaysNothingWhenOnlyTheWholeFileCanTellWhatIsWrong) {
   const uint64_t too_long = 200000000;
   for (int i = 0; i < 8; i++) huge[i] = static_cast<uint8_t>(too_long >> (8 * i));
   EXPECT_EQ(LengthOf(huge, huge.size()), std::make_pair(size_t{0}, size_t{0}));
+}
+
+// ---- a file written in parts ----
+
+namespace {
+
+// Every kind of tensor, in an order unlike the header's, with an empty one and a scalar.
+Bytes EveryKindOfTensor() {
+  std::vector<float> big(1000);
+  for (size_t i = 0; i < big.size(); i++) big[i] = static_cast<float>(i) * 0.5f - 7.0f;
+  return BuildFile({{"b.big", "F32", {10, 100}, ToBytes(big)},
+                    {"a.half", "F16", {3}, ToBytes(std::vector<uint16_t>{0x3C00, 0xC000, 0x3555})},
+                    {"a.empty", "F32", {0, 4}, {}},
+                    {"c.q", "I8", {2, 3}, {1, 0xFF, 127, 0x81, 4, 0}},
+                    {"c.q.int8_scales", "F32", {2}, ToBytes(std::vector<float>{0.5f, 0.25f})},
+                    {"a.scalar", "U8", {}, {9}}},
+                   {{"format", "maskrcnn-wasm"}});
+}
+
+}  // namespace
+
+TEST(IoModelFileStream, AnySplitReadsAsTheWholeFile) {
+  Bytes bytes = EveryKindOfTensor();
+  Opened whole(bytes);
+  ASSERT_EQ(whole.status, MRW_OK) << whole.err.message;
+  for (size_t part : kParts) {
+    Streamed streamed(bytes, part);
+    ASSERT_EQ(streamed.status, MRW_OK) << part << ": " << streamed.err.message;
+    ASSERT_EQ(mrw_safetensors_tensor_count(streamed.file), mrw_safetensors_tensor_count(whole.file));
+    for (size_t i = 0; i < mrw_safetensors_tensor_count(whole.file); i++) {
+      const mrw_tensor_view *a = mrw_safetensors_tensor_at(whole.file, i);
+      const mrw_tensor_view *b = mrw_safetensors_tensor_at(streamed.file, i);
+      EXPECT_STREQ(a->name, b->name);
+      EXPECT_EQ(a->dtype, b->dtype);
+      ASSERT_EQ(a->ndim, b->ndim);
+      for (int d = 0; d < a->ndim; d++) EXPECT_EQ(a->shape[d], b->shape[d]);
+      ASSERT_EQ(a->nbytes, b->nbytes) << a->name;
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(b->data) % 16, 0u) << a->name;
+      EXPECT_EQ(std::memcmp(a->data, b->data, a->nbytes), 0) << a->name << " in parts of " << part;
+      if (a->nbytes) {
+        EXPECT_NE(a->data, b->data);
+      }
+      EXPECT_EQ(ReadAll(a), ReadAll(b)) << a->name;
+    }
+    EXPECT_STREQ(mrw_safetensors_metadata(streamed.file, "format"), "maskrcnn-wasm");
+  }
+}
+
+TEST(IoModelFileStream, GzipAndUnknownLengthsAreGatheredWhole) {
+  // a header that is not an object cannot tell the length: the whole reader names it
+  EXPECT_TRUE(Refused(WithHeader("[1, 2]", {0, 0}), MRW_ERR_BAD_MODEL, {"expected a JSON object"}));
+#ifdef MRW_HAVE_ZLIB
+  Bytes bytes = EveryKindOfTensor();
+  for (size_t part : kParts) {
+    Streamed streamed(Gzip(bytes), part);
+    ASSERT_EQ(streamed.status, MRW_OK) << streamed.err.message;
+    EXPECT_EQ(ReadAll(mrw_safetensors_find(streamed.file, "b.big")),
+              ReadAll(mrw_safetensors_find(Opened(bytes).file, "b.big")));
+  }
+#endif
+}
+
+TEST(IoModelFileStream, CutShortOrGoingOnIsRefusedAtTheEnd) {
+  Bytes bytes = EveryKindOfTensor();
+  Bytes longer = bytes;
+  longer.push_back(0);
+  EXPECT_TRUE(Refused(longer, MRW_ERR_BAD_MODEL, {"gap in the data buffer", "at its end"}));
+  for (size_t cut : {bytes.size() - 1, bytes.size() - 40, HeaderLength(bytes) + 8}) {
+    Bytes shorter(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+    EXPECT_TRUE(Refused(shorter, MRW_ERR_BAD_MODEL, {"past the end", "truncated"})) << cut;
+  }
+}
+
+TEST(IoModelFileStream, ReleaseFreesATensorsBytesByPrefix) {
+  Bytes bytes = EveryKindOfTensor();
+  Streamed streamed(bytes, 5);
+  ASSERT_EQ(streamed.status, MRW_OK) << streamed.err.message;
+  mrw_safetensors_release(streamed.file, "a.");
+  EXPECT_EQ(mrw_safetensors_find(streamed.file, "a.half"), nullptr);
+  EXPECT_EQ(mrw_safetensors_find(streamed.file, "a.scalar"), nullptr);
+  ASSERT_NE(mrw_safetensors_find(streamed.file, "b.big"), nullptr);
+  EXPECT_EQ(ReadAll(mrw_safetensors_find(streamed.file, "b.big"))[3], -5.5f);
+  mrw_safetensors_release(streamed.file, "a."); /* again: nothing more to free */
+  mrw_safetensors_release(streamed.file, "c.q");
+  EXPECT_EQ(mrw_safetensors_find(streamed.file, "c.q"), nullptr);
+  EXPECT_EQ(mrw_safetensors_find(streamed.file, "c.q.int8_scales"), nullptr);
+  // a file read whole from memory keeps its tensors
+  Opened whole(bytes);
+  mrw_safetensors_release(whole.file, "a.");
+  EXPECT_NE(mrw_safetensors_find(whole.file, "a.half"), nullptr);
+}
+
+TEST(IoModelFileStream, WritesAfterAProblemDoNothing) {
+  mrw_error err{};
+  EXPECT_EQ(mrw_safetensors_stream_write(nullptr, "x", 1, &err), MRW_ERR_INVALID_ARGUMENT);
+  mrw_safetensors_stream *stream = mrw_safetensors_stream_begin();
+  ASSERT_NE(stream, nullptr);
+  EXPECT_EQ(mrw_safetensors_stream_write(stream, nullptr, 3, &err), MRW_ERR_INVALID_ARGUMENT);
+  mrw_safetensors_stream_free(stream);
+  mrw_safetensors *file = nullptr;
+  stream = mrw_safetensors_stream_begin();
+  ASSERT_NE(stream, nullptr);
+  EXPECT_EQ(mrw_safetensors_stream_finish(stream, &file, &err), MRW_ERR_BAD_MODEL);
+  EXPECT_STREQ(err.message, "empty file");
+  EXPECT_EQ(file, nullptr);
 }

@@ -23,8 +23,8 @@ struct Backbone {
   mrw_fpn fpn{};
   bool loaded = false;
 
-  explicit Backbone(const mrw_safetensors *file) { load(file); }
-  void load(const mrw_safetensors *file) {
+  explicit Backbone(mrw_safetensors *file) { load(file); }
+  void load(mrw_safetensors *file) {
     mrw_error err{};
     ASSERT_TRUE(parse_model_config(file, &config));
     ASSERT_EQ(mrw_resnet_load(&resnet, file, &config, &err), MRW_OK) << err.message;

@@ -1,8 +1,10 @@
-// A model file read from disk or downloaded reaches the engine in parts, each placed in one
-// WebAssembly buffer of the file's length as it arrives (Engine.beginModel/writeModel/
-// finishModel): never whole in JavaScript memory. Parts of any size load the model loadModel
-// loads; a damaged file gives the message the whole-file reader gives; and a process that
-// loads a large model by its path peaks far below one that reads the file first.
+// A model file read from disk or downloaded reaches the engine in parts (Engine.beginModel/
+// writeModel/finishModel), each tensor placed in a block of its own as it arrives and freed
+// once its part of the network is built: never whole in JavaScript memory, nor beside the
+// built weights. Parts of any size load the model loadModel loads; a damaged file gives the
+// message of one written in a single part (the C suite holds that to the whole-file reader's,
+// IoModelFileStream); and a process that loads a large model by its path peaks far below one
+// that reads the file first.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,7 +100,9 @@ describe('a damaged file gives the whole-file reader\'s message', () => {
     const longer = new Uint8Array(model.length + 3);
     longer.set(model);
     const message = loadError(() => loadInParts(engine, cut(longer, [headerEnd + 5, model.length + 1])));
-    assert.equal(message, `model file: longer than the ${model.length} bytes its header describes`);
+    const data = model.length - headerEnd;  // the data buffer the header describes
+    assert.equal(message, `model file: gap in the data buffer: bytes [${data}, ${data + 3}) at its end belong to no tensor`);
+    assert.equal(loadError(() => engine.loadModel(longer)), message);
   });
 });
 

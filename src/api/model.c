@@ -94,6 +94,44 @@ mrw_status mrw_model_load_buffer(mrw_model *model, void *buffer, size_t length) 
   return load_from(model, file, opened);
 }
 
+struct mrw_model_stream {
+  mrw_model *model;
+  mrw_safetensors_stream *file;
+};
+
+mrw_model_stream *mrw_model_stream_begin(mrw_model *model) {
+  if (!model) return NULL;
+  mrw_model_stream *stream = malloc(sizeof *stream);
+  if (stream) stream->file = mrw_safetensors_stream_begin();
+  if (!stream || !stream->file) {
+    free(stream);
+    mrw_error_set(&model->error, MRW_ERR_OUT_OF_MEMORY, "out of memory for a model stream");
+    return NULL;
+  }
+  stream->model = model;
+  return stream;
+}
+
+mrw_status mrw_model_stream_write(mrw_model_stream *stream, const void *bytes, size_t length) {
+  if (!stream) return MRW_ERR_INVALID_ARGUMENT;
+  return mrw_safetensors_stream_write(stream->file, bytes, length, &stream->model->error);
+}
+
+mrw_status mrw_model_stream_finish(mrw_model_stream *stream) {
+  if (!stream) return MRW_ERR_INVALID_ARGUMENT;
+  mrw_model *model = stream->model;
+  mrw_safetensors *file = NULL;
+  mrw_status opened = mrw_safetensors_stream_finish(stream->file, &file, &model->error);
+  free(stream);
+  return load_from(model, file, opened);
+}
+
+void mrw_model_stream_cancel(mrw_model_stream *stream) {
+  if (!stream) return;
+  mrw_safetensors_stream_free(stream->file);
+  free(stream);
+}
+
 mrw_status mrw_model_load_file(mrw_model *model, const char *path) {
   if (!model) return MRW_ERR_INVALID_ARGUMENT;
   if (!path) return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT, "model path is NULL");

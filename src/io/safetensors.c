@@ -11,6 +11,7 @@
 #include "io/gzip.h"
 #include "io/half.h"
 #include "io/json.h"
+#include "io/safetensors_file.h"
 
 /* Safetensors layout:
  *
@@ -29,28 +30,14 @@
 #error "the model file reader copies little-endian tensor data as is: little-endian hosts only"
 #endif
 
-#define LENGTH_PREFIX_BYTES 8
-#define HEADER_MAX_BYTES 100000000u /* 100 MB, as the reference safetensors reader */
+#define LENGTH_PREFIX_BYTES MRW_SAFETENSORS_PREFIX_BYTES
+#define HEADER_MAX_BYTES MRW_SAFETENSORS_HEADER_MAX_BYTES
 #define DATA_ALIGNMENT MRW_MODEL_FILE_ALIGNMENT
 #define DIM_MAX 1099511627776.0     /* 2^40 */
 #define OFFSET_MAX 9007199254740992.0 /* 2^53: every integer up to it is exact in a double */
 #define NAME_IN_MESSAGE "'%.200s'"  /* names are quoted and cut short in messages */
 
-/* Largest file, compressed or not: 4 GB, or what a 32-bit address space can hold. */
-#if SIZE_MAX > 0xFFFFFFFFu
-#define FILE_MAX_BYTES ((size_t)1 << 32)
-#else
-#define FILE_MAX_BYTES (SIZE_MAX - 4 * DATA_ALIGNMENT)
-#endif
-
-struct mrw_safetensors {
-  unsigned char *storage;     /* owned copy of the file, shifted to align the data buffer */
-  mrw_json *header;           /* parsed header: owns the tensor names and metadata strings */
-  const mrw_json *metadata;   /* the "__metadata__" object, or NULL */
-  mrw_tensor_view *tensors;   /* in data-offset order */
-  size_t tensor_count;
-  const mrw_tensor_view **by_name; /* the same tensors in name order, for lookup */
-};
+#define FILE_MAX_BYTES MRW_SAFETENSORS_FILE_MAX_BYTES
 
 /* Where the parts of a file lie in storage once its data buffer is aligned. */
 typedef struct file_layout {
@@ -101,7 +88,8 @@ static mrw_status out_of_memory(mrw_error *err) {
 
 /* ---- the length prefix and data alignment ---- */
 
-static uint64_t read_u64_le(const unsigned char *b) {
+uint64_t mrw_safetensors_header_length(const void *prefix) {
+  const unsigned char *b = prefix;
   uint64_t value = 0;
   for (int i = 7; i >= 0; i--) value = value << 8 | b[i];
   return value;
@@ -115,7 +103,7 @@ static mrw_status align_sections(unsigned char *storage, size_t length, file_lay
   if (length < LENGTH_PREFIX_BYTES) {
     return bad_model(err, "truncated: %zu bytes, fewer than the 8-byte header length", length);
   }
-  uint64_t header_length = read_u64_le(storage);
+  uint64_t header_length = mrw_safetensors_header_length(storage);
   if (header_length > HEADER_MAX_BYTES) {
     return bad_model(err, "header length %" PRIu64 " exceeds the limit of %u bytes",
                      header_length, HEADER_MAX_BYTES);
@@ -265,8 +253,9 @@ static mrw_status check_entry_keys(const char *name, const mrw_json *entry, mrw_
   return MRW_OK;
 }
 
-static mrw_status parse_tensor(const char *name, const mrw_json *entry,
-                               const file_layout *layout, mrw_tensor_view *view, mrw_error *err) {
+static mrw_status parse_tensor(const char *name, const mrw_json *entry, size_t data_size,
+                               mrw_tensor_entry *out, mrw_error *err) {
+  mrw_tensor_view *view = &out->view;
   if (name[0] == '\0') return bad_model(err, "a tensor has an empty name");
   if (mrw_json_type_of(entry) != MRW_JSON_OBJECT) {
     return tensor_error(err, MRW_ERR_BAD_MODEL, name, "entry must be an object");
@@ -280,7 +269,7 @@ static mrw_status parse_tensor(const char *name, const mrw_json *entry,
   if (status == MRW_OK) status = parse_dtype(name, dtype, view, &element_size, err);
   if (status == MRW_OK) status = parse_shape(name, shape, view, &elements, err);
   if (status == MRW_OK) {
-    status = parse_offsets(name, offsets, layout->data_size, &begin, &end, err);
+    status = parse_offsets(name, offsets, data_size, &begin, &end, err);
   }
   if (status != MRW_OK) return status;
   if (!mrw_u64_mul(elements, element_size, &nbytes) || nbytes != end - begin) {
@@ -290,8 +279,8 @@ static mrw_status parse_tensor(const char *name, const mrw_json *entry,
   }
   view->name = name;
   view->count = (size_t)elements; /* fits: elements * size == end - begin, a size_t */
-  view->data = layout->data + begin;
   view->nbytes = end - begin;
+  out->begin = begin;
   return MRW_OK;
 }
 
@@ -310,10 +299,10 @@ static mrw_status check_metadata(const mrw_json *metadata, mrw_error *err) {
   return MRW_OK;
 }
 
-static mrw_status parse_header_json(const file_layout *layout, mrw_json **header,
+static mrw_status parse_header_json(const char *text, size_t length, mrw_json **header,
                                     mrw_error *err) {
   mrw_error json_err = {0};
-  mrw_status status = mrw_json_parse(layout->header, layout->header_length, header, &json_err);
+  mrw_status status = mrw_json_parse(text, length, header, &json_err);
   if (status == MRW_ERR_INVALID_ARGUMENT) status = MRW_ERR_BAD_MODEL;
   if (status != MRW_OK) return mrw_error_set(err, status, "header: %s", json_err.message);
   if (mrw_json_type_of(*header) != MRW_JSON_OBJECT) {
@@ -323,8 +312,9 @@ static mrw_status parse_header_json(const file_layout *layout, mrw_json **header
 }
 
 /* Parses the header into file->tensors (in header order) and file->metadata. */
-static mrw_status read_header(mrw_safetensors *file, const file_layout *layout, mrw_error *err) {
-  mrw_status status = parse_header_json(layout, &file->header, err);
+static mrw_status read_header(mrw_safetensors *file, const char *text, size_t length,
+                              size_t data_size, mrw_error *err) {
+  mrw_status status = parse_header_json(text, length, &file->header, err);
   if (status != MRW_OK) return status;
   const mrw_json *header = file->header;
   file->metadata = mrw_json_get(header, "__metadata__");
@@ -338,8 +328,8 @@ static mrw_status read_header(mrw_safetensors *file, const file_layout *layout, 
   for (size_t i = 0; i < mrw_json_length(header); i++) {
     const char *name = mrw_json_key_at(header, i);
     if (strcmp(name, "__metadata__") == 0) continue;
-    mrw_tensor_view *view = &file->tensors[file->tensor_count];
-    status = parse_tensor(name, mrw_json_at(header, i), layout, view, err);
+    mrw_tensor_entry *entry = &file->tensors[file->tensor_count];
+    status = parse_tensor(name, mrw_json_at(header, i), data_size, entry, err);
     if (status != MRW_OK) return status;
     file->tensor_count++;
   }
@@ -349,21 +339,24 @@ static mrw_status read_header(mrw_safetensors *file, const file_layout *layout, 
 /* ---- tiling of the data buffer ---- */
 
 static int compare_by_offset(const void *a, const void *b) {
-  const mrw_tensor_view *x = a, *y = b;
-  const unsigned char *xd = x->data, *yd = y->data;
-  if (xd != yd) return xd < yd ? -1 : 1;
-  if (x->nbytes != y->nbytes) return x->nbytes < y->nbytes ? -1 : 1;
-  return strcmp(x->name, y->name);
+  const mrw_tensor_entry *x = a, *y = b;
+  if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
+  if (x->view.nbytes != y->view.nbytes) return x->view.nbytes < y->view.nbytes ? -1 : 1;
+  return strcmp(x->view.name, y->view.name);
 }
 
 /* With the tensors sorted by offset, each must begin where the previous one ended. */
-static mrw_status check_tiling(const mrw_safetensors *file, const file_layout *layout,
-                               mrw_error *err) {
+static mrw_status gap_at_end(size_t covered, size_t data_size, mrw_error *err) {
+  return bad_model(err, "gap in the data buffer: bytes [%zu, %zu) at its end belong to no "
+                   "tensor", covered, data_size);
+}
+
+static mrw_status check_tiling(const mrw_safetensors *file, size_t data_size, mrw_error *err) {
   size_t covered = 0;
   const char *previous = NULL;
   for (size_t i = 0; i < file->tensor_count; i++) {
-    const mrw_tensor_view *t = &file->tensors[i];
-    size_t begin = (size_t)((const unsigned char *)t->data - layout->data);
+    const mrw_tensor_view *t = &file->tensors[i].view;
+    size_t begin = file->tensors[i].begin;
     if (begin < covered) {
       return bad_model(err, "tensors " NAME_IN_MESSAGE " and " NAME_IN_MESSAGE
                        " overlap: data_offsets begin %zu is before the end %zu of the first",
@@ -376,10 +369,7 @@ static mrw_status check_tiling(const mrw_safetensors *file, const file_layout *l
     covered = begin + t->nbytes;
     previous = t->name;
   }
-  if (covered != layout->data_size) {
-    return bad_model(err, "gap in the data buffer: bytes [%zu, %zu) at its end belong to no "
-                     "tensor", covered, layout->data_size);
-  }
+  if (covered != data_size) return gap_at_end(covered, data_size, err);
   return MRW_OK;
 }
 
@@ -391,9 +381,49 @@ static int compare_by_name(const void *a, const void *b) {
 static mrw_status index_names(mrw_safetensors *file, mrw_error *err) {
   file->by_name = malloc((file->tensor_count ? file->tensor_count : 1) * sizeof *file->by_name);
   if (!file->by_name) return out_of_memory(err);
-  for (size_t i = 0; i < file->tensor_count; i++) file->by_name[i] = &file->tensors[i];
+  for (size_t i = 0; i < file->tensor_count; i++) file->by_name[i] = &file->tensors[i].view;
   qsort(file->by_name, file->tensor_count, sizeof *file->by_name, compare_by_name);
   return MRW_OK;
+}
+
+mrw_status mrw_safetensors_parse_header(mrw_safetensors *file, const char *header,
+                                        size_t header_length, size_t data_size, mrw_error *err) {
+  mrw_status status = read_header(file, header, header_length, data_size, err);
+  if (status == MRW_OK) {
+    qsort(file->tensors, file->tensor_count, sizeof *file->tensors, compare_by_offset);
+    status = check_tiling(file, data_size, err);
+  }
+  if (status == MRW_OK) status = index_names(file, err);
+  return status;
+}
+
+mrw_status mrw_safetensors_size_error(const mrw_safetensors *file, size_t described,
+                                      size_t actual, mrw_error *err) {
+  if (actual > described) return gap_at_end(described, actual, err);
+  /* the first entry in header order that ends past the data, as the reader finds it */
+  for (size_t i = 0; i < mrw_json_length(file->header); i++) {
+    const char *name = mrw_json_key_at(file->header, i);
+    if (strcmp(name, "__metadata__") == 0) continue;
+    size_t begin = 0, end = 0;
+    mrw_status s = parse_offsets(name, mrw_json_get(mrw_json_at(file->header, i), "data_offsets"),
+                                 actual, &begin, &end, err);
+    if (s != MRW_OK) return s;
+  }
+  return mrw_error_set(err, MRW_ERR_INTERNAL, "model file: %zu data bytes, %zu described",
+                       actual, described);
+}
+
+void mrw_safetensors_release(mrw_safetensors *file, const char *prefix) {
+  if (!file || file->storage || !prefix) return;
+  size_t n = strlen(prefix);
+  for (size_t i = 0; i < file->tensor_count; i++) {
+    mrw_tensor_entry *t = &file->tensors[i];
+    if (t->released || strncmp(t->view.name, prefix, n) != 0) continue;
+    free(t->block);
+    t->block = NULL;
+    t->view.data = NULL;
+    t->released = 1;
+  }
 }
 
 /* ---- int8 tensors and their scales ---- */
@@ -432,9 +462,9 @@ static mrw_status bind_scales(const mrw_safetensors *file, mrw_tensor_view *t, m
 }
 
 /* Every I8 tensor gets its scales; scales without their I8 tensor are refused. */
-static mrw_status pair_int8_scales(mrw_safetensors *file, mrw_error *err) {
+mrw_status mrw_safetensors_pair_scales(mrw_safetensors *file, mrw_error *err) {
   for (size_t i = 0; i < file->tensor_count; i++) {
-    mrw_tensor_view *t = &file->tensors[i];
+    mrw_tensor_view *t = &file->tensors[i].view;
     if (t->dtype == MRW_DTYPE_I8) {
       mrw_status s = bind_scales(file, t, err);
       if (s != MRW_OK) return s;
@@ -456,9 +486,8 @@ static mrw_status pair_int8_scales(mrw_safetensors *file, mrw_error *err) {
 
 /* ---- the file's length, from its header ---- */
 
-/* The largest data_offsets end of the parsed header, or 0 with *known = 0 when an entry has
- * no offsets of the expected form (the full reader then says which and why). */
-static uint64_t data_end(const mrw_json *header, int *known) {
+/* (the full reader says which entry has no offsets of the expected form, and why) */
+uint64_t mrw_safetensors_data_end(const mrw_json *header, int *known) {
   uint64_t end = 0;
   *known = 0;
   for (size_t i = 0; i < mrw_json_length(header); i++) {
@@ -482,7 +511,7 @@ size_t mrw_safetensors_file_length(const void *prefix, size_t available, size_t 
     *needed = LENGTH_PREFIX_BYTES;
     return 0;
   }
-  uint64_t header_length = read_u64_le(prefix);
+  uint64_t header_length = mrw_safetensors_header_length(prefix);
   if (header_length > HEADER_MAX_BYTES) return 0;
   size_t header_end = LENGTH_PREFIX_BYTES + (size_t)header_length;
   if (available < header_end) {
@@ -495,7 +524,7 @@ size_t mrw_safetensors_file_length(const void *prefix, size_t available, size_t 
                      &ignored) != MRW_OK)
     return 0;
   int known = 0;
-  uint64_t end = mrw_json_type_of(header) == MRW_JSON_OBJECT ? data_end(header, &known) : 0;
+  uint64_t end = mrw_json_type_of(header) == MRW_JSON_OBJECT ? mrw_safetensors_data_end(header, &known) : 0;
   mrw_json_free(header);
   if (!known || end > FILE_MAX_BYTES - header_end) return 0;
   return header_end + (size_t)end;
@@ -515,13 +544,14 @@ static mrw_status load_storage(unsigned char *storage, size_t length, mrw_safete
   file->storage = storage;
   file_layout layout = {0};
   mrw_status status = align_sections(storage, length, &layout, err);
-  if (status == MRW_OK) status = read_header(file, &layout, err);
+  if (status == MRW_OK)
+    status = mrw_safetensors_parse_header(file, layout.header, layout.header_length,
+                                          layout.data_size, err);
   if (status == MRW_OK) {
-    qsort(file->tensors, file->tensor_count, sizeof *file->tensors, compare_by_offset);
-    status = check_tiling(file, &layout, err);
+    for (size_t i = 0; i < file->tensor_count; i++)
+      file->tensors[i].view.data = layout.data + file->tensors[i].begin;
+    status = mrw_safetensors_pair_scales(file, err);
   }
-  if (status == MRW_OK) status = index_names(file, err);
-  if (status == MRW_OK) status = pair_int8_scales(file, err);
   if (status != MRW_OK) {
     mrw_safetensors_free(file);
     return status;
@@ -597,72 +627,30 @@ mrw_status mrw_safetensors_open_owned(void *buffer, size_t length, mrw_safetenso
   return load_storage(buffer, length, out, err);
 }
 
-/* The size of a seekable file, to read it without regrowing; 0 if unknown. */
-static size_t file_size_hint(FILE *f) {
-  long size = -1;
-  if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-  if (fseek(f, 0, SEEK_SET) != 0 || size < 0) return 0;
-  return (unsigned long)size > FILE_MAX_BYTES ? FILE_MAX_BYTES + 1 : (size_t)size;
-}
-
-/* Reads the stream into a buffer with DATA_ALIGNMENT spare bytes after the content. */
-static mrw_status read_stream(FILE *f, unsigned char **out, size_t *out_length, mrw_error *err) {
-  size_t hint = file_size_hint(f);
-  /* Read one byte before trusting the hint: a directory opens, reports a huge size, and
-   * only fails to read. */
-  int first = fgetc(f);
-  if (first == EOF && ferror(f)) {
-    return mrw_error_set(err, MRW_ERR_IO, "read error (%s)", strerror(errno));
-  }
-  if (first != EOF) ungetc(first, f);
-  if (hint > FILE_MAX_BYTES) return file_too_large(hint, err);
-  size_t usable = hint + 1; /* one more byte than expected, so the read ends at EOF */
-  unsigned char *buffer = malloc(usable + DATA_ALIGNMENT);
-  if (!buffer) return out_of_memory(err);
-  size_t used = 0;
-  for (;;) {
-    if (used == usable) {
-      if (used > FILE_MAX_BYTES) {
-        free(buffer);
-        return file_too_large(used, err);
-      }
-      usable = usable > FILE_MAX_BYTES / 2 ? FILE_MAX_BYTES + 1 : usable * 2;
-      unsigned char *grown = realloc(buffer, usable + DATA_ALIGNMENT);
-      if (!grown) {
-        free(buffer);
-        return out_of_memory(err);
-      }
-      buffer = grown;
-    }
-    size_t wanted = usable - used;
-    size_t got = fread(buffer + used, 1, wanted, f);
-    used += got;
-    if (got < wanted) break; /* end of file or error */
-  }
-  if (ferror(f)) {
-    free(buffer);
-    return mrw_error_set(err, MRW_ERR_IO, "read error (%s)", strerror(errno));
-  }
-  *out = buffer;
-  *out_length = used;
-  return MRW_OK;
-}
+/* Read a part at a time into a stream: tensors in blocks of their own, that a reader can
+ * release as it goes (a gzip file or a damaged header is gathered whole, as from memory). */
+#define READ_PART_BYTES ((size_t)1 << 20)
 
 static mrw_status open_path(const char *path, mrw_safetensors **out, mrw_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f) return mrw_error_set(err, MRW_ERR_IO, "cannot open (%s)", strerror(errno));
-  unsigned char *bytes = NULL;
-  size_t length = 0;
-  mrw_status status = read_stream(f, &bytes, &length, err);
+  mrw_safetensors_stream *stream = mrw_safetensors_stream_begin();
+  unsigned char *part = malloc(READ_PART_BYTES);
+  mrw_status status = stream && part ? MRW_OK : out_of_memory(err);
+  while (status == MRW_OK) {
+    size_t got = fread(part, 1, READ_PART_BYTES, f);
+    if (got > 0) status = mrw_safetensors_stream_write(stream, part, got, err);
+    if (got < READ_PART_BYTES) break; /* end of file or error */
+  }
+  if (status == MRW_OK && ferror(f))
+    status = mrw_error_set(err, MRW_ERR_IO, "read error (%s)", strerror(errno));
+  free(part);
   fclose(f);
-  if (status != MRW_OK) return status;
-  if (!mrw_gzip_detect(bytes, length)) return load_storage(bytes, length, out, err);
-  unsigned char *storage = NULL;
-  size_t inflated_length = 0;
-  status = inflate_file(bytes, length, &storage, &inflated_length, err);
-  free(bytes);
-  if (status != MRW_OK) return status;
-  return load_storage(storage, inflated_length, out, err);
+  if (status != MRW_OK) {
+    mrw_safetensors_stream_free(stream);
+    return status;
+  }
+  return mrw_safetensors_stream_finish(stream, out, err);
 }
 
 mrw_status mrw_safetensors_open_path(const char *path, mrw_safetensors **out, mrw_error *err) {
@@ -681,6 +669,7 @@ mrw_status mrw_safetensors_open_path(const char *path, mrw_safetensors **out, mr
 
 void mrw_safetensors_free(mrw_safetensors *file) {
   if (!file) return;
+  for (size_t i = 0; i < file->tensor_count; i++) free(file->tensors[i].block);
   free(file->by_name);
   free(file->tensors);
   mrw_json_free(file->header);
@@ -695,7 +684,7 @@ size_t mrw_safetensors_tensor_count(const mrw_safetensors *file) {
 }
 
 const mrw_tensor_view *mrw_safetensors_tensor_at(const mrw_safetensors *file, size_t i) {
-  return file && i < file->tensor_count ? &file->tensors[i] : NULL;
+  return file && i < file->tensor_count ? &file->tensors[i].view : NULL;
 }
 
 const mrw_tensor_view *mrw_safetensors_find(const mrw_safetensors *file, const char *name) {
@@ -704,7 +693,10 @@ const mrw_tensor_view *mrw_safetensors_find(const mrw_safetensors *file, const c
   while (low < high) {
     size_t middle = low + (high - low) / 2;
     int order = strcmp(name, file->by_name[middle]->name);
-    if (order == 0) return file->by_name[middle];
+    if (order == 0) {
+      const mrw_tensor_view *view = file->by_name[middle];
+      return ((const mrw_tensor_entry *)view)->released ? NULL : view;
+    }
     if (order < 0) high = middle;
     else low = middle + 1;
   }

@@ -48,18 +48,43 @@ mrw_status mrw_safetensors_open_memory(const void *bytes, size_t length, mrw_saf
 #define MRW_MODEL_FILE_ALIGNMENT 16
 mrw_status mrw_safetensors_open_owned(void *buffer, size_t length, mrw_safetensors **out,
                                       mrw_error *err);
-/* Reads the file, then as above; error messages name the path. */
+/* Reads the file a part at a time into a stream (below), so its tensors can be released as
+ * they are used; error messages name the path. */
 mrw_status mrw_safetensors_open_path(const char *path, mrw_safetensors **out, mrw_error *err);
 void mrw_safetensors_free(mrw_safetensors *file); /* NULL is a no-op */
 
 /* The length of an uncompressed file whose first `available` bytes are `prefix`, as its header
  * describes it (8 + header length + the largest data_offsets end), so that a reader of a
- * stream can place the file in one buffer of the right size before the rest arrives. Returns
+ * stream (mrw_safetensors_stream below) knows where the data ends before the rest arrives. Returns
  * it once the prefix holds the whole header. Otherwise returns 0 and sets *needed: the prefix
  * length that would tell (more of the stream is needed), or 0 when the header cannot say (a
  * header too long or not the expected JSON): then only the whole file, given to a reader
  * above, says what is wrong with it. Validates nothing else. */
 size_t mrw_safetensors_file_length(const void *prefix, size_t available, size_t *needed);
+
+/* A file that arrives in parts, in order (a download, a file read a piece at a time). Each
+ * tensor's bytes go into a block of their own as they arrive, once the header is in; a
+ * reader of the file can then free each tensor when done with it (mrw_safetensors_release),
+ * so the file is never whole in memory beside what is built from it. A file whose header
+ * does not tell its length (gzip, or a damaged header) is gathered whole and read as
+ * mrw_safetensors_open_memory would, so a damaged file gets the same message either way. */
+typedef struct mrw_safetensors_stream mrw_safetensors_stream;
+mrw_safetensors_stream *mrw_safetensors_stream_begin(void); /* NULL when out of memory */
+/* The next length bytes. A problem (out of memory, a file too large) is returned and kept:
+ * later writes do nothing and finish returns it. Bytes past the file's described length are
+ * counted, not kept, for finish to refuse. */
+mrw_status mrw_safetensors_stream_write(mrw_safetensors_stream *stream, const void *bytes,
+                                        size_t length, mrw_error *err);
+/* The file written, checked as mrw_safetensors_open_memory checks it (a file cut short or
+ * longer than its header describes gets that reader's message). Frees the stream. */
+mrw_status mrw_safetensors_stream_finish(mrw_safetensors_stream *stream, mrw_safetensors **out,
+                                         mrw_error *err);
+void mrw_safetensors_stream_free(mrw_safetensors_stream *stream); /* NULL is a no-op */
+
+/* Frees the data of every tensor whose name starts with prefix, when the file keeps its
+ * tensors in blocks of their own (from a stream or mrw_safetensors_open_path); a file read
+ * whole from memory keeps them. A released tensor is no longer found by name. */
+void mrw_safetensors_release(mrw_safetensors *file, const char *prefix);
 
 size_t mrw_safetensors_tensor_count(const mrw_safetensors *file);
 /* Tensors in data-offset order; NULL if i is out of range. */

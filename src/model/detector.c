@@ -5,7 +5,7 @@
 
 #include "base/clock.h"
 
-mrw_status mrw_detector_load(mrw_detector *d, const mrw_safetensors *file, mrw_error *err) {
+mrw_status mrw_detector_load(mrw_detector *d, mrw_safetensors *file, mrw_error *err) {
   memset(d, 0, sizeof *d);
   const char *format = mrw_safetensors_metadata(file, "format");
   if (!format || strcmp(format, "maskrcnn-wasm") != 0)
@@ -23,11 +23,15 @@ mrw_status mrw_detector_load(mrw_detector *d, const mrw_safetensors *file, mrw_e
   if (s == MRW_OK)
     s = mobilenet ? mrw_mobilenet_v3_load(&d->mobilenet, file, &d->config, err)
                   : mrw_resnet_load(&d->resnet, file, &d->config, err);
+  mrw_safetensors_release(file, "backbone.body.");
   if (s == MRW_OK)
     s = mrw_fpn_load(&d->fpn, file, &d->config,
                      mobilenet ? d->mobilenet.stage_channels : d->resnet.stage_channels, err);
+  mrw_safetensors_release(file, "backbone.fpn.");
   if (s == MRW_OK) s = mrw_rpn_load(&d->rpn, file, &d->config, err);
+  mrw_safetensors_release(file, "rpn.");
   if (s == MRW_OK) s = mrw_box_head_load(&d->box_head, file, &d->config, err);
+  mrw_safetensors_release(file, "roi_heads.box_");
   if (s == MRW_OK) s = mrw_mask_head_load(&d->mask_head, file, &d->config, err);
   if (s != MRW_OK) mrw_detector_free(d);
   return s;

@@ -35,7 +35,10 @@ typedef struct mrw_detector {
 mrw_status mrw_detector_backbone(const mrw_detector *d, const mrw_feature *image,
                                  mrw_feature stages[4], mrw_runtime *rt, mrw_error *err);
 
-mrw_status mrw_detector_load(mrw_detector *d, const mrw_safetensors *file, mrw_error *err);
+/* Builds the network from the file, releasing each part's tensors once it is built (from a
+ * file that keeps tensors apart, mrw_safetensors_release), so the file and the built weights
+ * are never both whole in memory. */
+mrw_status mrw_detector_load(mrw_detector *d, mrw_safetensors *file, mrw_error *err);
 void mrw_detector_free(mrw_detector *d);
 
 /* Runs the model; keeps instances with score >= score_threshold, at most max_instances, in a

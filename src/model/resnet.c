@@ -45,7 +45,7 @@ static mrw_status load_block(mrw_resnet_block *block, const mrw_safetensors *fil
   return s;
 }
 
-mrw_status mrw_resnet_load(mrw_resnet *net, const mrw_safetensors *file,
+mrw_status mrw_resnet_load(mrw_resnet *net, mrw_safetensors *file,
                            const mrw_config *config, mrw_error *err) {
   memset(net, 0, sizeof *net);
   int bottleneck = mrw_resnet_is_bottleneck(config->depth);
@@ -69,6 +69,9 @@ mrw_status mrw_resnet_load(mrw_resnet *net, const mrw_safetensors *file,
       int stride = (index == 0 && stage > 0) ? 2 : 1;
       s = load_block(&net->blocks[b], file, bottleneck, stage, index, in_c, planes, stride,
                      config->bn_eps, err);
+      char built[64];
+      snprintf(built, sizeof built, BODY "layer%d.%d.", stage + 1, index);
+      mrw_safetensors_release(file, built);
       in_c = bottleneck ? planes * 4 : planes;
     }
     net->stage_channels[stage] = in_c;

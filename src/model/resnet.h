@@ -28,8 +28,9 @@ typedef struct mrw_resnet {
   int stage_channels[4];    /* output channels of layer1..layer4 */
 } mrw_resnet;
 
-/* Binds backbone.body.* (the same names in both torchvision namings). */
-mrw_status mrw_resnet_load(mrw_resnet *net, const mrw_safetensors *file,
+/* Binds backbone.body.* (the same names in both torchvision namings), releasing each block's
+ * tensors from the file once the block is built (mrw_safetensors_release). */
+mrw_status mrw_resnet_load(mrw_resnet *net, mrw_safetensors *file,
                            const mrw_config *config, mrw_error *err);
 void mrw_resnet_free(mrw_resnet *net);
 

@@ -6,12 +6,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "io/safetensors.h"
 #include "maskrcnn_wasm.h"
 
 size_t mrw_js_layout(char *dst, size_t capacity);
 size_t mrw_js_allocated_bytes(void);
-size_t mrw_js_model_file_length(const void *prefix, size_t available, size_t *needed);
 
 /* The layout as JSON: mrw_segment_options' size and field offsets, the pointer and int sizes,
  * the RGBA pixel format's value, mrw_model_load_buffer's padding and the API's limits. Writes
@@ -34,9 +32,3 @@ size_t mrw_js_layout(char *dst, size_t capacity) {
 /* Bytes the allocator has handed out and not had back: what the package's memory test counts
  * (the WebAssembly memory itself only grows, in large steps, and hides small leaks). */
 size_t mrw_js_allocated_bytes(void) { return (size_t)mallinfo().uordblks; }
-
-/* A streamed model file's length from its first bytes (mrw_safetensors_file_length): the
- * engine then places the file in one buffer as it arrives, never whole in JavaScript. */
-size_t mrw_js_model_file_length(const void *prefix, size_t available, size_t *needed) {
-  return mrw_safetensors_file_length(prefix, available, needed);
-}

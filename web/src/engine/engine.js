@@ -3,7 +3,9 @@
 // (numbers, strings, typed arrays that own their memory): nothing to free, transferable.
 import { MAX_IMAGE_SIDE } from '../api/image.js';
 import { MAX_THREADS } from '../api/options.js';
-import { joinChunks } from '../io/chunks.js';
+
+/** The most of a model file's part copied into WebAssembly memory at once. */
+const STAGING_BYTES = 1 << 20;
 
 /** C stage names (mrw_stage_name) and the result keys they become. */
 const STAGES = [
@@ -81,25 +83,29 @@ export class Engine {
 
   /** Loads an uncompressed model file; on failure the previous model (if any) stays. */
   loadModel(bytes) {
-    const m = this.#m;
-    // The model takes over the buffer and frees it (mrw_model_load_buffer): the file is in
-    // WebAssembly memory once while the weights are built from it.
-    const at = m._malloc(bytes.length + this.#layout.model_buffer_padding);
-    if (!at) throw new Error(`out of memory for a model of ${bytes.length} bytes`);
-    new Uint8Array(this.#buffer(), at, bytes.length).set(bytes);
-    return this.#loadBuffer(at, bytes.length);
+    this.beginModel();
+    this.writeModel(bytes);
+    return this.finishModel();
   }
 
   /**
    * Starts a model file that arrives in parts: writeModel(part) for each, in order, then
-   * finishModel() loads it as loadModel would. Each part goes straight into one buffer of the
-   * file's length (told by its header, mrw_js_model_file_length), so the file is never whole
-   * outside WebAssembly memory. A file whose header cannot say its length is gathered whole
-   * and given to the reader, which names the problem.
+   * finishModel() loads it as loadModel would. The module places each tensor in a block of
+   * its own as its bytes arrive and frees each part of the network's tensors once that part
+   * is built (mrw_model_stream_*): the file is never whole in WebAssembly memory beside the
+   * built weights, nor outside it.
    */
   beginModel() {
     this.#dropIncoming();
-    this.#incoming = { head: [], headBytes: 0, needed: 8, at: 0, length: 0, written: 0, whole: false, error: null };
+    const m = this.#m;
+    const stream = m._mrw_model_stream_begin(this.#model);
+    if (!stream) throw new Error(`model file: ${this.#error()}`);
+    const staging = m._malloc(STAGING_BYTES);
+    if (!staging) {
+      m._mrw_model_stream_cancel(stream);
+      throw new Error('out of memory for a model file\'s parts');
+    }
+    this.#incoming = { stream, staging, error: null };
   }
 
   /** One part of the file begun by beginModel; a problem is kept for finishModel to throw. */
@@ -107,20 +113,14 @@ export class Engine {
     const s = this.#incoming;
     if (!s) throw new Error('writeModel: no model file was begun');
     if (s.error) return;
-    try {
-      if (s.at) {
-        if (part.length > s.length - s.written) {
-          throw new Error(`model file: longer than the ${s.length} bytes its header describes`);
-        }
-        new Uint8Array(this.#buffer(), s.at + s.written, part.length).set(part);
-        s.written += part.length;
-        return;
+    const m = this.#m;
+    // through the staging block, a piece at a time: the module copies each into its tensors
+    for (let i = 0; i < part.length && !s.error; i += STAGING_BYTES) {
+      const piece = part.subarray(i, i + STAGING_BYTES);
+      new Uint8Array(this.#buffer(), s.staging, piece.length).set(piece);
+      if (m._mrw_model_stream_write(s.stream, s.staging, piece.length) !== 0) {
+        s.error = new Error(`model file: ${this.#error()}`);
       }
-      s.head.push(part);
-      s.headBytes += part.length;
-      if (!s.whole && s.headBytes >= s.needed) this.#placeModel(s);
-    } catch (e) {
-      s.error = e;
     }
   }
 
@@ -128,64 +128,27 @@ export class Engine {
   finishModel() {
     const s = this.#incoming;
     if (!s) throw new Error('finishModel: no model file was begun');
+    const m = this.#m;
     this.#incoming = null;
+    m._free(s.staging);
     if (s.error) {
-      if (s.at) this.#m._free(s.at);
+      m._mrw_model_stream_cancel(s.stream);
       throw s.error;
     }
-    // A file that ended before its header did, or whose header cannot tell its length.
-    if (!s.at) return this.loadModel(joinChunks(s.head));
-    // One cut short: the reader names the tensor that lies past its end.
-    return this.#loadBuffer(s.at, s.written);
-  }
-
-  /** Learns the file's length from its first bytes; once known, places them in its buffer. */
-  #placeModel(s) {
-    const m = this.#m;
-    const head = joinChunks(s.head);
-    s.head = [head];
-    const size = this.#layout.pointer_size;
-    const at = m._malloc(head.length + 2 * size);
-    if (!at) throw new Error(`out of memory for the first ${head.length} bytes of a model`);
-    let length;
-    let needed;
-    try {
-      const neededAt = at + Math.ceil(head.length / size) * size;
-      new Uint8Array(this.#buffer(), at, head.length).set(head);
-      length = m._mrw_js_model_file_length(at, head.length, neededAt) >>> 0;
-      needed = new DataView(this.#buffer()).getUint32(neededAt, true);  // size_t: wasm32
-    } finally {
-      m._free(at);
-    }
-    if (!length) {
-      s.needed = needed;
-      s.whole = needed === 0;
-      return;
-    }
-    if (head.length > length) throw new Error(`model file: longer than the ${length} bytes its header describes`);
-    s.at = m._malloc(length + this.#layout.model_buffer_padding);
-    if (!s.at) throw new Error(`out of memory for a model of ${length} bytes`);
-    s.length = length;
-    new Uint8Array(this.#buffer(), s.at, head.length).set(head);
-    s.written = head.length;
-    s.head = [];
-  }
-
-  #dropIncoming() {
-    if (this.#incoming?.at) this.#m._free(this.#incoming.at);
-    this.#incoming = null;
-  }
-
-  /** Gives the model the file at `at` (from malloc, padded; freed by the model in any case). */
-  #loadBuffer(at, length) {
-    const m = this.#m;
-    const status = m._mrw_model_load_buffer(this.#model, at, length);
-    if (status !== 0) throw new Error(`model file: ${this.#error()}`);
+    if (m._mrw_model_stream_finish(s.stream) !== 0) throw new Error(`model file: ${this.#error()}`);
     const count = m._mrw_model_class_count(this.#model);
     const labels = [];
     for (let i = 0; i < count; i++) labels.push(m.UTF8ToString(m._mrw_model_class_name(this.#model, i)));
     this.#labels = labels;
     return labels;
+  }
+
+  #dropIncoming() {
+    const s = this.#incoming;
+    if (!s) return;
+    this.#m._free(s.staging);
+    this.#m._mrw_model_stream_cancel(s.stream);
+    this.#incoming = null;
   }
 
   /**
