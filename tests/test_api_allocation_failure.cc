@@ -68,29 +68,51 @@ TEST(AllocationFailure, TheReplacementAllocatorIsInPlace) {
   EXPECT_EQ(failing_alloc::live_blocks(), 0);
 }
 
-TEST(AllocationFailure, EachAllocationOfALoadFailsCleanly) {
+// A model file loaded whole from memory.
+mrw_status load_whole(mrw_model *model, const std::vector<char> &bytes) {
+  return mrw_model_load_memory(model, bytes.data(), bytes.size());
+}
+
+// The same file as a stream in parts of 64 KiB (each tensor in a block of its own).
+mrw_status load_streamed(mrw_model *model, const std::vector<char> &bytes) {
+  mrw_model_stream *stream = mrw_model_stream_begin(model);
+  if (!stream) return MRW_ERR_OUT_OF_MEMORY;
+  const size_t part = 65536;
+  for (size_t at = 0; at < bytes.size(); at += part) {
+    mrw_status s = mrw_model_stream_write(stream, bytes.data() + at, std::min(part, bytes.size() - at));
+    if (s != MRW_OK) {
+      mrw_model_stream_cancel(stream);
+      return s;
+    }
+  }
+  return mrw_model_stream_finish(stream);
+}
+
+// Fails each `stride`th allocation of a load in turn, from `first` (and the last): every one
+// gives a status and a message, or goes round the failure, and leaves nothing behind.
+void each_allocation_fails_cleanly(mrw_status (*load)(mrw_model *, const std::vector<char> &),
+                                   long first, long default_stride) {
   std::vector<char> bytes = read_bytes(kModel);
   ASSERT_FALSE(bytes.empty());
   mrw_model *model = mrw_model_create(2);
   ASSERT_NE(model, nullptr);
   failing_alloc::arm(0);
-  ASSERT_EQ(mrw_model_load_memory(model, bytes.data(), bytes.size()), MRW_OK) << mrw_model_error(model);
+  ASSERT_EQ(load(model, bytes), MRW_OK) << mrw_model_error(model);
   long total = failing_alloc::disarm();
   const int classes = mrw_model_class_count(model);
   mrw_model_free(model);
   ASSERT_EQ(failing_alloc::live_blocks(), 0);
   ASSERT_GT(total, 10);
-  // A load makes about 4000 allocations, each failure costing up to a whole load: the suite
-  // fails every 16th of them (and the last); MRW_ALLOCATION_STRIDE=1 fails every one (the
-  // README's command, about 8 minutes).
+  // MRW_ALLOCATION_STRIDE=1 fails every one (the README's command, about 8 minutes).
   const char *stride_text = std::getenv("MRW_ALLOCATION_STRIDE");
-  const long stride = stride_text ? std::max(1L, std::atol(stride_text)) : 16;
-  RecordProperty("allocations", std::to_string(total));
-  for (long k = 1; k <= total; k = (k < total && k + stride > total) ? total : k + stride) {
+  const long stride = stride_text ? std::max(1L, std::atol(stride_text)) : default_stride;
+  ::testing::Test::RecordProperty("allocations", std::to_string(total));
+  for (long k = stride_text ? 1 : first; k <= total;
+       k = (k < total && k + stride > total) ? total : k + stride) {
     model = mrw_model_create(2);
     ASSERT_NE(model, nullptr);
     failing_alloc::arm(k);
-    mrw_status status = mrw_model_load_memory(model, bytes.data(), bytes.size());
+    mrw_status status = load(model, bytes);
     failing_alloc::disarm();
     if (status == MRW_OK) {
       EXPECT_EQ(mrw_model_class_count(model), classes) << "allocation " << k << " failed, the load went round it";
@@ -103,6 +125,16 @@ TEST(AllocationFailure, EachAllocationOfALoadFailsCleanly) {
                                                 << failing_alloc::live_bytes() << " bytes left behind:\n"
                                                 << failing_alloc::describe_live();
   }
+}
+
+// A load makes about 4000 allocations, each failure costing up to a whole load: the suite
+// fails every 16th of them from memory, and every 64th (others) of a streamed load.
+TEST(AllocationFailure, EachAllocationOfALoadFailsCleanly) {
+  each_allocation_fails_cleanly(load_whole, 1, 16);
+}
+
+TEST(AllocationFailure, EachAllocationOfAStreamedLoadFailsCleanly) {
+  each_allocation_fails_cleanly(load_streamed, 5, 64);
 }
 
 TEST(AllocationFailure, EachAllocationOfASegmentCallFailsCleanly) {
