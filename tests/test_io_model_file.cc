@@ -721,7 +721,7 @@ TEST(IoModelFileRefuses, NonStringMetadata) {
   EXPECT_TRUE(RefusedHeader("{\"__metadata__\":[\"a\"]}", 0, {"__metadata__ must be an object"}));
 }
 
-// ---- a streamed file's length from its first bytes ----
+// ---- a file written in parts ----
 
 namespace {
 
@@ -730,72 +730,6 @@ size_t HeaderLength(const Bytes &file) {
   for (int i = 7; i >= 0; i--) n = n << 8 | file[i];
   return n;
 }
-
-// 0 and the prefix length it asks for, or the length.
-std::pair<size_t, size_t> LengthOf(const Bytes &file, size_t available) {
-  size_t needed = 12345;
-  size_t length = mrw_safetensors_file_length(file.data(), available, &needed);
-  return {length, needed};
-}
-
-}  // namespace
-
-TEST(IoModelFileLength, KnownOnceTheWholeHeaderHasArrived) {
-  Bytes file = SmallModel();
-  size_t header_end = 8 + HeaderLength(file);
-  ASSERT_LT(header_end, file.size());
-  for (size_t k = 0; k <= file.size(); k++) {
-    auto [length, needed] = LengthOf(file, k);
-    if (k < 8) {
-      EXPECT_EQ(length, 0u) << k;
-      EXPECT_EQ(needed, 8u) << k;
-    } else if (k < header_end) {
-      EXPECT_EQ(length, 0u) << k;
-      EXPECT_EQ(needed, header_end) << k;
-    } else {
-      EXPECT_EQ(length, file.size()) << k;
-      EXPECT_EQ(needed, 0u) << k;
-    }
-  }
-}
-
-TEST(IoModelFileLength, TakesTheLargestEndWhateverTheHeaderOrder) {
-  // data_offsets listed out of order, a padded header, and a header with no tensor
-  std::string header = "{\"b\":" + Entry("U8", {5}, 3, 8) + ",\"a\":" + Entry("U8", {3}, 0, 3) +
-                       ",\"__metadata__\":{\"k\":\"v\"}}   ";
-  Bytes file = WithHeader(header, Bytes(8, 7));
-  EXPECT_EQ(LengthOf(file, file.size()).first, file.size());
-  EXPECT_EQ(LengthOf(file, 8 + header.size()).first, file.size());
-  Bytes empty = WithHeader("{}", {});
-  EXPECT_EQ(LengthOf(empty, empty.size()).first, 10u);
-}
-
-TEST(IoModelFileLength, SaysNothingWhenOnlyTheWholeFileCanTellWhatIsWrong) {
-  // each: 0, and 0 needed (read it all; the reader names the problem)
-  std::vector<std::string> headers = {
-      "{\"a\":",                                                     // JSON cut short
-      "[]",                                                          // not an object
-      "{\"x\":[1]}",                                                 // entry not an object
-      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1]}}",                    // no data_offsets
-      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0]}}",  // one offset
-      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,0.5]}}",
-      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,-1]}}",
-      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,\"1\"]}}",
-      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1e300]}}",
-  };
-  for (const std::string &header : headers) {
-    Bytes file = WithHeader(header, Bytes(4, 0));
-    EXPECT_EQ(LengthOf(file, file.size()), std::make_pair(size_t{0}, size_t{0})) << header;
-  }
-  Bytes huge = WithHeader("{}", {});
-  const uint64_t too_long = 200000000;
-  for (int i = 0; i < 8; i++) huge[i] = static_cast<uint8_t>(too_long >> (8 * i));
-  EXPECT_EQ(LengthOf(huge, huge.size()), std::make_pair(size_t{0}, size_t{0}));
-}
-
-// ---- a file written in parts ----
-
-namespace {
 
 // Every kind of tensor, in an order unlike the header's, with an empty one and a scalar.
 Bytes EveryKindOfTensor() {
@@ -896,4 +830,40 @@ TEST(IoModelFileStream, WritesAfterAProblemDoNothing) {
   EXPECT_EQ(mrw_safetensors_stream_finish(stream, &file, &err), MRW_ERR_BAD_MODEL);
   EXPECT_STREQ(err.message, "empty file");
   EXPECT_EQ(file, nullptr);
+}
+
+TEST(IoModelFileStream, TheDataEndsWhereTheLargestOffsetSays) {
+  // data_offsets listed out of order, a padded header with metadata, and a header with no tensor
+  std::string header = "{\"b\":" + Entry("U8", {5}, 3, 8) + ",\"a\":" + Entry("U8", {3}, 0, 3) +
+                       ",\"__metadata__\":{\"k\":\"v\"}}   ";
+  for (const Bytes &bytes : {WithHeader(header, {1, 2, 3, 4, 5, 6, 7, 8}), WithHeader("{}", {})}) {
+    for (size_t part : kParts) {
+      Streamed streamed(bytes, part);
+      ASSERT_EQ(streamed.status, MRW_OK) << part << ": " << streamed.err.message;
+      EXPECT_EQ(mrw_safetensors_tensor_count(streamed.file), bytes.size() > 10 ? 2u : 0u);
+    }
+  }
+  Streamed streamed(WithHeader(header, {1, 2, 3, 4, 5, 6, 7, 8}), 1);
+  EXPECT_EQ(ReadAll(mrw_safetensors_find(streamed.file, "b")),
+            (std::vector<float>{4.0f, 5.0f, 6.0f, 7.0f, 8.0f}));
+}
+
+TEST(IoModelFileStream, AHeaderThatCannotTellTheLengthGetsTheWholeReadersMessage) {
+  std::vector<std::string> headers = {
+      "{\"a\":",                                                     // JSON cut short
+      "[]",                                                          // not an object
+      "{\"x\":[1]}",                                                 // entry not an object
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1]}}",                    // no data_offsets
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0]}}",  // one offset
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,0.5]}}",
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,-1]}}",
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,\"1\"]}}",
+      "{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1e300]}}",
+  };
+  for (const std::string &header : headers)
+    EXPECT_TRUE(Refused(WithHeader(header, Bytes(4, 0)), MRW_ERR_BAD_MODEL, {})) << header;
+  Bytes huge = WithHeader("{}", {});
+  const uint64_t too_long = 200000000;
+  for (int i = 0; i < 8; i++) huge[i] = static_cast<uint8_t>(too_long >> (8 * i));
+  EXPECT_TRUE(Refused(huge, MRW_ERR_BAD_MODEL, {"exceeds the limit"}));
 }

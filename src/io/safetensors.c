@@ -312,11 +312,41 @@ static mrw_status parse_header_json(const char *text, size_t length, mrw_json **
 }
 
 /* Parses the header into file->tensors (in header order) and file->metadata. */
+/* ---- the data buffer's length, from the header ---- */
+
+/* The largest data_offsets end, or 0 with *known = 0 when an entry has no offsets of the
+ * expected form (the entries' own checks then say which and why). */
+static uint64_t data_end(const mrw_json *header, int *known) {
+  uint64_t end = 0;
+  *known = 0;
+  for (size_t i = 0; i < mrw_json_length(header); i++) {
+    if (strcmp(mrw_json_key_at(header, i), "__metadata__") == 0) continue;
+    const mrw_json *offsets = mrw_json_get(mrw_json_at(header, i), "data_offsets");
+    if (mrw_json_type_of(offsets) != MRW_JSON_ARRAY || mrw_json_length(offsets) != 2) return 0;
+    const mrw_json *last = mrw_json_at(offsets, 1);
+    double x = mrw_json_number(last);
+    if (mrw_json_type_of(last) != MRW_JSON_NUMBER || !(x >= 0 && x <= OFFSET_MAX) ||
+        (double)(uint64_t)x != x)
+      return 0;
+    if ((uint64_t)x > end) end = (uint64_t)x;
+  }
+  *known = 1;
+  return end;
+}
+
 static mrw_status read_header(mrw_safetensors *file, const char *text, size_t length,
                               size_t data_size, mrw_error *err) {
   mrw_status status = parse_header_json(text, length, &file->header, err);
   if (status != MRW_OK) return status;
   const mrw_json *header = file->header;
+  if (data_size == MRW_SAFETENSORS_DATA_AS_DESCRIBED) {
+    int known = 0;
+    uint64_t end = data_end(header, &known);
+    if (!known || end > FILE_MAX_BYTES - LENGTH_PREFIX_BYTES - length)
+      return bad_model(err, "header: the data buffer's length is not described");
+    data_size = (size_t)end;
+  }
+  file->data_size = data_size;
   file->metadata = mrw_json_get(header, "__metadata__");
   size_t count = mrw_json_length(header) - (file->metadata ? 1 : 0);
   file->tensors = calloc(count ? count : 1, sizeof *file->tensors);
@@ -391,7 +421,7 @@ mrw_status mrw_safetensors_parse_header(mrw_safetensors *file, const char *heade
   mrw_status status = read_header(file, header, header_length, data_size, err);
   if (status == MRW_OK) {
     qsort(file->tensors, file->tensor_count, sizeof *file->tensors, compare_by_offset);
-    status = check_tiling(file, data_size, err);
+    status = check_tiling(file, file->data_size, err);
   }
   if (status == MRW_OK) status = index_names(file, err);
   return status;
@@ -482,52 +512,6 @@ mrw_status mrw_safetensors_pair_scales(mrw_safetensors *file, mrw_error *err) {
     }
   }
   return MRW_OK;
-}
-
-/* ---- the file's length, from its header ---- */
-
-/* (the full reader says which entry has no offsets of the expected form, and why) */
-uint64_t mrw_safetensors_data_end(const mrw_json *header, int *known) {
-  uint64_t end = 0;
-  *known = 0;
-  for (size_t i = 0; i < mrw_json_length(header); i++) {
-    if (strcmp(mrw_json_key_at(header, i), "__metadata__") == 0) continue;
-    const mrw_json *offsets = mrw_json_get(mrw_json_at(header, i), "data_offsets");
-    if (mrw_json_type_of(offsets) != MRW_JSON_ARRAY || mrw_json_length(offsets) != 2) return 0;
-    const mrw_json *last = mrw_json_at(offsets, 1);
-    double x = mrw_json_number(last);
-    if (mrw_json_type_of(last) != MRW_JSON_NUMBER || !(x >= 0 && x <= OFFSET_MAX) ||
-        (double)(uint64_t)x != x)
-      return 0;
-    if ((uint64_t)x > end) end = (uint64_t)x;
-  }
-  *known = 1;
-  return end;
-}
-
-size_t mrw_safetensors_file_length(const void *prefix, size_t available, size_t *needed) {
-  *needed = 0;
-  if (!prefix || available < LENGTH_PREFIX_BYTES) {
-    *needed = LENGTH_PREFIX_BYTES;
-    return 0;
-  }
-  uint64_t header_length = mrw_safetensors_header_length(prefix);
-  if (header_length > HEADER_MAX_BYTES) return 0;
-  size_t header_end = LENGTH_PREFIX_BYTES + (size_t)header_length;
-  if (available < header_end) {
-    *needed = header_end;
-    return 0;
-  }
-  mrw_json *header = NULL;
-  mrw_error ignored = {0};
-  if (mrw_json_parse((const char *)prefix + LENGTH_PREFIX_BYTES, (size_t)header_length, &header,
-                     &ignored) != MRW_OK)
-    return 0;
-  int known = 0;
-  uint64_t end = mrw_json_type_of(header) == MRW_JSON_OBJECT ? mrw_safetensors_data_end(header, &known) : 0;
-  mrw_json_free(header);
-  if (!known || end > FILE_MAX_BYTES - header_end) return 0;
-  return header_end + (size_t)end;
 }
 
 /* ---- opening ---- */

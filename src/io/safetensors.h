@@ -53,15 +53,6 @@ mrw_status mrw_safetensors_open_owned(void *buffer, size_t length, mrw_safetenso
 mrw_status mrw_safetensors_open_path(const char *path, mrw_safetensors **out, mrw_error *err);
 void mrw_safetensors_free(mrw_safetensors *file); /* NULL is a no-op */
 
-/* The length of an uncompressed file whose first `available` bytes are `prefix`, as its header
- * describes it (8 + header length + the largest data_offsets end), so that a reader of a
- * stream (mrw_safetensors_stream below) knows where the data ends before the rest arrives. Returns
- * it once the prefix holds the whole header. Otherwise returns 0 and sets *needed: the prefix
- * length that would tell (more of the stream is needed), or 0 when the header cannot say (a
- * header too long or not the expected JSON): then only the whole file, given to a reader
- * above, says what is wrong with it. Validates nothing else. */
-size_t mrw_safetensors_file_length(const void *prefix, size_t available, size_t *needed);
-
 /* A file that arrives in parts, in order (a download, a file read a piece at a time). Each
  * tensor's bytes go into a block of their own as they arrive, once the header is in; a
  * reader of the file can then free each tensor when done with it (mrw_safetensors_release),

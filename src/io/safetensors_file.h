@@ -37,6 +37,7 @@ struct mrw_safetensors {
   mrw_tensor_entry *tensors;   /* in data-offset order */
   size_t tensor_count;
   const mrw_tensor_view **by_name; /* the same tensors in name order, for lookup */
+  size_t data_size;                /* the data buffer's length */
 };
 
 /* The header length that a file's first 8 bytes give. */
@@ -44,7 +45,10 @@ uint64_t mrw_safetensors_header_length(const void *prefix);
 
 /* Parses and checks a header (header_length bytes of JSON) for a data buffer of data_size
  * bytes into file: the tensors' names, types, shapes and where they begin, sorted by offset
- * and tiling the buffer, indexed by name. Binds no data. Messages as the whole-file reader's. */
+ * and tiling the buffer, indexed by name. Binds no data. Messages as the whole-file reader's.
+ * data_size MRW_SAFETENSORS_DATA_AS_DESCRIBED takes the largest end the entries give (and
+ * fails when one has no end of the expected form). file->data_size is the size used. */
+#define MRW_SAFETENSORS_DATA_AS_DESCRIBED SIZE_MAX
 mrw_status mrw_safetensors_parse_header(mrw_safetensors *file, const char *header,
                                         size_t header_length, size_t data_size, mrw_error *err);
 
@@ -57,8 +61,5 @@ mrw_status mrw_safetensors_pair_scales(mrw_safetensors *file, mrw_error *err);
 mrw_status mrw_safetensors_size_error(const mrw_safetensors *file, size_t described,
                                       size_t actual, mrw_error *err);
 
-/* The largest data_offsets end a parsed header gives, or 0 with *known = 0 when an entry has
- * no offsets of the expected form. */
-uint64_t mrw_safetensors_data_end(const mrw_json *header, int *known);
 
 #endif

@@ -6,10 +6,10 @@
 
 /* A file arriving in parts goes through two phases:
  *
- *   gathering   the first bytes are kept in `head` until they hold the whole header and
- *               mrw_safetensors_file_length tells the file's length; a header that cannot
- *               tell it (gzip, not the expected JSON) or that the reader refuses keeps the
- *               stream gathering to the end, for the whole-file reader to name the problem
+ *   gathering   the first bytes are kept in `head` until they hold the whole header (the
+ *               first 8 bytes give its length); a header that cannot tell the data's length
+ *               (gzip, not the expected JSON) or that the reader refuses keeps the stream
+ *               gathering to the end, for the whole-file reader to name the problem
  *   placing     the header is parsed into `file`; every later byte of the data buffer goes
  *               into the block of the tensor that owns it (allocated when its first byte
  *               arrives), found by a cursor that moves with the offset, as the tensors are
@@ -24,7 +24,7 @@ struct mrw_safetensors_stream {
   /* gathering */
   unsigned char *head; /* with ALIGNMENT spare bytes, for mrw_safetensors_open_owned */
   size_t head_length, head_capacity;
-  size_t needed; /* head length that will tell the file's length */
+  size_t needed; /* the head's length with the whole header, once known */
   int whole;     /* gather to the end */
   /* placing */
   mrw_safetensors *file;
@@ -35,7 +35,6 @@ struct mrw_safetensors_stream {
 
 mrw_safetensors_stream *mrw_safetensors_stream_begin(void) {
   mrw_safetensors_stream *s = calloc(1, sizeof *s);
-  if (s) s->needed = MRW_SAFETENSORS_PREFIX_BYTES;
   return s;
 }
 
@@ -114,21 +113,20 @@ static mrw_status place(mrw_safetensors_stream *s, const unsigned char *bytes, s
 
 /* Once the head holds the header: parses it and places the head's data bytes. A header the
  * reader refuses leaves the stream gathering, so the whole-file reader gives the message. */
-static mrw_status start_placing(mrw_safetensors_stream *s, size_t file_length, mrw_error *err) {
-  size_t header_length = s->needed - MRW_SAFETENSORS_PREFIX_BYTES;
+static mrw_status start_placing(mrw_safetensors_stream *s, mrw_error *err) {
   mrw_safetensors *file = calloc(1, sizeof *file);
   if (!file) return fail(s, MRW_ERR_OUT_OF_MEMORY, "model file: out of memory", err);
   mrw_error ignored = {0};
   if (mrw_safetensors_parse_header(file, (const char *)s->head + MRW_SAFETENSORS_PREFIX_BYTES,
-                                   header_length, file_length - s->needed,
-                                   &ignored) != MRW_OK) {
+                                   s->needed - MRW_SAFETENSORS_PREFIX_BYTES,
+                                   MRW_SAFETENSORS_DATA_AS_DESCRIBED, &ignored) != MRW_OK) {
     mrw_safetensors_free(file);
     s->whole = 1;
     return MRW_OK;
   }
   s->file = file;
   s->data_start = s->needed;
-  s->data_size = file_length - s->needed;
+  s->data_size = file->data_size;
   unsigned char *head = s->head;
   size_t head_length = s->head_length;
   s->head = NULL;
@@ -145,19 +143,14 @@ mrw_status mrw_safetensors_stream_write(mrw_safetensors_stream *s, const void *b
   if (s->status != MRW_OK) return keep_failure(s, err);
   if (s->file) return place(s, bytes, length, err);
   mrw_status status = gather(s, bytes, length, err);
-  while (status == MRW_OK && !s->whole && !s->file && s->head_length >= s->needed) {
-    size_t needed = 0;
-    size_t file_length = mrw_safetensors_file_length(s->head, s->head_length, &needed);
-    if (file_length) {
-      s->needed = MRW_SAFETENSORS_PREFIX_BYTES + (size_t)mrw_safetensors_header_length(s->head);
-      status = start_placing(s, file_length, err);
-    } else if (needed > s->head_length) {
-      s->needed = needed;
-    } else {
-      s->whole = 1;
-    }
+  if (status != MRW_OK || s->whole || s->head_length < MRW_SAFETENSORS_PREFIX_BYTES) return status;
+  uint64_t header_length = mrw_safetensors_header_length(s->head);
+  if (header_length > MRW_SAFETENSORS_HEADER_MAX_BYTES) {
+    s->whole = 1;
+    return MRW_OK;
   }
-  return status;
+  s->needed = MRW_SAFETENSORS_PREFIX_BYTES + (size_t)header_length;
+  return s->head_length >= s->needed ? start_placing(s, err) : MRW_OK;
 }
 
 mrw_status mrw_safetensors_stream_finish(mrw_safetensors_stream *s, mrw_safetensors **out,
