@@ -112,7 +112,7 @@ static double measure_conv(int h, int w, int c, int repeats, mrw_thread_pool *po
   float *packed = malloc(mrw_conv_packed_floats(&s) * sizeof(float));
   float *ws = malloc(mrw_gemm_workspace_floats(mrw_thread_pool_size(pool)) * sizeof(float));
   mrw_conv_pack_weights(&s, weights, packed);
-  mrw_epilogue e = {bias, NULL, 0, 1};
+  mrw_epilogue e = {bias, NULL, 0, 1, NULL};
   double best = 1e30;
   for (int r = 0; r < repeats; r++) {
     double t0 = now_seconds();
@@ -147,7 +147,7 @@ static double measure_winograd(int h, int w, int c, int int8, int repeats, mrw_t
     mrw_winograd_i8_pack_weights(&s, q, packed);
   else
     mrw_winograd_pack_weights(&s, weights, packed);
-  mrw_epilogue e = {bias, NULL, 0, 1};
+  mrw_epilogue e = {bias, NULL, 0, 1, NULL};
   double best = 1e30;
   for (int r = 0; r < repeats; r++) {
     double t0 = now_seconds();

@@ -20,7 +20,7 @@ void check_conv(const mrw_conv_shape &s, bool residual, bool relu, int threads, 
   std::vector<float> input = rng.floats(batch * s.in_h * s.in_w * s.in_c);
   std::vector<float> weights = rng.floats(size_t(s.out_c) * s.in_c * s.kernel_h * s.kernel_w);
   std::vector<float> bias = rng.floats(s.out_c), res = rng.floats(out_count);
-  mrw_epilogue e{bias.data(), residual ? res.data() : nullptr, size_t(s.out_c), relu ? 1 : 0};
+  mrw_epilogue e{bias.data(), residual ? res.data() : nullptr, size_t(s.out_c), relu ? 1 : 0, nullptr};
   std::vector<float> packed(mrw_conv_packed_floats(&s));
   mrw_conv_pack_weights(&s, weights.data(), packed.data());
   ScopedPool pool(threads);

@@ -41,7 +41,7 @@ void check_case(const Case &c, bool bias, bool residual, bool relu, uint64_t see
   std::vector<float> col_scales = rng.floats(c.out_c, 0.001f, 0.02f);
   std::vector<float> b = rng.floats(c.out_c), res = rng.floats(out_count);
   mrw_epilogue e{bias ? b.data() : nullptr, residual ? res.data() : nullptr, size_t(c.out_c),
-                 relu ? 1 : 0};
+                 relu ? 1 : 0, nullptr};
   std::vector<float> expected(out_count, NAN);
   mrw_conv2d_i8_ref(&s, input.data(), weights.data(), col_scales.data(), &e, expected.data());
 

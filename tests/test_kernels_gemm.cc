@@ -24,7 +24,7 @@ void check_gemm(const GemmCase &g, int threads, uint64_t seed) {
   std::vector<float> a = rng.floats(g.m * lda), b = rng.floats(g.k * g.n);
   std::vector<float> bias = rng.floats(g.n), residual = rng.floats(g.m * g.n);
   mrw_epilogue e{g.bias ? bias.data() : nullptr, g.residual ? residual.data() : nullptr, g.n,
-                 g.relu ? 1 : 0};
+                 g.relu ? 1 : 0, nullptr};
   std::vector<float> packed(mrw_gemm_packed_b_floats(g.k, g.n));
   mrw_gemm_pack_b(b.data(), g.n, g.k, g.n, packed.data());
   ScopedPool pool(threads);
@@ -61,6 +61,37 @@ TEST(Gemm, MatchesReferenceOnRandomShapesWithEveryEpilogue) {
   }
 }
 
+// The residual as C itself (the result written over it, with residual_keep): the same bits
+// as into a separate C, whatever the depth passes, edge tiles and threads.
+TEST(Gemm, WritingOverTheResidualGivesTheSameBits) {
+  TestRandom shapes(7);
+  for (int i = 0; i < 18; i++) {
+    size_t m = 1 + shapes.below(200), n = 1 + shapes.below(90), k = i % 6 == 0 ? 0 : 1 + shapes.below(700);
+    int threads = kThreadCounts[i % 3];
+    TestRandom rng(500 + i);
+    std::vector<float> a = rng.floats(m * (k + 1)), b = rng.floats(k * n + 1);
+    std::vector<float> bias = rng.floats(n), residual = rng.floats(m * n);
+    std::vector<float> packed(mrw_gemm_packed_b_floats(k, n));
+    mrw_gemm_pack_b(b.data(), n, k, n, packed.data());
+    ScopedPool pool(threads);
+    std::vector<float> workspace(mrw_gemm_workspace_floats(pool.size()));
+    mrw_dense_a dense{a.data(), k + 1};
+    mrw_epilogue apart{(i & 1) ? bias.data() : nullptr, residual.data(), n, (i & 2) ? 1 : 0, nullptr};
+    std::vector<float> expected(m * n);
+    mrw_gemm(m, n, k, mrw_gemm_a{mrw_pack_a_dense, &dense}, packed.data(), &apart, expected.data(), n,
+             workspace.data(), pool.get());
+    std::vector<float> over = residual, keep(mrw_gemm_keep_floats(n, pool.size()));
+    mrw_epilogue onto{apart.bias, over.data(), n, apart.relu, keep.data()};
+    mrw_gemm(m, n, k, mrw_gemm_a{mrw_pack_a_dense, &dense}, packed.data(), &onto, over.data(), n,
+             workspace.data(), pool.get());
+    Difference d = compare_arrays(over.data(), expected.data(), over.size());
+    EXPECT_EQ(d.max_abs_diff, 0.0) << "m=" << m << " n=" << n << " k=" << k << " threads=" << threads;
+    if (k > 0 || apart.bias) {
+      EXPECT_NE(over, residual);  // something was written
+    }
+  }
+}
+
 TEST(Gemm, ZeroDepthGivesTheEpilogueOfZero) {
   check_gemm({5, 9, 0, true, true, true}, 2, 5);
 }
@@ -88,7 +119,7 @@ TEST(Gemm, KnownSmallProduct) {
   mrw_gemm_pack_b(b, 2, 2, 2, packed.data());
   float c[4];
   mrw_dense_a dense{a, 2};
-  mrw_epilogue e{bias, nullptr, 0, 1};
+  mrw_epilogue e{bias, nullptr, 0, 1, nullptr};
   mrw_gemm(2, 2, 2, mrw_gemm_a{mrw_pack_a_dense, &dense}, packed.data(), &e, c, 2, ws.data(),
            nullptr);
   EXPECT_EQ(c[0], 20.0f);

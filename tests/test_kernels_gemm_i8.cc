@@ -37,7 +37,7 @@ void check_gemm_i8(const GemmI8Case &g, int threads, uint64_t seed) {
   std::vector<float> col_scales = rng.floats(g.n, 0.001f, 0.02f);
   std::vector<float> bias = rng.floats(g.n), residual = rng.floats(g.m * g.n);
   mrw_epilogue e{g.bias ? bias.data() : nullptr, g.residual ? residual.data() : nullptr, g.n,
-                 g.relu ? 1 : 0};
+                 g.relu ? 1 : 0, nullptr};
   ScopedPool pool(threads);
 
   std::vector<int16_t> q(g.m * ldq, 99), q_ref(g.m * ldq, 99);

@@ -35,7 +35,7 @@ void check_winograd(const Case &c, bool residual, bool relu, uint64_t seed) {
   std::vector<float> input = rng.floats(size_t(c.batch) * c.h * c.w * c.in_c);
   std::vector<float> weights = rng.floats(size_t(c.out_c) * c.in_c * 9);
   std::vector<float> bias = rng.floats(c.out_c), res = rng.floats(out_count);
-  mrw_epilogue e{bias.data(), residual ? res.data() : nullptr, size_t(c.out_c), relu ? 1 : 0};
+  mrw_epilogue e{bias.data(), residual ? res.data() : nullptr, size_t(c.out_c), relu ? 1 : 0, nullptr};
 
   std::vector<float> u(size_t(16) * c.in_c * c.out_c);
   mrw_winograd_transform_weights_ref(&s, weights.data(), u.data());

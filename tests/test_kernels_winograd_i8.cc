@@ -58,7 +58,7 @@ void check_case(const Case &c, bool bias, bool residual, bool relu, uint64_t see
   std::vector<float> col_scales = rng.floats(c.out_c, 0.001f, 0.02f);
   std::vector<float> b = rng.floats(c.out_c), res = rng.floats(out_count);
   mrw_epilogue e{bias ? b.data() : nullptr, residual ? res.data() : nullptr, size_t(c.out_c),
-                 relu ? 1 : 0};
+                 relu ? 1 : 0, nullptr};
   std::vector<float> expected(out_count, NAN);
   mrw_winograd_i8_conv2d_ref(&s, input.data(), weights.data(), col_scales.data(), &e,
                              expected.data());
@@ -124,7 +124,7 @@ TEST(WinogradI8, ExactAtTheChannelBound) {
   for (size_t ci = 0; ci < size_t(s.in_c); ci++)  // out channel 0: every product +127 * 127
     for (int k = 0; k < 9; k++) weights[ci * 9 + k] = input[ci] > 0 ? int8_t(127) : int8_t(-127);
   std::vector<float> col_scales(s.out_c, 1.0f);
-  mrw_epilogue e{nullptr, nullptr, size_t(s.out_c), 0};
+  mrw_epilogue e{nullptr, nullptr, size_t(s.out_c), 0, nullptr};
   std::vector<int16_t> packed(mrw_winograd_i8_packed_count(&s));
   mrw_winograd_i8_pack_weights(&s, weights.data(), packed.data());
   std::vector<float> out = run_kernel(s, input, packed, col_scales, e, 2);
@@ -147,7 +147,7 @@ TEST(WinogradI8, ReferenceIsTheConvolutionOfTheDequantizedValues) {
   for (size_t i = 0; i < input.size(); i += 7) input[i] *= 20.0f;  // uneven magnitudes
   std::vector<int8_t> weights = random_weights(rng, oc * c * 9);
   std::vector<float> col_scales = rng.floats(oc, 0.001f, 0.02f), bias = rng.floats(oc);
-  mrw_epilogue e{bias.data(), nullptr, oc, 0};
+  mrw_epilogue e{bias.data(), nullptr, oc, 0, nullptr};
   std::vector<float> ours(2 * h * w * oc);
   mrw_winograd_i8_conv2d_ref(&s, input.data(), weights.data(), col_scales.data(), &e, ours.data());
 

@@ -38,6 +38,10 @@ mrw_gemm_tasks mrw_gemm_split(size_t m, size_t n, size_t rows_per_task, size_t n
                           (panels + panels_per_block - 1) / panels_per_block};
 }
 
+size_t mrw_gemm_keep_floats(size_t n, int threads) {
+  return (size_t)threads * MRW_GEMM_MB * n;
+}
+
 size_t mrw_gemm_workspace_floats(int threads) {
   return (size_t)threads * MRW_GEMM_MB * MRW_GEMM_KC;
 }
@@ -116,23 +120,25 @@ static void gemm_edge_tile(const gemm_job *job, size_t kc, const float *a, const
     memcpy(job->c + (i + r) * job->ldc + j, tile + r * MRW_GEMM_NR, cols * sizeof(float));
 }
 
-static void gemm_apply_tail(const gemm_job *job, size_t i0, size_t rows, size_t j0, size_t cols) {
+/* res_block: the residual of rows [i0, ...) and columns [j0, ...) at stride ldr (or NULL). */
+static void gemm_apply_tail(const gemm_job *job, size_t i0, size_t rows, size_t j0, size_t cols,
+                            const float *res_block, size_t ldr) {
   const mrw_epilogue *e = job->epilogue;
-  if (!e || (!e->residual && !e->relu)) return;
+  if (!e || (!res_block && !e->relu)) return;
   const v128_t zero = wasm_f32x4_splat(0.0f);
   for (size_t i = i0; i < i0 + rows; i++) {
     float *c = job->c + i * job->ldc;
-    const float *res = e->residual ? e->residual + i * e->ldr : NULL;
+    const float *res = res_block ? res_block + (i - i0) * ldr : NULL; /* from column j0 */
     size_t j = j0;
     for (; j + 4 <= j0 + cols; j += 4) {
       v128_t v = wasm_v128_load(c + j);
-      if (res) v = wasm_f32x4_add(v, wasm_v128_load(res + j));
+      if (res) v = wasm_f32x4_add(v, wasm_v128_load(res + (j - j0)));
       if (e->relu) v = wasm_f32x4_max(v, zero);
       wasm_v128_store(c + j, v);
     }
     for (; j < j0 + cols; j++) {
       float v = c[j];
-      if (res) v += res[j];
+      if (res) v += res[j - j0];
       if (e->relu && v < 0.0f) v = 0.0f;
       c[j] = v;
     }
@@ -150,6 +156,16 @@ static void gemm_task(void *ctx, size_t task, int thread) {
   const float *bias = job->epilogue ? job->epilogue->bias : NULL;
   float zero_init[MRW_GEMM_NR] = {0};
   float bias_init[MRW_GEMM_NR];
+  const mrw_epilogue *e = job->epilogue;
+  const float *res_block = e && e->residual ? e->residual + i0 * e->ldr + j0 : NULL;
+  size_t ldr = e ? e->ldr : 0;
+  if (res_block && e->residual_keep) {
+    /* the residual is C: keep this block of it before the first pass writes over it */
+    float *keep = e->residual_keep + (size_t)thread * MRW_GEMM_MB * job->n;
+    for (size_t r = 0; r < rows; r++) memcpy(keep + r * cols, res_block + r * ldr, cols * sizeof(float));
+    res_block = keep;
+    ldr = cols;
+  }
 
   for (size_t k0 = 0; k0 < job->k; k0 += MRW_GEMM_KC) {
     size_t kc = job->k - k0 < MRW_GEMM_KC ? job->k - k0 : MRW_GEMM_KC;
@@ -175,7 +191,7 @@ static void gemm_task(void *ctx, size_t task, int thread) {
       }
     }
   }
-  gemm_apply_tail(job, i0, rows, j0, cols);
+  gemm_apply_tail(job, i0, rows, j0, cols, res_block, ldr);
 }
 
 /* k = 0: the product is zero, so C is the epilogue of zero (no operand is touched). */

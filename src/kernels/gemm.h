@@ -18,13 +18,20 @@ extern "C" {
 #define MRW_GEMM_KC 256
 
 /* What happens to C = A*B before it is stored: add a per-column bias, then add a residual
- * matrix of C's shape, then clamp at zero. Any part may be absent (NULL / 0). */
+ * matrix of C's shape, then clamp at zero. Any part may be absent (NULL / 0). The residual may
+ * be C itself (the result written over it, ldr == ldc) when residual_keep gives each thread
+ * room to keep its block of it until its last depth pass: mrw_gemm_keep_floats floats; the
+ * sums are the same, in the same order. */
 typedef struct mrw_epilogue {
   const float *bias;     /* [n] or NULL */
   const float *residual; /* [m][ldr] or NULL */
   size_t ldr;
   int relu;
+  float *residual_keep;  /* NULL unless residual is C */
 } mrw_epilogue;
+
+/* The residual_keep room a GEMM of n columns needs for a pool of `threads` threads. */
+size_t mrw_gemm_keep_floats(size_t n, int threads);
 
 /* Fills dst with the rows [row0, row0 + rows) and depth [k0, k0 + kc) of the left operand in
  * packed layout [ceil(rows/4)][kc][4] (rows past the end are zero). This is how convolutions

@@ -208,7 +208,7 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
     mrw_feature_free(out);
     return mrw_error_set(err, MRW_ERR_INTERNAL, "residual shape does not match the convolution");
   }
-  mrw_epilogue e = {layer->bias, residual ? residual->data : NULL, (size_t)shape.out_c, relu};
+  mrw_epilogue e = {layer->bias, residual ? residual->data : NULL, (size_t)shape.out_c, relu, NULL};
   if (layer->int8_conv == MRW_INT8_WINOGRAD || layer->int8_conv == MRW_INT8_IM2COL) {
     int threads = mrw_thread_pool_size(rt->pool);
     size_t bytes = layer->int8_conv == MRW_INT8_WINOGRAD
@@ -252,4 +252,32 @@ mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in
                               const mrw_feature *residual, int relu, mrw_feature *out,
                               mrw_runtime *rt, mrw_error *err) {
   return mrw_conv_layer_run_batch(layer, in, 1, residual, relu, out, rt, err);
+}
+
+mrw_status mrw_conv_layer_run_onto(const mrw_conv_layer *layer, const mrw_feature *in,
+                                   mrw_feature *residual, int relu, mrw_runtime *rt,
+                                   mrw_error *err) {
+  mrw_conv_shape shape = layer->shape;
+  shape.in_h = in->h;
+  shape.in_w = in->w;
+  int same_shape = in->c == shape.in_c && residual->c == shape.out_c &&
+                   residual->h == mrw_conv_out_h(&shape) && residual->w == mrw_conv_out_w(&shape);
+  if (layer->int8_conv != MRW_INT8_NONE || layer->winograd || !same_shape) {
+    /* a path that writes its output before it has read the residual: a new buffer */
+    mrw_feature out = {0};
+    mrw_status s = mrw_conv_layer_run(layer, in, residual, relu, &out, rt, err);
+    mrw_feature_free(residual);
+    *residual = out;
+    return s;
+  }
+  /* the GEMM keeps each thread's block of the residual before writing over it */
+  float *keep = mrw_runtime_scratch(
+      rt, mrw_gemm_keep_floats((size_t)shape.out_c, mrw_thread_pool_size(rt->pool)), err);
+  if (!keep) {
+    mrw_feature_free(residual);
+    return MRW_ERR_OUT_OF_MEMORY;
+  }
+  mrw_epilogue e = {layer->bias, residual->data, (size_t)shape.out_c, relu, keep};
+  mrw_conv2d(&shape, in->data, layer->packed, &e, residual->data, rt->gemm_workspace, rt->pool);
+  return MRW_OK;
 }

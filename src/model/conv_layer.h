@@ -64,6 +64,14 @@ mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in
                               const mrw_feature *residual, int relu, mrw_feature *out,
                               mrw_runtime *rt, mrw_error *err);
 
+/* residual = relu?(conv(in) + residual): the result written over the residual's own buffer
+ * where the float GEMM computes the layer (it keeps each block of the residual until it has
+ * added it), else into a new buffer that replaces the residual's. Either way the sums are
+ * mrw_conv_layer_run's, and on failure the residual is freed. */
+mrw_status mrw_conv_layer_run_onto(const mrw_conv_layer *layer, const mrw_feature *in,
+                                   mrw_feature *residual, int relu, mrw_runtime *rt,
+                                   mrw_error *err);
+
 /* The same over a batch of images stacked as one tall feature: in is [batch * h][w][c],
  * out is [batch * out_h][out_w][out_c]. */
 mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_feature *in,

@@ -120,7 +120,10 @@ mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
   } while (0)
   mrw_status s = mrw_preprocess(&d->config, image, &st.input, rt, err);
   STAGE_DONE(MRW_STAGE_PREPROCESS);
-  if (s == MRW_OK) s = mrw_detector_backbone(d, &st.input.image, st.stages, rt, err);
+  if (s == MRW_OK)
+    s = d->config.backbone == MRW_BACKBONE_MOBILENET_V3_LARGE
+            ? mrw_detector_backbone(d, &st.input.image, st.stages, rt, err)
+            : mrw_resnet_forward_consuming(&d->resnet, &st.input.image, st.stages, rt, err);
   /* (only the input's sizes are needed from here on) */
   free(st.input.image.data);
   st.input.image.data = NULL;

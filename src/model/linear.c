@@ -88,7 +88,7 @@ void mrw_linear_free(mrw_linear *layer) {
 
 mrw_status mrw_linear_run(const mrw_linear *layer, const float *x, int rows, int relu, float *y,
                           mrw_runtime *rt, mrw_error *err) {
-  mrw_epilogue e = {layer->bias, NULL, 0, relu};
+  mrw_epilogue e = {layer->bias, NULL, 0, relu, NULL};
   if (layer->int8.packed)
     return mrw_int8_matrix_run(&layer->int8, x, (size_t)rows, (size_t)layer->in_features, &e, y,
                                (size_t)layer->out_features, rt, err);

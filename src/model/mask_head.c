@@ -147,7 +147,7 @@ static mrw_status run_deconv(const mrw_mask_head *head, mrw_feature *x, mrw_feat
   float *rows = malloc(pixels * n * sizeof(float));
   mrw_status s = rows ? mrw_feature_alloc(out, batch * MRW_MASK_SIZE, MRW_MASK_SIZE, r, err)
                       : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the mask predictor");
-  mrw_epilogue e = {head->deconv_bias, NULL, 0, 1};
+  mrw_epilogue e = {head->deconv_bias, NULL, 0, 1, NULL};
   if (s == MRW_OK && head->deconv_int8.packed) {
     /* x is this chunk's own and spent after this: scaled in place (see mask_head.h) */
     for (size_t p = 0; p < pixels; p++)

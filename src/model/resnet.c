@@ -93,13 +93,14 @@ void mrw_resnet_free(mrw_resnet *net) {
   memset(net, 0, sizeof *net);
 }
 
-/* out = relu(convs(x) + shortcut(x)), the residual add and ReLU fused into the last conv. */
-static mrw_status run_block(const mrw_resnet_block *block, const mrw_feature *x,
+/* out = relu(convs(x) + shortcut(x)), the residual add and ReLU fused into the last conv,
+ * which writes over the shortcut: the downsample's output, or x itself when x is ours (then x
+ * becomes out and is left empty). So a block holds one map of its output's size, not two. */
+static mrw_status run_block(const mrw_resnet_block *block, mrw_feature *x, int x_is_ours,
                             mrw_feature *out, mrw_runtime *rt, mrw_error *err) {
   mrw_feature shortcut = {0}, a = {0}, b = {0};
   mrw_status s = MRW_OK;
   if (block->has_downsample) s = mrw_conv_layer_run(&block->downsample, x, NULL, 0, &shortcut, rt, err);
-  const mrw_feature *identity = block->has_downsample ? &shortcut : x;
   const mrw_feature *current = x;
   for (int i = 0; i < block->conv_count - 1 && s == MRW_OK; i++) {
     mrw_feature *next = (i % 2 == 0) ? &a : &b;
@@ -107,8 +108,15 @@ static mrw_status run_block(const mrw_resnet_block *block, const mrw_feature *x,
     if (current != x) mrw_feature_free((mrw_feature *)current);
     current = next;
   }
-  if (s == MRW_OK)
-    s = mrw_conv_layer_run(&block->conv[block->conv_count - 1], current, identity, 1, out, rt, err);
+  const mrw_conv_layer *last = &block->conv[block->conv_count - 1];
+  if (s == MRW_OK && !block->has_downsample && !x_is_ours) {
+    s = mrw_conv_layer_run(last, current, x, 1, out, rt, err);
+  } else if (s == MRW_OK) {
+    mrw_feature *onto = block->has_downsample ? &shortcut : x;
+    s = mrw_conv_layer_run_onto(last, current, onto, 1, rt, err);
+    *out = *onto;
+    memset(onto, 0, sizeof *onto);
+  }
   mrw_feature_free(&a);
   mrw_feature_free(&b);
   mrw_feature_free(&shortcut);
@@ -127,12 +135,17 @@ static mrw_status run_stem(const mrw_resnet *net, const mrw_feature *image, mrw_
   return s;
 }
 
-mrw_status mrw_resnet_forward(const mrw_resnet *net, const mrw_feature *image,
-                              mrw_feature stages[4], mrw_feature *stem, mrw_runtime *rt,
-                              mrw_error *err) {
+/* With release set, the image's pixels are freed (its sizes kept) once the stem has read them. */
+static mrw_status forward(const mrw_resnet *net, const mrw_feature *image, mrw_feature *release,
+                          mrw_feature stages[4], mrw_feature *stem, mrw_runtime *rt,
+                          mrw_error *err) {
   memset(stages, 0, 4 * sizeof *stages);
   mrw_feature x = {0};
   mrw_status s = run_stem(net, image, &x, rt, err);
+  if (release) {
+    free(release->data);
+    release->data = NULL;
+  }
   if (s == MRW_OK && stem) {
     s = mrw_feature_alloc(stem, x.h, x.w, x.c, err);
     if (s == MRW_OK) memcpy(stem->data, x.data, mrw_feature_count(&x) * sizeof(float));
@@ -140,9 +153,10 @@ mrw_status mrw_resnet_forward(const mrw_resnet *net, const mrw_feature *image,
   for (int stage = 0; stage < 4 && s == MRW_OK; stage++) {
     for (int b = net->stage_first_block[stage]; b < net->stage_first_block[stage + 1] && s == MRW_OK; b++) {
       mrw_feature y = {0};
-      s = run_block(&net->blocks[b], &x, &y, rt, err);
-      /* The previous stage's output belongs to the caller; anything else is ours to free. */
-      if (!(stage > 0 && b == net->stage_first_block[stage])) mrw_feature_free(&x);
+      /* The previous stage's output belongs to the caller; anything else is ours. */
+      int ours = !(stage > 0 && b == net->stage_first_block[stage]);
+      s = run_block(&net->blocks[b], &x, ours, &y, rt, err);
+      if (ours) mrw_feature_free(&x);
       x = y;
     }
     if (s == MRW_OK) stages[stage] = x;
@@ -152,4 +166,15 @@ mrw_status mrw_resnet_forward(const mrw_resnet *net, const mrw_feature *image,
     for (int i = 0; i < 4; i++) mrw_feature_free(&stages[i]);
   }
   return s;
+}
+
+mrw_status mrw_resnet_forward(const mrw_resnet *net, const mrw_feature *image,
+                              mrw_feature stages[4], mrw_feature *stem, mrw_runtime *rt,
+                              mrw_error *err) {
+  return forward(net, image, NULL, stages, stem, rt, err);
+}
+
+mrw_status mrw_resnet_forward_consuming(const mrw_resnet *net, mrw_feature *image,
+                                        mrw_feature stages[4], mrw_runtime *rt, mrw_error *err) {
+  return forward(net, image, image, stages, NULL, rt, err);
 }

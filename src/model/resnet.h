@@ -39,6 +39,10 @@ void mrw_resnet_free(mrw_resnet *net);
 mrw_status mrw_resnet_forward(const mrw_resnet *net, const mrw_feature *image,
                               mrw_feature stages[4], mrw_feature *stem, mrw_runtime *rt,
                               mrw_error *err);
+/* The same, freeing the image's pixels (its data; its sizes stay) once the stem has read them,
+ * so that the input is not held through the stages. */
+mrw_status mrw_resnet_forward_consuming(const mrw_resnet *net, mrw_feature *image,
+                                        mrw_feature stages[4], mrw_runtime *rt, mrw_error *err);
 
 #ifdef __cplusplus
 }
