@@ -91,8 +91,9 @@ void mrw_model_stream_cancel(mrw_model_stream *stream); /* NULL is a no-op */
 
 /* As mrw_model_load_memory, without the copy: the model takes over buffer, which must come
  * from malloc() with at least length + MRW_MODEL_BUFFER_PADDING bytes, and frees it before
- * returning, whatever the outcome. (The JavaScript package loads this way: the file is in
- * WebAssembly memory once, not twice.) */
+ * returning, whatever the outcome. (For a caller that holds the file in one buffer already;
+ * the JavaScript package streams it instead, mrw_model_stream_*, so that it is never whole
+ * beside the built weights.) */
 #define MRW_MODEL_BUFFER_PADDING 16
 mrw_status mrw_model_load_buffer(mrw_model *model, void *buffer, size_t length);
 
