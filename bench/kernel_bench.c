@@ -1,6 +1,7 @@
 /* Kernel throughput: the WASM SIMD multiply-add ceiling, the packed GEMM, and a 3x3
- * 256->256 convolution at 200x304 (FPN P2 size), each at the thread counts given on the
- * command line. Prints GFLOP/s and each kernel's share of the ceiling at that thread count. */
+ * 256->256 convolution at 200x304 (FPN P2 size) as implicit GEMM and as Winograd F(2x2, 3x3),
+ * F(4x4, 3x3) (with the time to transform its weights per call) and int8, each at the thread
+ * counts given on the command line. Prints GFLOP/s and each kernel's share of the ceiling at that thread count. */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 
 #include <stdint.h>
@@ -124,9 +125,10 @@ static double measure_conv(int h, int w, int c, int repeats, mrw_thread_pool *po
   return 2.0 * h * w * (double)c * c * 9 / best * 1e-9;
 }
 
-/* Best of `repeats` runs of a 3x3 conv by Winograd F(2x2, 3x3), in floats or in int8, in
- * GFLOP/s of the direct convolution it stands for. */
-static double measure_winograd(int h, int w, int c, int int8, int repeats, mrw_thread_pool *pool) {
+/* Best of `repeats` runs of a 3x3 conv by Winograd F(tile x tile, 3x3), in floats or in int8
+ * (tile 2 only), in GFLOP/s of the direct convolution it stands for. */
+static double measure_winograd(int h, int w, int c, int tile, int int8, int repeats,
+                               mrw_thread_pool *pool) {
   mrw_conv_shape s = {h, w, c, c, 3, 3, 1, 1, 1};
   int threads = mrw_thread_pool_size(pool);
   float *in = random_floats((size_t)h * w * c, 1), *weights = random_floats((size_t)c * c * 9, 2);
@@ -135,9 +137,9 @@ static double measure_winograd(int h, int w, int c, int int8, int repeats, mrw_t
   int8_t *q = malloc((size_t)c * c * 9);
   for (size_t i = 0; i < (size_t)c * c * 9; i++) q[i] = (int8_t)(weights[i] * 250.0f);
   size_t packed_bytes = int8 ? mrw_winograd_i8_packed_count(&s) * sizeof(int16_t)
-                             : mrw_winograd_packed_floats(&s) * sizeof(float);
+                             : mrw_winograd_packed_floats(&s, tile) * sizeof(float);
   size_t ws_bytes = int8 ? mrw_winograd_i8_workspace_bytes(&s, threads)
-                         : mrw_winograd_workspace_floats(&s, threads) * sizeof(float);
+                         : mrw_winograd_workspace_floats(&s, tile, threads) * sizeof(float);
   void *packed = malloc(packed_bytes), *ws = malloc(ws_bytes);
   if (!out || !q || !packed || !ws) {
     fprintf(stderr, "bench: out of memory\n");
@@ -146,7 +148,7 @@ static double measure_winograd(int h, int w, int c, int int8, int repeats, mrw_t
   if (int8)
     mrw_winograd_i8_pack_weights(&s, q, packed);
   else
-    mrw_winograd_pack_weights(&s, weights, packed);
+    mrw_winograd_pack_weights(&s, tile, weights, packed, pool);
   mrw_epilogue e = {bias, NULL, 0, 1, NULL};
   double best = 1e30;
   for (int r = 0; r < repeats; r++) {
@@ -154,12 +156,35 @@ static double measure_winograd(int h, int w, int c, int int8, int repeats, mrw_t
     if (int8)
       mrw_winograd_i8_conv2d(&s, in, packed, scales, &e, out, ws, pool);
     else
-      mrw_winograd_conv2d(&s, in, packed, &e, out, ws, pool);
+      mrw_winograd_conv2d(&s, tile, in, packed, &e, out, ws, pool);
     double t = now_seconds() - t0;
     if (t < best) best = t;
   }
   free(in), free(weights), free(bias), free(out), free(scales), free(q), free(packed), free(ws);
   return 2.0 * h * w * (double)c * c * 9 / best * 1e-9;
+}
+
+/* Best of `repeats` transforms of a 3x3 c -> c convolution's weights for F(tile x tile, 3x3)
+ * from panels (what a layer on large maps does per call), in milliseconds. */
+static double measure_winograd_pack(int c, int tile, int repeats, mrw_thread_pool *pool) {
+  mrw_conv_shape s = {1, 1, c, c, 3, 3, 1, 1, 1};
+  float *weights = random_floats((size_t)c * c * 9, 2);
+  float *panels = malloc(mrw_winograd_panel_floats(&s) * sizeof(float));
+  float *packed = malloc(mrw_winograd_packed_floats(&s, tile) * sizeof(float));
+  if (!panels || !packed) {
+    fprintf(stderr, "bench: out of memory\n");
+    exit(1);
+  }
+  mrw_winograd_group_panels(&s, weights, panels);
+  double best = 1e30;
+  for (int r = 0; r < repeats; r++) {
+    double t0 = now_seconds();
+    mrw_winograd_pack_panels(&s, tile, panels, packed, pool);
+    double t = now_seconds() - t0;
+    if (t < best) best = t;
+  }
+  free(weights), free(panels), free(packed);
+  return best * 1e3;
 }
 
 /* Best of `repeats` runs of the int8 GEMM on the same sizes, its left operand's rows
@@ -211,8 +236,9 @@ static double measure_gemm(size_t m, size_t n, size_t k, int repeats, mrw_thread
 int main(int argc, char **argv) {
   const char *build = argc > 1 ? argv[1] : "native";
   int repeats = 3;
-  printf("%-10s %7s %12s %12s %12s %12s %10s %12s %12s\n", "build", "threads", "ceiling", "gemm",
-         "gemm int8", "conv3x3", "conv/ceil", "wino f32", "wino int8");
+  printf("%-10s %7s %12s %12s %12s %12s %10s %12s %12s %12s %12s\n", "build", "threads",
+         "ceiling", "gemm", "gemm int8", "conv3x3", "conv/ceil", "wino f32", "wino43 f32",
+         "wino43 pack", "wino int8");
   for (int i = 2; i < argc || i == 2; i++) {
     int threads = argc > i ? atoi(argv[i]) : 1;
     mrw_thread_pool *pool = NULL;
@@ -227,10 +253,14 @@ int main(int argc, char **argv) {
     double gemm = measure_gemm(4096, 256, 2304, repeats, pool);
     double conv = measure_conv(200, 304, 256, repeats, pool);
     double gemm_i8 = measure_gemm_i8(4096, 256, 2304, repeats, pool);
-    double wino = measure_winograd(200, 304, 256, 0, repeats, pool);
-    double wino_i8 = measure_winograd(200, 304, 256, 1, repeats, pool);
-    printf("%-10s %7d %7.1f GF/s %7.1f GF/s %7.1f GF/s %7.1f GF/s %9.0f%% %7.1f GF/s %7.1f GF/s\n",
-           build, got, ceiling, gemm, gemm_i8, conv, 100.0 * conv / ceiling, wino, wino_i8);
+    double wino = measure_winograd(200, 304, 256, 2, 0, repeats, pool);
+    double wino43 = measure_winograd(200, 304, 256, 4, 0, repeats, pool);
+    double wino43_pack = measure_winograd_pack(256, 4, repeats, pool);
+    double wino_i8 = measure_winograd(200, 304, 256, 2, 1, repeats, pool);
+    printf("%-10s %7d %7.1f GF/s %7.1f GF/s %7.1f GF/s %7.1f GF/s %9.0f%% %7.1f GF/s %7.1f GF/s "
+           "%9.2f ms %7.1f GF/s\n",
+           build, got, ceiling, gemm, gemm_i8, conv, 100.0 * conv / ceiling, wino, wino43,
+           wino43_pack, wino_i8);
     if (checksum != checksum) printf("(ceiling checksum is NaN)\n");
     fflush(stdout);
     mrw_thread_pool_free(pool);

@@ -20,14 +20,18 @@ struct Case {
   int h, w, in_c, out_c, batch;
 };
 
-std::string describe(const Case &c) {
-  return std::to_string(c.batch) + "x" + std::to_string(c.h) + "x" + std::to_string(c.w) + "x" +
+std::string describe(const Case &c, int tile) {
+  return "F(" + std::to_string(tile) + ",3) " + std::to_string(c.batch) + "x" + std::to_string(c.h) + "x" + std::to_string(c.w) + "x" +
          std::to_string(c.in_c) + " -> " + std::to_string(c.out_c);
 }
 
+// How far from the direct convolution each tile size may land, in units of
+// sqrt(K) * eps * max |y| (see check_tile).
+double tolerance_units(int tile) { return tile == 4 ? 16.0 : 4.0; }
+
 // Runs the SIMD kernel at 1, 2 and 4 threads, the Winograd reference and the direct
 // convolution on one random case, with bias and optionally residual and ReLU.
-void check_winograd(const Case &c, bool residual, bool relu, uint64_t seed) {
+void check_tile(const Case &c, int tile, bool residual, bool relu, uint64_t seed) {
   mrw_conv_shape s{c.h, c.w, c.in_c, c.out_c, 3, 3, 1, 1, c.batch};
   ASSERT_TRUE(mrw_winograd_applies(&s));
   TestRandom rng(seed);
@@ -37,54 +41,134 @@ void check_winograd(const Case &c, bool residual, bool relu, uint64_t seed) {
   std::vector<float> bias = rng.floats(c.out_c), res = rng.floats(out_count);
   mrw_epilogue e{bias.data(), residual ? res.data() : nullptr, size_t(c.out_c), relu ? 1 : 0, nullptr};
 
-  std::vector<float> u(size_t(16) * c.in_c * c.out_c);
-  mrw_winograd_transform_weights_ref(&s, weights.data(), u.data());
+  std::vector<float> u(size_t(mrw_winograd_points(tile)) * c.in_c * c.out_c);
+  mrw_winograd_transform_weights_ref(&s, tile, weights.data(), u.data());
   std::vector<float> reference(out_count), direct(out_count);
-  mrw_winograd_conv2d_ref(&s, input.data(), u.data(), &e, reference.data());
+  mrw_winograd_conv2d_ref(&s, tile, input.data(), u.data(), &e, reference.data());
   mrw_conv2d_ref(&s, input.data(), weights.data(), &e, direct.data());
 
-  std::vector<float> packed(mrw_winograd_packed_floats(&s));
-  mrw_winograd_pack_weights(&s, weights.data(), packed.data());
+  std::vector<float> packed(mrw_winograd_packed_floats(&s, tile), NAN);
+  {
+    ScopedPool pool(2);  // the packing splits output panels among threads
+    mrw_winograd_pack_weights(&s, tile, weights.data(), packed.data(), pool.get());
+  }
   std::vector<float> first;
   for (int threads : kThreadCounts) {
     ScopedPool pool(threads);
-    std::vector<float> ws(mrw_winograd_workspace_floats(&s, pool.size()));
+    std::vector<float> ws(mrw_winograd_workspace_floats(&s, tile, pool.size()));
     std::vector<float> out(out_count, NAN);
-    mrw_winograd_conv2d(&s, input.data(), packed.data(), &e, out.data(), ws.data(), pool.get());
+    mrw_winograd_conv2d(&s, tile, input.data(), packed.data(), &e, out.data(), ws.data(),
+                        pool.get());
     // The kernel and its reference do the same float operations in the same order.
     Difference d = compare_arrays(out.data(), reference.data(), out_count);
-    EXPECT_EQ(d.max_abs_diff, 0.0) << describe(c) << " threads " << threads << " at "
+    EXPECT_EQ(d.max_abs_diff, 0.0) << describe(c, tile) << " threads " << threads << " at "
                                    << d.worst_index;
     if (first.empty())
       first = out;
     else
       EXPECT_EQ(0, std::memcmp(first.data(), out.data(), out_count * sizeof(float)))
-          << describe(c) << ": threads " << threads << " differ from 1 thread";
+          << describe(c, tile) << ": threads " << threads << " differ from 1 thread";
   }
 
   // Against the direct convolution. Each output sums K = 9 * in_c products (plus bias and
   // residual); both ways round every partial sum, whose magnitude is of the order of the
-  // result's, and Winograd's transforms only scale intermediate values by small constants (up
-  // to 4 for inputs, 9/4 for weights, 9 products back). With random signs the rounding errors
-  // add up like a random walk: about sqrt(K) * eps * |y|, not the worst case K * eps * |y|. The
-  // tolerance is 4 * sqrt(K) * eps * max |y|; the largest difference seen in these cases is
-  // about a tenth of that, and a wrong tap or transform coefficient is off by a whole term.
+  // result's. With random signs the rounding errors add up like a random walk: about
+  // sqrt(K) * eps * |y|, not the worst case K * eps * |y|. Winograd's transforms scale the
+  // intermediate values, and so their rounding errors: for F(2,3) by small constants (up to 4
+  // for inputs, 9/4 for weights, 9 products back), for F(4,3) by more (a patch value enters
+  // a transformed input with weight up to 100, a product enters an output with weight up to
+  // 64, against weights scaled down by up to 1/4). The tolerance is tolerance_units(tile) *
+  // sqrt(K) * eps * max |y|: 4 for F(2,3), where the largest difference seen in these cases
+  // is about a tenth of that, and 16 for F(4,3), where it is about a fifth. A wrong tap or
+  // transform coefficient is off by a whole term.
   double k = 9.0 * c.in_c;
   for (const std::vector<float> *winograd : {&reference, &first}) {
     Difference d = compare_arrays(winograd->data(), direct.data(), out_count);
-    EXPECT_LE(d.max_abs_diff, 4.0 * std::sqrt(k) * FLT_EPSILON * d.max_abs_expected)
-        << describe(c) << (winograd == &first ? " kernel" : " reference") << " max |y| "
+    EXPECT_LE(d.max_abs_diff, tolerance_units(tile) * std::sqrt(k) * FLT_EPSILON * d.max_abs_expected)
+        << describe(c, tile) << (winograd == &first ? " kernel" : " reference") << " max |y| "
         << d.max_abs_expected;
   }
 }
 
+// Every case runs with both tile sizes.
+void check_winograd(const Case &c, bool residual, bool relu, uint64_t seed) {
+  for (int tile : {2, 4}) check_tile(c, tile, residual, relu, seed);
+}
+
 TEST(Winograd, KernelTransformOfADeltaIsItsColumnAndRowWeights) {
-  // g = delta at the centre: u = (G e1)(G e1)^T with G e1 = (0, .5, -.5, 0).
-  float g[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0}, u[16];
-  mrw_winograd_kernel_transform(g, u);
-  const float col[4] = {0.0f, 0.5f, -0.5f, 0.0f};
-  for (int i = 0; i < 4; i++)
-    for (int j = 0; j < 4; j++) EXPECT_EQ(u[i * 4 + j], col[i] * col[j]) << i << "," << j;
+  // g = delta at the centre: u = (G e1)(G e1)^T, G e1 the middle column of G (see
+  // winograd.h): (0, .5, -.5, 0) for F(2,3), (0, -1/6, 1/6, 1/12, -1/12, 0) for F(4,3).
+  float g[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0}, u[36];
+  EXPECT_TRUE(mrw_winograd_tile_supported(2) && mrw_winograd_tile_supported(4));
+  EXPECT_FALSE(mrw_winograd_tile_supported(3) || mrw_winograd_tile_supported(6));
+  const float col2[4] = {0.0f, 0.5f, -0.5f, 0.0f};
+  const float col4[6] = {0.0f, -1.0f / 6.0f, 1.0f / 6.0f, 1.0f / 12.0f, -1.0f / 12.0f, 0.0f};
+  for (int tile : {2, 4}) {
+    const float *col = tile == 4 ? col4 : col2;
+    int n = tile + 2;
+    ASSERT_EQ(mrw_winograd_points(tile), n * n);
+    mrw_winograd_kernel_transform(tile, g, u);
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < n; j++)
+        EXPECT_EQ(u[i * n + j], col[i] * col[j]) << "tile " << tile << " at " << i << "," << j;
+  }
+}
+
+TEST(Winograd, F43TransformsAreTheirMatrices) {
+  // The transforms of F(4,3), against the matrices of winograd.h applied in double: U = G g G^T
+  // for a random kernel, and through a whole tile: a 6x6 patch convolved by Winograd equals
+  // its 4x4 valid direct convolution.
+  const double G[6][3] = {{0.25, 0, 0},           {-1 / 6.0, -1 / 6.0, -1 / 6.0},
+                          {-1 / 6.0, 1 / 6.0, -1 / 6.0}, {1 / 24.0, 1 / 12.0, 1 / 6.0},
+                          {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+  TestRandom rng(9);
+  std::vector<float> g = rng.floats(9);
+  float u[36];
+  mrw_winograd_kernel_transform(4, g.data(), u);
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++) {
+      double want = 0;
+      for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) want += G[i][a] * g[a * 3 + b] * G[j][b];
+      EXPECT_NEAR(u[i * 6 + j], want, 4e-7) << i << "," << j;
+    }
+  // One 4x4 tile of a 4x4 image with one channel: its 6x6 patch is the image padded by one.
+  mrw_conv_shape s{4, 4, 1, 1, 3, 3, 1, 1, 1};
+  std::vector<float> image = rng.floats(16), out(16), direct(16);
+  mrw_winograd_conv2d_ref(&s, 4, image.data(), u, nullptr, out.data());
+  mrw_conv2d_ref(&s, image.data(), g.data(), nullptr, direct.data());
+  for (int i = 0; i < 16; i++) EXPECT_NEAR(out[i], direct[i], 1e-5) << "pixel " << i;
+}
+
+TEST(Winograd, PanelsPackToTheBitsOfTheScalarPacking) {
+  // Weights grouped by panels and transformed 8 output channels at a time equal the scalar
+  // packing of the torch layout, for both tile sizes, channel counts off the multiples of 4
+  // and 8, and any thread count; the padding columns are zero either way.
+  TestRandom rng(31);
+  for (int tile : {2, 4})
+    for (Case c : {Case{5, 5, 3, 13, 1}, Case{5, 5, 17, 8, 1}, Case{5, 5, 64, 30, 1}}) {
+      mrw_conv_shape s{c.h, c.w, c.in_c, c.out_c, 3, 3, 1, 1, 1};
+      std::vector<float> weights = rng.floats(size_t(c.out_c) * c.in_c * 9);
+      std::vector<float> scalar(mrw_winograd_packed_floats(&s, tile), NAN);
+      mrw_winograd_pack_weights(&s, tile, weights.data(), scalar.data(), nullptr);
+      std::vector<float> panels(mrw_winograd_panel_floats(&s), NAN);
+      mrw_winograd_group_panels(&s, weights.data(), panels.data());
+      for (int threads : kThreadCounts) {
+        ScopedPool pool(threads);
+        std::vector<float> simd(scalar.size(), NAN);
+        mrw_winograd_pack_panels(&s, tile, panels.data(), simd.data(), pool.get());
+        size_t per_point = scalar.size() / size_t(mrw_winograd_points(tile));
+        for (size_t i = 0; i < simd.size(); i++) {
+          size_t column = i % per_point / (size_t(c.in_c) * MRW_GEMM_NR) * MRW_GEMM_NR +
+                          i % MRW_GEMM_NR;
+          if (column < size_t(c.out_c))
+            ASSERT_EQ(0, std::memcmp(&simd[i], &scalar[i], sizeof(float)))
+                << describe(c, tile) << " threads " << threads << " at " << i;
+          else
+            ASSERT_EQ(simd[i], 0.0f) << describe(c, tile) << " padding at " << i;
+        }
+      }
+    }
 }
 
 TEST(Winograd, TinyImagesOneToThree) {

@@ -82,7 +82,7 @@ TEST(WinogradI8, KernelTransformIsFourTimesTheFloatOne) {
     float gf[9], uf[16];
     int16_t u[16];
     for (int i = 0; i < 9; i++) gf[i] = g[i];
-    mrw_winograd_kernel_transform(gf, uf);
+    mrw_winograd_kernel_transform(2, gf, uf);
     mrw_winograd_i8_kernel_transform(g.data(), u);
     for (int i = 0; i < 16; i++) ASSERT_EQ(float(u[i]), 4.0f * uf[i]) << "trial " << trial;
   }

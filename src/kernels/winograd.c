@@ -12,6 +12,7 @@
 #define BAND_MIN_TILES 32
 
 typedef struct band_plan {
+  int tile, patch, points;                /* output tile edge, input patch edge, points */
   size_t tiles_x, tiles_per_image, tiles; /* tiles over the whole batch */
   size_t band;                            /* tiles per band, a multiple of 4 */
   size_t bands;
@@ -25,14 +26,17 @@ static size_t round_up4(size_t x) { return (x + 3) / 4 * 4; }
 
 /* Band size: as large as the budget allows, but small enough that every thread gets about two
  * bands. Any band size gives the same results: a tile's outputs depend on its own data only. */
-static band_plan plan_bands(const mrw_conv_shape *s, int threads) {
+static band_plan plan_bands(const mrw_conv_shape *s, int tile, int threads) {
   band_plan p;
   size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
-  size_t tiles_y = ((size_t)s->in_h + 1) / 2;
-  p.tiles_x = ((size_t)s->in_w + 1) / 2;
+  p.tile = tile;
+  p.patch = tile + 2;
+  p.points = mrw_winograd_points(tile);
+  size_t tiles_y = ((size_t)s->in_h + (size_t)tile - 1) / (size_t)tile;
+  p.tiles_x = ((size_t)s->in_w + (size_t)tile - 1) / (size_t)tile;
   p.tiles_per_image = tiles_y * p.tiles_x;
   p.tiles = p.tiles_per_image * (size_t)mrw_conv_batch(s);
-  size_t most = BAND_BUDGET_FLOATS / (MRW_WINOGRAD_POINTS * (in_c + out_c)) / 4 * 4;
+  size_t most = BAND_BUDGET_FLOATS / ((size_t)p.points * (in_c + out_c)) / 4 * 4;
   size_t share = round_up4((p.tiles + 2 * (size_t)threads - 1) / (2 * (size_t)threads));
   size_t band = share > BAND_MIN_TILES ? share : BAND_MIN_TILES;
   if (band > most) band = most;
@@ -43,31 +47,197 @@ static band_plan plan_bands(const mrw_conv_shape *s, int threads) {
   p.m_floats = p.band * out_c;
   p.zero_floats = round_up4(in_c);
   p.per_thread = mrw_gemm_workspace_floats(1) +
-                 MRW_WINOGRAD_POINTS * (p.v_floats + p.m_floats) + p.zero_floats;
+                 (size_t)p.points * (p.v_floats + p.m_floats) + p.zero_floats;
   return p;
 }
 
-size_t mrw_winograd_workspace_floats(const mrw_conv_shape *s, int threads) {
-  return (size_t)threads * plan_bands(s, threads).per_thread;
+size_t mrw_winograd_workspace_floats(const mrw_conv_shape *s, int tile, int threads) {
+  return (size_t)threads * plan_bands(s, tile, threads).per_thread;
 }
 
-size_t mrw_winograd_packed_floats(const mrw_conv_shape *s) {
-  return MRW_WINOGRAD_POINTS * mrw_gemm_packed_b_floats((size_t)s->in_c, (size_t)s->out_c);
+size_t mrw_winograd_packed_floats(const mrw_conv_shape *s, int tile) {
+  return (size_t)mrw_winograd_points(tile) *
+         mrw_gemm_packed_b_floats((size_t)s->in_c, (size_t)s->out_c);
 }
 
-// weights: [out_c][in_c][3][3] (torch) -> packed: [16][ceil(out_c/8)][in_c][8], U[e] of each
-// (ci, co) at panel co / 8, row ci, column co % 8; padding columns zero.
-void mrw_winograd_pack_weights(const mrw_conv_shape *s, const float *weights, float *packed) {
-  size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
+typedef struct pack_job {
+  const mrw_conv_shape *shape;
+  int tile;
+  const float *weights;
+  float *packed;
+} pack_job;
+
+// One panel of 8 output channels of every point, padding columns zero.
+static void pack_panel(void *ctx, size_t panel, int thread) {
+  (void)thread;
+  const pack_job *job = ctx;
+  size_t in_c = (size_t)job->shape->in_c, out_c = (size_t)job->shape->out_c;
+  size_t points = (size_t)mrw_winograd_points(job->tile);
   size_t per_point = mrw_gemm_packed_b_floats(in_c, out_c);
-  memset(packed, 0, mrw_winograd_packed_floats(s) * sizeof(float));
-  for (size_t co = 0; co < out_c; co++)
+  size_t panel_floats = in_c * MRW_GEMM_NR;
+  for (size_t e = 0; e < points; e++)
+    memset(job->packed + e * per_point + panel * panel_floats, 0, panel_floats * sizeof(float));
+  size_t co_end = (panel + 1) * MRW_GEMM_NR < out_c ? (panel + 1) * MRW_GEMM_NR : out_c;
+  for (size_t co = panel * MRW_GEMM_NR; co < co_end; co++)
     for (size_t ci = 0; ci < in_c; ci++) {
-      float u[MRW_WINOGRAD_POINTS];
-      mrw_winograd_kernel_transform(weights + (co * in_c + ci) * 9, u);
-      size_t at = (co / MRW_GEMM_NR * in_c + ci) * MRW_GEMM_NR + co % MRW_GEMM_NR;
-      for (size_t e = 0; e < MRW_WINOGRAD_POINTS; e++) packed[e * per_point + at] = u[e];
+      float u[MRW_WINOGRAD_MAX_POINTS];
+      mrw_winograd_kernel_transform(job->tile, job->weights + (co * in_c + ci) * 9, u);
+      size_t at = panel * panel_floats + ci * MRW_GEMM_NR + co % MRW_GEMM_NR;
+      for (size_t e = 0; e < points; e++) job->packed[e * per_point + at] = u[e];
     }
+}
+
+// weights: [out_c][in_c][3][3] (torch) -> packed: [points][ceil(out_c/8)][in_c][8], U[e] of
+// each (ci, co) at panel co / 8, row ci, column co % 8.
+void mrw_winograd_pack_weights(const mrw_conv_shape *s, int tile, const float *weights,
+                               float *packed, mrw_thread_pool *pool) {
+  pack_job job = {s, tile, weights, packed};
+  size_t panels = ((size_t)s->out_c + MRW_GEMM_NR - 1) / MRW_GEMM_NR;
+  mrw_thread_pool_run(pool, panels, pack_panel, &job);
+}
+
+/* The one-dimensional transforms of winograd_ref.c on four channels at once, the same
+ * operations in the same order: x (at stride xs) -> o (at stride os). */
+#define ADD wasm_f32x4_add
+#define SUB wasm_f32x4_sub
+#define MUL(v, k) wasm_f32x4_mul(v, wasm_f32x4_splat(k))
+
+static inline void bt_2(const v128_t *x, size_t xs, v128_t *o, size_t os) {
+  v128_t d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs];
+  o[0] = SUB(d0, d2);
+  o[os] = ADD(d1, d2);
+  o[2 * os] = SUB(d2, d1);
+  o[3 * os] = SUB(d1, d3);
+}
+
+static inline void bt_4(const v128_t *x, size_t xs, v128_t *o, size_t os) {
+  v128_t d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs], d4 = x[4 * xs], d5 = x[5 * xs];
+  o[0] = ADD(SUB(MUL(d0, 4.0f), MUL(d2, 5.0f)), d4);
+  o[os] = SUB(ADD(d3, d4), MUL(ADD(d1, d2), 4.0f));
+  o[2 * os] = ADD(SUB(d4, d3), MUL(SUB(d1, d2), 4.0f));
+  o[3 * os] = ADD(SUB(d4, d2), MUL(SUB(d3, d1), 2.0f));
+  o[4 * os] = SUB(SUB(d4, d2), MUL(SUB(d3, d1), 2.0f));
+  o[5 * os] = ADD(SUB(MUL(d1, 4.0f), MUL(d3, 5.0f)), d5);
+}
+
+static inline void at_2(const v128_t *x, size_t xs, v128_t *o, size_t os) {
+  v128_t m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs];
+  o[0] = ADD(ADD(m0, m1), m2);
+  o[os] = SUB(SUB(m1, m2), m3);
+}
+
+static inline void at_4(const v128_t *x, size_t xs, v128_t *o, size_t os) {
+  v128_t m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs], m4 = x[4 * xs], m5 = x[5 * xs];
+  v128_t a = ADD(m1, m2), b = SUB(m1, m2), c = ADD(m3, m4), d = SUB(m3, m4);
+  o[0] = ADD(ADD(m0, a), c);
+  o[os] = ADD(b, MUL(d, 2.0f));
+  o[2 * os] = ADD(a, MUL(c, 4.0f));
+  o[3 * os] = ADD(ADD(b, MUL(d, 8.0f)), m5);
+}
+
+// d: the patch ([n][n] vectors, n = tile + 2) -> v = B^T d B: down the columns, then the rows.
+static void input_transform(int tile, const v128_t *d, v128_t *v) {
+  v128_t t[MRW_WINOGRAD_MAX_POINTS];
+  if (tile == 4) {
+    for (int j = 0; j < 6; j++) bt_4(d + j, 6, t + j, 6);
+    for (int i = 0; i < 6; i++) bt_4(t + i * 6, 1, v + i * 6, 1);
+  } else {
+    for (int j = 0; j < 4; j++) bt_2(d + j, 4, t + j, 4);
+    for (int i = 0; i < 4; i++) bt_2(t + i * 4, 1, v + i * 4, 1);
+  }
+}
+
+// m: the sums ([n][n] vectors) -> y = A^T m A ([tile][tile]).
+static void output_transform(int tile, const v128_t *m, v128_t *y) {
+  v128_t t[4 * 6];
+  if (tile == 4) {
+    for (int j = 0; j < 6; j++) at_4(m + j, 6, t + j, 6);
+    for (int i = 0; i < 4; i++) at_4(t + i * 6, 1, y + i * 4, 1);
+  } else {
+    for (int j = 0; j < 4; j++) at_2(m + j, 4, t + j, 4);
+    for (int i = 0; i < 2; i++) at_2(t + i * 4, 1, y + i * 2, 1);
+  }
+}
+
+/* G on four channels at once, as g_2 and g_4 of winograd_ref.c. */
+static inline void g_2(const v128_t *x, size_t xs, v128_t *o, size_t os) {
+  v128_t a = x[0], b = x[xs], c = x[2 * xs];
+  o[0] = a;
+  o[os] = MUL(ADD(ADD(a, b), c), 0.5f);
+  o[2 * os] = MUL(ADD(SUB(a, b), c), 0.5f);
+  o[3 * os] = c;
+}
+
+static inline void g_4(const v128_t *x, size_t xs, v128_t *o, size_t os) {
+  v128_t a = x[0], b = x[xs], c = x[2 * xs];
+  v128_t ac = ADD(a, c), p = ADD(MUL(a, 1.0f / 24.0f), MUL(c, 1.0f / 6.0f)), q = MUL(b, 1.0f / 12.0f);
+  o[0] = MUL(a, 0.25f);
+  o[os] = MUL(ADD(ac, b), -1.0f / 6.0f);
+  o[2 * os] = MUL(SUB(ac, b), -1.0f / 6.0f);
+  o[3 * os] = ADD(p, q);
+  o[4 * os] = SUB(p, q);
+  o[5 * os] = c;
+}
+
+// g: [3][3] vectors -> u: [tile + 2][tile + 2] = G g G^T, down the columns, then the rows.
+static void kernel_transform(int tile, const v128_t *g, v128_t *u) {
+  v128_t t[6 * 3];
+  if (tile == 4) {
+    for (int j = 0; j < 3; j++) g_4(g + j, 3, t + j, 3);
+    for (int i = 0; i < 6; i++) g_4(t + i * 3, 1, u + i * 6, 1);
+  } else {
+    for (int j = 0; j < 3; j++) g_2(g + j, 3, t + j, 3);
+    for (int i = 0; i < 4; i++) g_2(t + i * 3, 1, u + i * 4, 1);
+  }
+}
+
+size_t mrw_winograd_panel_floats(const mrw_conv_shape *s) {
+  return 9 * mrw_gemm_packed_b_floats((size_t)s->in_c, (size_t)s->out_c);
+}
+
+// weights: [out_c][in_c][3][3] -> panels: [ceil(out_c / 8)][in_c][9][8].
+void mrw_winograd_group_panels(const mrw_conv_shape *s, const float *weights, float *panels) {
+  size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
+  memset(panels, 0, mrw_winograd_panel_floats(s) * sizeof(float));
+  for (size_t co = 0; co < out_c; co++)
+    for (size_t ci = 0; ci < in_c; ci++)
+      for (size_t t = 0; t < 9; t++)
+        panels[((co / MRW_GEMM_NR * in_c + ci) * 9 + t) * MRW_GEMM_NR + co % MRW_GEMM_NR] =
+            weights[(co * in_c + ci) * 9 + t];
+}
+
+typedef struct panel_job {
+  const mrw_conv_shape *shape;
+  int tile;
+  const float *panels;
+  float *packed;
+} panel_job;
+
+// One panel of 8 output channels, every input channel: its 9 taps as two vectors of 4
+// channels each -> each point's row of 8 in the packed layout of mrw_winograd_pack_weights.
+static void pack_panel_simd(void *ctx, size_t panel, int thread) {
+  (void)thread;
+  const panel_job *job = ctx;
+  size_t in_c = (size_t)job->shape->in_c;
+  size_t points = (size_t)mrw_winograd_points(job->tile);
+  size_t per_point = mrw_gemm_packed_b_floats(in_c, (size_t)job->shape->out_c);
+  for (size_t ci = 0; ci < in_c; ci++) {
+    const float *g = job->panels + ((panel * in_c + ci) * 9) * MRW_GEMM_NR;
+    float *dst = job->packed + (panel * in_c + ci) * MRW_GEMM_NR;
+    for (size_t half = 0; half < MRW_GEMM_NR; half += 4) {
+      v128_t taps[9], u[MRW_WINOGRAD_MAX_POINTS];
+      for (int t = 0; t < 9; t++) taps[t] = wasm_v128_load(g + t * MRW_GEMM_NR + half);
+      kernel_transform(job->tile, taps, u);
+      for (size_t e = 0; e < points; e++) wasm_v128_store(dst + e * per_point + half, u[e]);
+    }
+  }
+}
+
+void mrw_winograd_pack_panels(const mrw_conv_shape *s, int tile, const float *panels,
+                              float *packed, mrw_thread_pool *pool) {
+  panel_job job = {s, tile, panels, packed};
+  size_t count = ((size_t)s->out_c + MRW_GEMM_NR - 1) / MRW_GEMM_NR;
+  mrw_thread_pool_run(pool, count, pack_panel_simd, &job);
 }
 
 typedef struct wino_job {
@@ -80,62 +250,48 @@ typedef struct wino_job {
   float *workspace;
 } wino_job;
 
-// The 16 input pixels (row-major 4x4) of tile t, each the address of its in_c channels, or
+// The input pixels of tile t's patch (row-major), each the address of its in_c channels, or
 // of the zero pixel in the padding.
 static void tile_sources(const wino_job *job, size_t t, const float *zero, const float **src) {
   const mrw_conv_shape *s = job->shape;
-  size_t n = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
-  int y0 = (int)(r / job->plan.tiles_x) * 2 - 1, x0 = (int)(r % job->plan.tiles_x) * 2 - 1;
-  const float *image = job->input + n * s->in_h * s->in_w * s->in_c;
-  for (int i = 0; i < 4; i++)
-    for (int j = 0; j < 4; j++) {
+  int tile = job->plan.tile, n = job->plan.patch;
+  size_t b = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
+  int y0 = (int)(r / job->plan.tiles_x) * tile - 1, x0 = (int)(r % job->plan.tiles_x) * tile - 1;
+  const float *image = job->input + b * s->in_h * s->in_w * s->in_c;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++) {
       int y = y0 + i, x = x0 + j;
       int inside = y >= 0 && y < s->in_h && x >= 0 && x < s->in_w;
-      src[i * 4 + j] = inside ? image + ((size_t)y * s->in_w + x) * s->in_c : zero;
+      src[i * n + j] = inside ? image + ((size_t)y * s->in_w + x) * s->in_c : zero;
     }
-}
-
-// d: 16 vectors (4x4 patch, 4 channels each) -> v = B^T d B, the reference's operation order.
-static void input_transform4(const v128_t *d, v128_t *v) {
-  v128_t t[4][4];
-  for (int j = 0; j < 4; j++) {
-    t[0][j] = wasm_f32x4_sub(d[j], d[8 + j]);
-    t[1][j] = wasm_f32x4_add(d[4 + j], d[8 + j]);
-    t[2][j] = wasm_f32x4_sub(d[8 + j], d[4 + j]);
-    t[3][j] = wasm_f32x4_sub(d[4 + j], d[12 + j]);
-  }
-  for (int i = 0; i < 4; i++) {
-    v[i * 4 + 0] = wasm_f32x4_sub(t[i][0], t[i][2]);
-    v[i * 4 + 1] = wasm_f32x4_add(t[i][1], t[i][2]);
-    v[i * 4 + 2] = wasm_f32x4_sub(t[i][2], t[i][1]);
-    v[i * 4 + 3] = wasm_f32x4_sub(t[i][1], t[i][3]);
-  }
 }
 
 // One group of 4 tiles (tiles past the band are zero), all channels, vectorized over 4
 // channels; a 4x4 transpose per point turns [tile][channel] into the GEMM's [channel][tile].
-// v: [16][band / 4][in_c][4] (point, group, channel, tile) = the GEMM's packed left operands.
+// v: [points][band / 4][in_c][4] (point, group, channel, tile) = the GEMM's packed left
+// operands.
 static void transform_group(const wino_job *job, size_t first, size_t count, const float *zero,
                             float *v) {
   size_t in_c = (size_t)job->shape->in_c;
-  const float *src[4][16];
+  int tile = job->plan.tile, points = job->plan.points;
+  const float *src[4][MRW_WINOGRAD_MAX_POINTS];
   for (size_t k = 0; k < 4; k++) {
     if (k < count) {
       tile_sources(job, first + k, zero, src[k]);
     } else {
-      for (int i = 0; i < 16; i++) src[k][i] = zero;
+      for (int i = 0; i < points; i++) src[k][i] = zero;
     }
   }
   for (size_t c = 0; c < in_c; c += 4) {
     size_t width = in_c - c < 4 ? in_c - c : 4;
-    v128_t x[MRW_WINOGRAD_POINTS][4];
+    v128_t x[MRW_WINOGRAD_MAX_POINTS][4];
     for (size_t k = 0; k < 4; k++) {
-      v128_t d[16], p[16];
-      for (int i = 0; i < 16; i++) d[i] = mrw_load_f32_partial(src[k][i] + c, width);
-      input_transform4(d, p);
-      for (int e = 0; e < MRW_WINOGRAD_POINTS; e++) x[e][k] = p[e];
+      v128_t d[MRW_WINOGRAD_MAX_POINTS], p[MRW_WINOGRAD_MAX_POINTS];
+      for (int i = 0; i < points; i++) d[i] = mrw_load_f32_partial(src[k][i] + c, width);
+      input_transform(tile, d, p);
+      for (int e = 0; e < points; e++) x[e][k] = p[e];
     }
-    for (int e = 0; e < MRW_WINOGRAD_POINTS; e++) {
+    for (int e = 0; e < points; e++) {
       v128_t t0 = wasm_i32x4_shuffle(x[e][0], x[e][1], 0, 4, 1, 5);
       v128_t t1 = wasm_i32x4_shuffle(x[e][2], x[e][3], 0, 4, 1, 5);
       v128_t t2 = wasm_i32x4_shuffle(x[e][0], x[e][1], 2, 6, 3, 7);
@@ -148,48 +304,36 @@ static void transform_group(const wino_job *job, size_t first, size_t count, con
   }
 }
 
-// m: 16 vectors (4 output channels each) -> y = A^T m A as y00, y01, y10, y11.
-static void output_transform4(const v128_t *m, v128_t *y) {
-  v128_t t[2][4];
-  for (int j = 0; j < 4; j++) {
-    t[0][j] = wasm_f32x4_add(wasm_f32x4_add(m[j], m[4 + j]), m[8 + j]);
-    t[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(m[4 + j], m[8 + j]), m[12 + j]);
-  }
-  for (int i = 0; i < 2; i++) {
-    y[i * 2 + 0] = wasm_f32x4_add(wasm_f32x4_add(t[i][0], t[i][1]), t[i][2]);
-    y[i * 2 + 1] = wasm_f32x4_sub(wasm_f32x4_sub(t[i][1], t[i][2]), t[i][3]);
-  }
-}
-
-// Tile t's products m: [16][band][out_c] (row k of each point) -> its up to 2x2 output pixels,
-// with bias, residual and ReLU, vectorized over output channels.
+// Tile t's products m: [points][band][out_c] (row k of each point) -> its up to tile x tile
+// output pixels, with bias, residual and ReLU, vectorized over output channels.
 static void finish_tile(const wino_job *job, size_t t, const float *m) {
   const mrw_conv_shape *s = job->shape;
   const mrw_epilogue *e = job->epilogue;
+  int tile = job->plan.tile, points = job->plan.points;
   size_t out_c = (size_t)s->out_c;
-  size_t n = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
-  int oy = (int)(r / job->plan.tiles_x) * 2, ox = (int)(r % job->plan.tiles_x) * 2;
-  int rows = s->in_h - oy < 2 ? 1 : 2, cols = s->in_w - ox < 2 ? 1 : 2;
-  size_t pixel[4];
-  for (int i = 0; i < 4; i++)
-    pixel[i] = n * s->in_h * s->in_w + (size_t)(oy + i / 2) * s->in_w + (size_t)(ox + i % 2);
+  size_t b = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
+  int oy = (int)(r / job->plan.tiles_x) * tile, ox = (int)(r % job->plan.tiles_x) * tile;
+  int rows = s->in_h - oy < tile ? s->in_h - oy : tile;
+  int cols = s->in_w - ox < tile ? s->in_w - ox : tile;
+  size_t first_pixel = b * s->in_h * s->in_w + (size_t)oy * s->in_w + (size_t)ox;
   const v128_t zero = wasm_f32x4_splat(0.0f);
   for (size_t co = 0; co < out_c; co += 4) {
     size_t width = out_c - co < 4 ? out_c - co : 4;
-    v128_t point[MRW_WINOGRAD_POINTS], y[4];
-    for (int p = 0; p < MRW_WINOGRAD_POINTS; p++)
+    v128_t point[MRW_WINOGRAD_MAX_POINTS], y[4 * 4];
+    for (int p = 0; p < points; p++)
       point[p] = mrw_load_f32_partial(m + p * job->plan.m_floats + co, width);
-    output_transform4(point, y);
+    output_transform(tile, point, y);
     v128_t bias = e && e->bias ? mrw_load_f32_partial(e->bias + co, width) : zero;
-    for (int i = 0; i < 4; i++) {
-      if (i / 2 >= rows || i % 2 >= cols) continue;
-      v128_t v = y[i];
-      if (e && e->bias) v = wasm_f32x4_add(v, bias);
-      if (e && e->residual)
-        v = wasm_f32x4_add(v, mrw_load_f32_partial(e->residual + pixel[i] * e->ldr + co, width));
-      if (e && e->relu) v = wasm_f32x4_max(v, zero);
-      mrw_store_f32_partial(job->output + pixel[i] * out_c + co, v, width);
-    }
+    for (int i = 0; i < rows; i++)
+      for (int j = 0; j < cols; j++) {
+        size_t pixel = first_pixel + (size_t)i * s->in_w + (size_t)j;
+        v128_t v = y[i * tile + j];
+        if (e && e->bias) v = wasm_f32x4_add(v, bias);
+        if (e && e->residual)
+          v = wasm_f32x4_add(v, mrw_load_f32_partial(e->residual + pixel * e->ldr + co, width));
+        if (e && e->relu) v = wasm_f32x4_max(v, zero);
+        mrw_store_f32_partial(job->output + pixel * out_c + co, v, width);
+      }
   }
 }
 
@@ -209,22 +353,23 @@ static void pack_v(const void *ctx, size_t row0, size_t rows, size_t k0, size_t 
   }
 }
 
-// One band on one thread: transform its tiles, 16 single-threaded GEMMs, transform back.
+// One band on one thread: transform its tiles, one single-threaded GEMM per point, transform
+// back.
 static void band_task(void *ctx, size_t index, int thread) {
   const wino_job *job = ctx;
   const band_plan *p = &job->plan;
   size_t in_c = (size_t)job->shape->in_c, out_c = (size_t)job->shape->out_c;
   float *gemm_ws = job->workspace + (size_t)thread * p->per_thread;
   float *v = gemm_ws + mrw_gemm_workspace_floats(1);
-  float *m = v + MRW_WINOGRAD_POINTS * p->v_floats;
-  float *zero = m + MRW_WINOGRAD_POINTS * p->m_floats;
+  float *m = v + (size_t)p->points * p->v_floats;
+  float *zero = m + (size_t)p->points * p->m_floats;
   memset(zero, 0, p->zero_floats * sizeof(float));
   size_t first = index * p->band;
   size_t count = p->tiles - first < p->band ? p->tiles - first : p->band;
   for (size_t k = 0; k < count; k += 4)
     transform_group(job, first + k, count - k < 4 ? count - k : 4, zero, v + k * in_c);
   size_t per_point = mrw_gemm_packed_b_floats(in_c, out_c);
-  for (size_t e = 0; e < MRW_WINOGRAD_POINTS; e++) {
+  for (size_t e = 0; e < (size_t)p->points; e++) {
     v_operand a_ctx = {v + e * p->v_floats, in_c};
     mrw_gemm_a a = {.pack = pack_v, .ctx = &a_ctx};
     mrw_gemm(count, out_c, in_c, a, job->packed + e * per_point, NULL, m + e * p->m_floats, out_c,
@@ -233,10 +378,10 @@ static void band_task(void *ctx, size_t index, int thread) {
   for (size_t k = 0; k < count; k++) finish_tile(job, first + k, m + k * out_c);
 }
 
-void mrw_winograd_conv2d(const mrw_conv_shape *s, const float *input, const float *packed,
-                         const mrw_epilogue *epilogue, float *output, float *workspace,
-                         mrw_thread_pool *pool) {
-  wino_job job = {.shape = s, .plan = plan_bands(s, mrw_thread_pool_size(pool)), .input = input,
+void mrw_winograd_conv2d(const mrw_conv_shape *s, int tile, const float *input,
+                         const float *packed, const mrw_epilogue *epilogue, float *output,
+                         float *workspace, mrw_thread_pool *pool) {
+  wino_job job = {.shape = s, .plan = plan_bands(s, tile, mrw_thread_pool_size(pool)), .input = input,
                   .packed = packed, .epilogue = epilogue, .output = output,
                   .workspace = workspace};
   if (job.plan.tiles == 0) return;

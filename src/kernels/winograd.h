@@ -11,45 +11,71 @@
 extern "C" {
 #endif
 
-/* Winograd F(2x2, 3x3) for 3x3 convolutions with stride 1 and padding 1. Each 2x2 block of
- * output pixels (a tile) comes from the 4x4 input patch around it: per channel the patch d is
- * transformed to V = B^T d B, multiplied point by point with the transformed kernels
- * U = G g G^T and summed over input channels (16 GEMMs, one per point: tiles x in_c times
- * in_c x out_c), and the 16 sums M are transformed back to Y = A^T M A. That is 16
- * multiplications per 2x2 outputs and channel pair instead of 36.
+/* Winograd F(m x m, 3x3) for 3x3 convolutions with stride 1 and padding 1, with output tiles
+ * of m = 2 or m = 4. Each m x m block of output pixels (a tile) comes from the (m + 2) x
+ * (m + 2) input patch around it: per channel the patch d is transformed to V = B^T d B,
+ * multiplied point by point with the transformed kernels U = G g G^T and summed over input
+ * channels ((m + 2)^2 GEMMs, one per point: tiles x in_c times in_c x out_c), and the sums M
+ * are transformed back to Y = A^T M A. Per output and channel pair that is 4 multiplications
+ * for m = 2 (16 per 4 outputs) and 2.25 for m = 4 (36 per 16), instead of 9.
  *
- * The transforms add and subtract inputs before the products, so results differ from the
- * direct convolution by rounding (see the test for the bound); the optimized kernel and the
- * reference below compute every output with the same operations in the same order. */
-#define MRW_WINOGRAD_POINTS 16
+ *   m = 2: B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], G = [1 0 0; .5 .5 .5; .5 -.5 .5;
+ *          0 0 1], A^T = [1 1 1 0; 0 1 -1 -1]
+ *   m = 4: B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+ *          0 4 0 -5 0 1], G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6;
+ *          1/24 -1/12 1/6; 0 0 1], A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0;
+ *          0 1 -1 8 -8 1] (points 0, 1, -1, 2, -2 and infinity)
+ *
+ * The transforms add, subtract and scale inputs before the products, so results differ from
+ * the direct convolution by rounding, more for m = 4 (see the test for the bounds); the
+ * optimized kernel and the reference below compute every output with the same operations in
+ * the same order. */
+#define MRW_WINOGRAD_MAX_POINTS 36
 
 /* 3x3, stride 1, padding 1 (any sizes, batch and channel counts). */
 int mrw_winograd_applies(const mrw_conv_shape *s);
 
-/* One kernel g [3][3] -> u [4][4] = G g G^T, G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]. */
-void mrw_winograd_kernel_transform(const float *g, float *u);
+/* The output tile edges there are kernels for: 2 and 4. */
+int mrw_winograd_tile_supported(int tile);
+/* (tile + 2)^2: the points of the transform, and the GEMMs per band. */
+int mrw_winograd_points(int tile);
 
-/* Transformed weights as 16 GEMM right operands: packed [16][mrw_gemm_packed_b_floats(in_c,
- * out_c)], point e holding U[e] [in_c][out_c] packed by panels of 8 output channels. */
-size_t mrw_winograd_packed_floats(const mrw_conv_shape *s);
-void mrw_winograd_pack_weights(const mrw_conv_shape *s, const float *weights, float *packed);
+/* One kernel g [3][3] -> u [tile + 2][tile + 2] = G g G^T. */
+void mrw_winograd_kernel_transform(int tile, const float *g, float *u);
+
+/* Transformed weights as the GEMMs' right operands: packed [points][mrw_gemm_packed_b_floats(
+ * in_c, out_c)], point e holding U[e] [in_c][out_c] packed by panels of 8 output channels.
+ * Packing splits the output panels among the pool's threads (pool may be NULL). */
+size_t mrw_winograd_packed_floats(const mrw_conv_shape *s, int tile);
+void mrw_winograd_pack_weights(const mrw_conv_shape *s, int tile, const float *weights,
+                               float *packed, mrw_thread_pool *pool);
+
+/* The weights [out_c][in_c][3][3] regrouped by panels of 8 output channels: [ceil(out_c / 8)]
+ * [in_c][9][8], a row of 8 output channels per tap, missing channels zero. From that layout
+ * mrw_winograd_pack_panels transforms 8 output channels at once, with SIMD: the bits of
+ * mrw_winograd_pack_weights, written a row of 8 at a time (for weights transformed per call). */
+size_t mrw_winograd_panel_floats(const mrw_conv_shape *s);
+void mrw_winograd_group_panels(const mrw_conv_shape *s, const float *weights, float *panels);
+void mrw_winograd_pack_panels(const mrw_conv_shape *s, int tile, const float *panels,
+                              float *packed, mrw_thread_pool *pool);
 
 /* Scratch for a pool of `threads` threads, in floats: per thread a band's transformed input
  * and products (a few MB at most) and the GEMM's packing buffer. */
-size_t mrw_winograd_workspace_floats(const mrw_conv_shape *s, int threads);
+size_t mrw_winograd_workspace_floats(const mrw_conv_shape *s, int tile, int threads);
 
 /* input: [batch][h][w][in_c]; output: [batch][h][w][out_c]; residual (if any) has the output's
  * layout with ldr. The tiles of the batch are cut into bands that the threads share; each
  * output is computed the same way whatever the thread count. */
-void mrw_winograd_conv2d(const mrw_conv_shape *s, const float *input, const float *packed,
-                         const mrw_epilogue *epilogue, float *output, float *workspace,
-                         mrw_thread_pool *pool);
+void mrw_winograd_conv2d(const mrw_conv_shape *s, int tile, const float *input,
+                         const float *packed, const mrw_epilogue *epilogue, float *output,
+                         float *workspace, mrw_thread_pool *pool);
 
-/* Scalar reference of the same algorithm. u: [16][in_c][out_c] from
+/* Scalar reference of the same algorithm. u: [points][in_c][out_c] from
  * mrw_winograd_transform_weights_ref. */
-void mrw_winograd_transform_weights_ref(const mrw_conv_shape *s, const float *weights, float *u);
-void mrw_winograd_conv2d_ref(const mrw_conv_shape *s, const float *input, const float *u,
-                             const mrw_epilogue *epilogue, float *output);
+void mrw_winograd_transform_weights_ref(const mrw_conv_shape *s, int tile, const float *weights,
+                                        float *u);
+void mrw_winograd_conv2d_ref(const mrw_conv_shape *s, int tile, const float *input,
+                             const float *u, const mrw_epilogue *epilogue, float *output);
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,8 @@ static mrw_status load_convs(mrw_box_head *head, const mrw_safetensors *file,
     char prefix[64];
     snprintf(prefix, sizeof prefix, "roi_heads.box_head.%d", i);
     s = mrw_conv_norm_layer_load(&head->convs[i], file, prefix, config->box_head_norm,
-                                 config->bn_eps, in_c, config->box_head_conv_channels, 3, err);
+                                 config->bn_eps, in_c, config->box_head_conv_channels, 3,
+                                 0 /* 7x7 RoIs: weights transformed at load */, err);
     in_c = config->box_head_conv_channels;
   }
   return s;

@@ -22,6 +22,13 @@ int mrw_resnet_stage_blocks(int depth, int stage) {
 
 int mrw_resnet_is_bottleneck(int depth) { return depth >= 50; }
 
+int mrw_config_level_map_pixels(const mrw_config *config, int level) {
+  int stride = config->backbone == MRW_BACKBONE_RESNET ? 4 << level
+                                                       : 2 << config->returned_stages[level];
+  int side = config->min_size / (stride < 32 ? stride : 32);
+  return side * side;
+}
+
 int mrw_anchors_per_position(const mrw_config *config) {
   return config->anchor_sizes_per_level * config->aspect_ratio_count;
 }

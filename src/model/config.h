@@ -82,6 +82,11 @@ void mrw_config_free(mrw_config *config);
 /* Anchors per feature position: sizes per level x aspect ratios. */
 int mrw_anchors_per_position(const mrw_config *config);
 
+/* The pixels of the backbone's map that feeds FPN level `level` (0 .. fpn_levels - 2) at
+ * least, for an image of the model's min_size square: (min_size / stride)^2 with the level's
+ * output stride (ResNet layer1..layer4: 4..32; MobileNetV3 stage k: 2^(k + 1), at most 32). */
+int mrw_config_level_map_pixels(const mrw_config *config, int level);
+
 /* Blocks per ResNet stage for a depth, 0 when the depth is not supported. */
 int mrw_resnet_stage_blocks(int depth, int stage);
 int mrw_resnet_is_bottleneck(int depth);

@@ -93,6 +93,22 @@ static int use_winograd(const mrw_conv_shape *s) {
          s->out_c >= WINOGRAD_MIN_CHANNELS;
 }
 
+/* Transforming a layer's weights for F(4x4, 3x3) per call takes about 60 ns per channel pair
+ * on one thread (kernel_bench: 4 ms for 256 -> 256; the 36 stores per pair bound it), and
+ * F(4x4, 3x3) saves 28 of the 64 products per pair of F(2x2, 3x3) on each 4x4 tile, about
+ * 0.5 ns: the transform pays for itself from about 130 tiles, 2000 pixels. Layers whose calls
+ * convolve at least that keep their weights as loaded (9 floats per pair instead of 16) and
+ * run F(4x4, 3x3) on calls that large; their smaller calls (the RPN head on the coarse levels)
+ * transform for F(2x2, 3x3), which costs less than half as much. Layers whose calls are all
+ * smaller keep F(2x2, 3x3) weights transformed at load. */
+#define WINOGRAD_AT_RUN_PIXELS 2048
+
+static int run_tile(const mrw_conv_layer *layer, const mrw_conv_shape *shape) {
+  if (layer->winograd == MRW_WINOGRAD_PACKED) return 2;
+  size_t pixels = (size_t)mrw_conv_batch(shape) * (size_t)shape->in_h * (size_t)shape->in_w;
+  return pixels >= WINOGRAD_AT_RUN_PIXELS ? 4 : 2;
+}
+
 /* The layer's bias: its own, or zeros (for a BatchNorm to fill). */
 static mrw_status load_bias(mrw_conv_layer *layer, const mrw_safetensors *file,
                             const mrw_conv_spec *spec, mrw_error *err) {
@@ -166,14 +182,19 @@ mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_safetensors *fil
   if (s == MRW_OK) s = load_bias(layer, file, spec, err);
   if (s == MRW_OK && spec->bn) s = mrw_fold_batch_norm(file, spec, weights, layer->bias, err);
   if (s == MRW_OK) {
-    layer->winograd = use_winograd(&layer->shape);
-    size_t floats = layer->winograd ? mrw_winograd_packed_floats(&layer->shape)
-                                    : mrw_conv_packed_floats(&layer->shape);
+    layer->winograd = !use_winograd(&layer->shape)                 ? MRW_WINOGRAD_NONE
+                      : spec->map_pixels >= WINOGRAD_AT_RUN_PIXELS ? MRW_WINOGRAD_AT_RUN
+                                                                   : MRW_WINOGRAD_PACKED;
+    size_t floats = layer->winograd == MRW_WINOGRAD_AT_RUN ? mrw_winograd_panel_floats(&layer->shape)
+                    : layer->winograd ? mrw_winograd_packed_floats(&layer->shape, 2)
+                                      : mrw_conv_packed_floats(&layer->shape);
     layer->packed = malloc(floats * sizeof(float));
     if (!layer->packed)
       s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory packing '%s'", spec->weight);
+    else if (layer->winograd == MRW_WINOGRAD_AT_RUN)
+      mrw_winograd_group_panels(&layer->shape, weights, layer->packed);
     else if (layer->winograd)
-      mrw_winograd_pack_weights(&layer->shape, weights, layer->packed);
+      mrw_winograd_pack_weights(&layer->shape, 2, weights, layer->packed, NULL);
     else
       mrw_conv_pack_weights(&layer->shape, weights, layer->packed);
   }
@@ -238,13 +259,23 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
     mrw_conv2d(&shape, in->data, layer->packed, &e, out->data, rt->gemm_workspace, rt->pool);
     return MRW_OK;
   }
+  int tile = run_tile(layer, &shape);
+  size_t packed_floats = layer->winograd == MRW_WINOGRAD_AT_RUN
+                             ? mrw_winograd_packed_floats(&shape, tile) : 0;
   float *ws = mrw_runtime_scratch(
-      rt, mrw_winograd_workspace_floats(&shape, mrw_thread_pool_size(rt->pool)), err);
+      rt, packed_floats + mrw_winograd_workspace_floats(&shape, tile, mrw_thread_pool_size(rt->pool)),
+      err);
   if (!ws) {
     mrw_feature_free(out);
     return MRW_ERR_OUT_OF_MEMORY;
   }
-  mrw_winograd_conv2d(&shape, in->data, layer->packed, &e, out->data, ws, rt->pool);
+  const float *packed = layer->packed;
+  if (layer->winograd == MRW_WINOGRAD_AT_RUN) {
+    mrw_winograd_pack_panels(&shape, tile, layer->packed, ws, rt->pool);
+    packed = ws;
+    ws += packed_floats;
+  }
+  mrw_winograd_conv2d(&shape, tile, in->data, packed, &e, out->data, ws, rt->pool);
   return MRW_OK;
 }
 

@@ -20,20 +20,34 @@ enum mrw_int8_conv {
   MRW_INT8_IM2COL    /* any other (kernels/conv2d_i8.h) */
 };
 
+/* How a float 3x3 stride-1 convolution runs Winograd (kernels/winograd.h). */
+enum mrw_winograd_weights {
+  MRW_WINOGRAD_NONE,    /* not Winograd: packed for the implicit GEMM */
+  MRW_WINOGRAD_PACKED,  /* packed holds the 16 F(2x2, 3x3) matrices, transformed at load */
+  MRW_WINOGRAD_AT_RUN   /* packed holds the folded weights grouped by panels of 8 output
+                           channels (mrw_winograd_group_panels); each call transforms them
+                           for the tile size its map suits, F(4x4, 3x3) on large maps, into
+                           the runtime's scratch */
+};
+
 /* A convolution bound to its weights: packed for the GEMM at load, with either its own bias
  * or a FrozenBatchNorm folded in (scale = gamma / sqrt(var + eps) into the weights,
  * beta - mean * scale as the bias). 3x3 stride-1 convolutions with enough channels run as
- * Winograd F(2x2, 3x3): their packed weights are then the 16 transformed matrices (and only
- * those). A 1x1 stride-1 convolution whose weight the file stores as int8 stays int8 and runs
- * on the integer GEMM (int8, with the BatchNorm's scale folded into the per-channel scales;
- * packed is then NULL); a 3x3 stride-1 one that Winograd suits runs as int8 Winograd
- * (kernels/winograd_i8.h: each tile's input patch quantized as one row), any other on the
- * integer GEMM over its receptive fields (kernels/conv2d_i8.h: each quantized as a row). */
+ * Winograd: on layers whose calls convolve many pixels at the model's input size (the large
+ * maps of the backbone, FPN and RPN) the weights stay as they are (9 floats per channel pair,
+ * against 16 or 36 transformed) and each call transforms them, which then costs little next
+ * to the convolution; on the others (deep stages, small inputs, the RoI heads) they are
+ * transformed for F(2x2, 3x3) once, at load. A 1x1 stride-1 convolution whose weight the
+ * file stores as int8 stays int8 and runs on the integer GEMM (int8, with the BatchNorm's
+ * scale folded into the per-channel scales; packed is then NULL); a 3x3 stride-1 one that
+ * Winograd suits runs as int8 Winograd (kernels/winograd_i8.h: each tile's input patch
+ * quantized as one row), any other on the integer GEMM over its receptive fields
+ * (kernels/conv2d_i8.h: each quantized as a row). */
 typedef struct mrw_conv_layer {
   mrw_conv_shape shape; /* in_h, in_w are set per call */
   float *packed;
   float *bias;
-  int winograd; /* packed by mrw_winograd_pack_weights */
+  enum mrw_winograd_weights winograd;
   mrw_int8_matrix int8;
   enum mrw_int8_conv int8_conv; /* how int8 runs, when the weights are int8 */
 } mrw_conv_layer;
@@ -46,6 +60,9 @@ typedef struct mrw_conv_spec {
                           ".running_var"), or NULL */
   float bn_eps;
   int in_c, out_c, kernel, stride, pad;
+  int map_pixels; /* pixels a call typically convolves (over its batch) at the model's
+                     min_size; from WINOGRAD_AT_RUN_PIXELS on, Winograd transforms the weights
+                     per call (see mrw_winograd_weights) */
 } mrw_conv_spec;
 
 /* Folds the FrozenBatchNorm spec->bn (out_c channels) into weights [out_c][in_c * k * k]

@@ -24,7 +24,7 @@ mrw_status mrw_depthwise_layer_load(mrw_depthwise_layer *layer, const mrw_safete
   }
   if (s == MRW_OK) {
     /* one input channel per filter: the BatchNorm folds as for a conv with in_c = 1 */
-    mrw_conv_spec spec = {weight, NULL, bn, bn_eps, 1, channels, kernel, stride, kernel / 2};
+    mrw_conv_spec spec = {weight, NULL, bn, bn_eps, 1, channels, kernel, stride, kernel / 2, 0};
     s = mrw_fold_batch_norm(file, &spec, weights, layer->bias, err);
   }
   if (s == MRW_OK) mrw_depthwise_pack_weights(channels, kernel, weights, layer->packed);

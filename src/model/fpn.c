@@ -13,15 +13,16 @@ static mrw_status load_fpn_conv(mrw_conv_layer *layer, const mrw_safetensors *fi
                                 const mrw_config *config, const char *kind, int index,
                                 int in_c, int out_c, int kernel, mrw_error *err) {
   char prefix[128];
+  int map_pixels = mrw_config_level_map_pixels(config, index);
   if (!config->legacy_names) {
     snprintf(prefix, sizeof prefix, "backbone.fpn.%s_blocks.%d", kind, index);
     return mrw_conv_norm_layer_load(layer, file, prefix, config->fpn_norm, config->bn_eps,
-                                    in_c, out_c, kernel, err);
+                                    in_c, out_c, kernel, map_pixels, err);
   }
   char weight[128], bias[128];
   snprintf(weight, sizeof weight, "backbone.fpn.%s_blocks.%d.weight", kind, index);
   snprintf(bias, sizeof bias, "backbone.fpn.%s_blocks.%d.bias", kind, index);
-  mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, out_c, kernel, 1, kernel / 2};
+  mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, out_c, kernel, 1, kernel / 2, map_pixels};
   return mrw_conv_layer_load(layer, file, &spec, err);
 }
 

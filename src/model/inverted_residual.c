@@ -20,7 +20,7 @@ static mrw_status load_pointwise(mrw_conv_layer *layer, const mrw_safetensors *f
   char weight[160], bn[160];
   snprintf(weight, sizeof weight, "%s.block.%d.0.weight", prefix, index);
   snprintf(bn, sizeof bn, "%s.block.%d.1", prefix, index);
-  mrw_conv_spec spec = {weight, NULL, bn, eps, in_c, out_c, 1, 1, 0};
+  mrw_conv_spec spec = {weight, NULL, bn, eps, in_c, out_c, 1, 1, 0, 0};
   return mrw_conv_layer_load(layer, file, &spec, err);
 }
 

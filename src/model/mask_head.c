@@ -97,18 +97,20 @@ mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_safetensors *file,
   mrw_status s = MRW_OK;
   int in_c = config->fpn_channels;
   for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
+    /* map_pixels 0: Winograd weights transformed at load. A call convolves one chunk's RoIs,
+     * as few as a live frame's handful: too few to pay for transforming them per call. */
     if (config->legacy_names) {
       char weight[128], bias[128];
       snprintf(weight, sizeof weight, "roi_heads.mask_head.mask_fcn%d.weight", i + 1);
       snprintf(bias, sizeof bias, "roi_heads.mask_head.mask_fcn%d.bias", i + 1);
-      mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, head->channels, 3, 1, 1};
+      mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, head->channels, 3, 1, 1, 0};
       s = mrw_conv_layer_load(&head->convs[i], file, &spec, err);
     } else {
       /* v2: no bias, a BatchNorm at .1 (config.mask_head_norm) */
       char prefix[64];
       snprintf(prefix, sizeof prefix, "roi_heads.mask_head.%d", i);
       s = mrw_conv_norm_layer_load(&head->convs[i], file, prefix, config->mask_head_norm,
-                                   config->bn_eps, in_c, head->channels, 3, err);
+                                   config->bn_eps, in_c, head->channels, 3, 0, err);
     }
     in_c = head->channels;
   }

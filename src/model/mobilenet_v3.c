@@ -27,7 +27,7 @@ static mrw_status load_conv_bn(mrw_conv_layer *layer, const mrw_safetensors *fil
   char weight[96], bn[96];
   snprintf(weight, sizeof weight, "backbone.body.%d.0.weight", index);
   snprintf(bn, sizeof bn, "backbone.body.%d.1", index);
-  mrw_conv_spec spec = {weight, NULL, bn, eps, in_c, out_c, kernel, stride, kernel / 2};
+  mrw_conv_spec spec = {weight, NULL, bn, eps, in_c, out_c, kernel, stride, kernel / 2, 0};
   return mrw_conv_layer_load(layer, file, &spec, err);
 }
 

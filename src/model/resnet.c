@@ -10,17 +10,17 @@
 
 static mrw_status load_conv_bn(mrw_conv_layer *layer, const mrw_safetensors *file,
                                const char *conv_name, const char *bn_name, float eps, int in_c,
-                               int out_c, int kernel, int stride, mrw_error *err) {
+                               int out_c, int kernel, int stride, int map_pixels, mrw_error *err) {
   char weight[256], bn[256];
   snprintf(weight, sizeof weight, BODY "%s.weight", conv_name);
   snprintf(bn, sizeof bn, BODY "%s", bn_name);
-  mrw_conv_spec spec = {weight, NULL, bn, eps, in_c, out_c, kernel, stride, kernel / 2};
+  mrw_conv_spec spec = {weight, NULL, bn, eps, in_c, out_c, kernel, stride, kernel / 2, map_pixels};
   return mrw_conv_layer_load(layer, file, &spec, err);
 }
 
 static mrw_status load_block(mrw_resnet_block *block, const mrw_safetensors *file, int bottleneck,
                              int stage, int index, int in_c, int planes, int stride, float eps,
-                             mrw_error *err) {
+                             int map_pixels, mrw_error *err) {
   char conv[64], bn[64];
   int out_c = bottleneck ? planes * 4 : planes;
   /* conv kernels and channels: bottleneck 1x1 -> 3x3 (stride) -> 1x1, basic 3x3 (stride) -> 3x3 */
@@ -34,13 +34,14 @@ static mrw_status load_block(mrw_resnet_block *block, const mrw_safetensors *fil
     snprintf(conv, sizeof conv, "layer%d.%d.conv%d", stage + 1, index, i + 1);
     snprintf(bn, sizeof bn, "layer%d.%d.bn%d", stage + 1, index, i + 1);
     s = load_conv_bn(&block->conv[i], file, conv, bn, eps, ins[i], outs[i], kernels[i],
-                     strides[i], err);
+                     strides[i], map_pixels, err);
   }
   block->has_downsample = index == 0 && (stride != 1 || in_c != out_c);
   if (s == MRW_OK && block->has_downsample) {
     snprintf(conv, sizeof conv, "layer%d.0.downsample.0", stage + 1);
     snprintf(bn, sizeof bn, "layer%d.0.downsample.1", stage + 1);
-    s = load_conv_bn(&block->downsample, file, conv, bn, eps, in_c, out_c, 1, stride, err);
+    s = load_conv_bn(&block->downsample, file, conv, bn, eps, in_c, out_c, 1, stride, map_pixels,
+                     err);
   }
   return s;
 }
@@ -60,7 +61,8 @@ mrw_status mrw_resnet_load(mrw_resnet *net, mrw_safetensors *file,
                          config->depth);
   net->blocks = calloc((size_t)total, sizeof *net->blocks);
   if (!net->blocks) return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for ResNet");
-  mrw_status s = load_conv_bn(&net->stem, file, "conv1", "bn1", config->bn_eps, 3, 64, 7, 2, err);
+  mrw_status s =
+      load_conv_bn(&net->stem, file, "conv1", "bn1", config->bn_eps, 3, 64, 7, 2, 0, err);
   int in_c = 64;
   for (int stage = 0; stage < 4 && s == MRW_OK; stage++) {
     int planes = 64 << stage;
@@ -68,7 +70,7 @@ mrw_status mrw_resnet_load(mrw_resnet *net, mrw_safetensors *file,
       int index = b - net->stage_first_block[stage];
       int stride = (index == 0 && stage > 0) ? 2 : 1;
       s = load_block(&net->blocks[b], file, bottleneck, stage, index, in_c, planes, stride,
-                     config->bn_eps, err);
+                     config->bn_eps, mrw_config_level_map_pixels(config, stage), err);
       char built[64];
       snprintf(built, sizeof built, BODY "layer%d.%d.", stage + 1, index);
       mrw_safetensors_release(file, built);

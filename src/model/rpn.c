@@ -51,14 +51,17 @@ mrw_status mrw_rpn_load(mrw_rpn *rpn, const mrw_safetensors *file, const mrw_con
   int c = config->fpn_channels;
   rpn->conv_depth = config->rpn_conv_depth;
   mrw_status s = MRW_OK;
+  int map_pixels = mrw_config_level_map_pixels(config, 0); /* the head runs on every level */
   if (config->legacy_names) {
-    mrw_conv_spec spec = {"rpn.head.conv.weight", "rpn.head.conv.bias", NULL, 0.0f, c, c, 3, 1, 1};
+    mrw_conv_spec spec = {"rpn.head.conv.weight", "rpn.head.conv.bias", NULL, 0.0f, c, c, 3, 1, 1,
+                          map_pixels};
     s = mrw_conv_layer_load(&rpn->convs[0], file, &spec, err);
   }
   for (int i = 0; i < rpn->conv_depth && !config->legacy_names && s == MRW_OK; i++) {
     char prefix[64];
     snprintf(prefix, sizeof prefix, "rpn.head.conv.%d", i);
-    s = mrw_conv_norm_layer_load(&rpn->convs[i], file, prefix, MRW_NORM_NONE, 0.0f, c, c, 3, err);
+    s = mrw_conv_norm_layer_load(&rpn->convs[i], file, prefix, MRW_NORM_NONE, 0.0f, c, c, 3,
+                                 map_pixels, err);
   }
   if (s == MRW_OK) s = load_fused_heads(rpn, file, c, err);
   if (s != MRW_OK) mrw_rpn_free(rpn);
