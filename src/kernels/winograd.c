@@ -60,10 +60,12 @@ size_t mrw_winograd_packed_floats(const mrw_conv_shape *s, int tile) {
          mrw_gemm_packed_b_floats((size_t)s->in_c, (size_t)s->out_c);
 }
 
+/* Packing the transformed weights, a panel of 8 output channels per task, from the torch
+ * layout (mrw_winograd_pack_weights) or from panels (mrw_winograd_pack_panels). */
 typedef struct pack_job {
   const mrw_conv_shape *shape;
   int tile;
-  const float *weights;
+  const float *source;
   float *packed;
 } pack_job;
 
@@ -81,7 +83,7 @@ static void pack_panel(void *ctx, size_t panel, int thread) {
   for (size_t co = panel * MRW_GEMM_NR; co < co_end; co++)
     for (size_t ci = 0; ci < in_c; ci++) {
       float u[MRW_WINOGRAD_MAX_POINTS];
-      mrw_winograd_kernel_transform(job->tile, job->weights + (co * in_c + ci) * 9, u);
+      mrw_winograd_kernel_transform(job->tile, job->source + (co * in_c + ci) * 9, u);
       size_t at = panel * panel_floats + ci * MRW_GEMM_NR + co % MRW_GEMM_NR;
       for (size_t e = 0; e < points; e++) job->packed[e * per_point + at] = u[e];
     }
@@ -206,23 +208,16 @@ void mrw_winograd_group_panels(const mrw_conv_shape *s, const float *weights, fl
             weights[(co * in_c + ci) * 9 + t];
 }
 
-typedef struct panel_job {
-  const mrw_conv_shape *shape;
-  int tile;
-  const float *panels;
-  float *packed;
-} panel_job;
-
 // One panel of 8 output channels, every input channel: its 9 taps as two vectors of 4
 // channels each -> each point's row of 8 in the packed layout of mrw_winograd_pack_weights.
 static void pack_panel_simd(void *ctx, size_t panel, int thread) {
   (void)thread;
-  const panel_job *job = ctx;
+  const pack_job *job = ctx;
   size_t in_c = (size_t)job->shape->in_c;
   size_t points = (size_t)mrw_winograd_points(job->tile);
   size_t per_point = mrw_gemm_packed_b_floats(in_c, (size_t)job->shape->out_c);
   for (size_t ci = 0; ci < in_c; ci++) {
-    const float *g = job->panels + ((panel * in_c + ci) * 9) * MRW_GEMM_NR;
+    const float *g = job->source + ((panel * in_c + ci) * 9) * MRW_GEMM_NR;
     float *dst = job->packed + (panel * in_c + ci) * MRW_GEMM_NR;
     for (size_t half = 0; half < MRW_GEMM_NR; half += 4) {
       v128_t taps[9], u[MRW_WINOGRAD_MAX_POINTS];
@@ -235,7 +230,7 @@ static void pack_panel_simd(void *ctx, size_t panel, int thread) {
 
 void mrw_winograd_pack_panels(const mrw_conv_shape *s, int tile, const float *panels,
                               float *packed, mrw_thread_pool *pool) {
-  panel_job job = {s, tile, panels, packed};
+  pack_job job = {s, tile, panels, packed};
   size_t count = ((size_t)s->out_c + MRW_GEMM_NR - 1) / MRW_GEMM_NR;
   mrw_thread_pool_run(pool, count, pack_panel_simd, &job);
 }
