@@ -125,8 +125,8 @@ static double measure_conv(int h, int w, int c, int repeats, mrw_thread_pool *po
   return 2.0 * h * w * (double)c * c * 9 / best * 1e-9;
 }
 
-/* Best of `repeats` runs of a 3x3 conv by Winograd F(tile x tile, 3x3), in floats or in int8
- * (tile 2 only), in GFLOP/s of the direct convolution it stands for. */
+/* Best of `repeats` runs of a 3x3 conv by Winograd F(tile x tile, 3x3), in floats or in int8,
+ * in GFLOP/s of the direct convolution it stands for. */
 static double measure_winograd(int h, int w, int c, int tile, int int8, int repeats,
                                mrw_thread_pool *pool) {
   mrw_conv_shape s = {h, w, c, c, 3, 3, 1, 1, 1};
@@ -136,9 +136,9 @@ static double measure_winograd(int h, int w, int c, int tile, int int8, int repe
   float *scales = random_floats((size_t)c, 4);
   int8_t *q = malloc((size_t)c * c * 9);
   for (size_t i = 0; i < (size_t)c * c * 9; i++) q[i] = (int8_t)(weights[i] * 250.0f);
-  size_t packed_bytes = int8 ? mrw_winograd_i8_packed_count(&s) * sizeof(int16_t)
+  size_t packed_bytes = int8 ? mrw_winograd_i8_packed_count(&s, tile) * sizeof(int16_t)
                              : mrw_winograd_packed_floats(&s, tile) * sizeof(float);
-  size_t ws_bytes = int8 ? mrw_winograd_i8_workspace_bytes(&s, threads)
+  size_t ws_bytes = int8 ? mrw_winograd_i8_workspace_bytes(&s, tile, threads)
                          : mrw_winograd_workspace_floats(&s, tile, threads) * sizeof(float);
   void *packed = malloc(packed_bytes), *ws = malloc(ws_bytes);
   if (!out || !q || !packed || !ws) {
@@ -146,7 +146,7 @@ static double measure_winograd(int h, int w, int c, int tile, int int8, int repe
     exit(1);
   }
   if (int8)
-    mrw_winograd_i8_pack_weights(&s, q, packed);
+    mrw_winograd_i8_pack_weights(&s, tile, q, packed);
   else
     mrw_winograd_pack_weights(&s, tile, weights, packed, pool);
   mrw_epilogue e = {bias, NULL, 0, 1, NULL};
@@ -154,7 +154,7 @@ static double measure_winograd(int h, int w, int c, int tile, int int8, int repe
   for (int r = 0; r < repeats; r++) {
     double t0 = now_seconds();
     if (int8)
-      mrw_winograd_i8_conv2d(&s, in, packed, scales, &e, out, ws, pool);
+      mrw_winograd_i8_conv2d(&s, tile, in, packed, scales, &e, out, ws, pool);
     else
       mrw_winograd_conv2d(&s, tile, in, packed, &e, out, ws, pool);
     double t = now_seconds() - t0;
@@ -236,9 +236,9 @@ static double measure_gemm(size_t m, size_t n, size_t k, int repeats, mrw_thread
 int main(int argc, char **argv) {
   const char *build = argc > 1 ? argv[1] : "native";
   int repeats = 3;
-  printf("%-10s %7s %12s %12s %12s %12s %10s %12s %12s %12s %12s\n", "build", "threads",
+  printf("%-10s %7s %12s %12s %12s %12s %10s %12s %12s %12s %12s %12s\n", "build", "threads",
          "ceiling", "gemm", "gemm int8", "conv3x3", "conv/ceil", "wino f32", "wino43 f32",
-         "wino43 pack", "wino int8");
+         "wino43 pack", "wino int8", "wino43 int8");
   for (int i = 2; i < argc || i == 2; i++) {
     int threads = argc > i ? atoi(argv[i]) : 1;
     mrw_thread_pool *pool = NULL;
@@ -257,10 +257,11 @@ int main(int argc, char **argv) {
     double wino43 = measure_winograd(200, 304, 256, 4, 0, repeats, pool);
     double wino43_pack = measure_winograd_pack(256, 4, repeats, pool);
     double wino_i8 = measure_winograd(200, 304, 256, 2, 1, repeats, pool);
+    double wino43_i8 = measure_winograd(200, 304, 256, 4, 1, repeats, pool);
     printf("%-10s %7d %7.1f GF/s %7.1f GF/s %7.1f GF/s %7.1f GF/s %9.0f%% %7.1f GF/s %7.1f GF/s "
-           "%9.2f ms %7.1f GF/s\n",
+           "%9.2f ms %7.1f GF/s %7.1f GF/s\n",
            build, got, ceiling, gemm, gemm_i8, conv, 100.0 * conv / ceiling, wino, wino43,
-           wino43_pack, wino_i8);
+           wino43_pack, wino_i8, wino43_i8);
     if (checksum != checksum) printf("(ceiling checksum is NaN)\n");
     fflush(stdout);
     mrw_thread_pool_free(pool);

@@ -1031,32 +1031,72 @@ def quantize_rows_like_the_engine(x):
     return q * torch.where(usable, peak / 127.0, torch.zeros_like(peak))
 
 
-def conv3x3_by_quantized_tiles(x, weight, bias):
+def conv3x3_by_quantized_tiles(x, weight, bias, tile=2):
     """A 3x3 stride-1 padding-1 convolution as the engine's int8 Winograd computes it: the
-    output in 2x2 tiles, each from its 4x4 input patch (zeros outside the image) quantized as
-    one row (all its channels and pixels), then the float convolution of those values."""
+    output in tile x tile tiles, each from its (tile + 2)^2 input patch (zeros outside the
+    image) quantized as one row (all its channels and pixels), then the float convolution of
+    those values."""
     n, c, h, w = x.shape
-    th, tw = (h + 1) // 2, (w + 1) // 2
-    padded = torch.nn.functional.pad(x, (1, 2 * tw + 1 - w, 1, 2 * th + 1 - h))
-    patches = torch.nn.functional.unfold(padded, kernel_size=4, stride=2)  # [n, c * 16, tiles]
-    rows = patches.transpose(1, 2).reshape(-1, c * 16)
-    q = quantize_rows_like_the_engine(rows).reshape(n, th * tw, c * 16)
+    side = tile + 2
+    th, tw = (h + tile - 1) // tile, (w + tile - 1) // tile
+    padded = torch.nn.functional.pad(x, (1, tile * tw + 1 - w, 1, tile * th + 1 - h))
+    patches = torch.nn.functional.unfold(padded, kernel_size=side, stride=tile)  # [n, c * side^2, tiles]
+    rows = patches.transpose(1, 2).reshape(-1, c * side * side)
+    q = quantize_rows_like_the_engine(rows).reshape(n, th * tw, c * side * side)
     out_c = weight.shape[0]
-    per_tile = weight.new_zeros(out_c, 2, 2, c, 4, 4)  # tile output (dy, dx) from patch pixels
-    for dy in range(2):
-        for dx in range(2):
+    per_tile = weight.new_zeros(out_c, tile, tile, c, side, side)  # output (dy, dx) from patch pixels
+    for dy in range(tile):
+        for dx in range(tile):
             per_tile[:, dy, dx, :, dy:dy + 3, dx:dx + 3] = weight
-    y = q @ per_tile.reshape(out_c * 4, c * 16).T  # [n, tiles, out_c * 4]
-    y = y.reshape(n, th, tw, out_c, 2, 2).permute(0, 3, 1, 4, 2, 5).reshape(n, out_c, 2 * th, 2 * tw)
-    y = y[:, :, :h, :w]
+    y = q @ per_tile.reshape(out_c * tile * tile, c * side * side).T  # [n, tiles, out_c * tile^2]
+    y = y.reshape(n, th, tw, out_c, tile, tile).permute(0, 3, 1, 4, 2, 5)
+    y = y.reshape(n, out_c, tile * th, tile * tw)[:, :, :h, :w]
     return y if bias is None else y + bias.view(1, -1, 1, 1)
 
 
-def emulate_int8_activations(model, quantized):
+# The engine's rule (src/model/conv_layer.c, WINOGRAD_AT_RUN_PIXELS): an int8 3x3 layer whose
+# calls convolve at least this many pixels at the model's min_size runs F(4x4, 3x3) when its
+# weights keep the integer sums exact (kernels/winograd_i8.h: 127 times each output channel's
+# sum of weight magnitudes below 2^25), else F(2x2, 3x3).
+WIDE_TILE_PIXELS = 2048
+WIDE_TILE_MAX_WEIGHT_SUM = ((1 << 25) - 1) // 127
+
+
+def level_map_pixels(config, level):
+    """Pixels of an FPN level's map at min_size (mrw_config_level_map_pixels)."""
+    arch = config["architecture"]
+    if arch.get("backbone", "resnet") == "resnet":
+        stride = 4 << level
+    else:
+        stride = 2 << arch["returned_stages"][level]
+    side = config["preprocess"]["min_size"] // min(stride, 32)
+    return side * side
+
+
+def int8_winograd_tile(name, config, weight):
+    """The tile the engine's int8 Winograd runs the 3x3 layer `name` with: the backbone's
+    stages, the FPN's output convolutions and the RPN head (on the finest level's map) at
+    their level's map size, the RoI heads at 2."""
+    parts = name.split(".")
+    level = None
+    if name.startswith("backbone.body.layer") and config["architecture"].get("backbone", "resnet") == "resnet":
+        level = int(parts[2][len("layer"):]) - 1
+    elif name.startswith("backbone.fpn.layer_blocks."):
+        level = int(parts[3])
+    elif name.startswith("rpn.head.conv"):
+        level = 0
+    if level is None or level_map_pixels(config, level) < WIDE_TILE_PIXELS:
+        return 2
+    q, _ = model_file.quantize_int8(weight.detach().numpy())
+    sums = np.abs(q.astype(np.int64)).reshape(q.shape[0], -1).sum(axis=1)
+    return 4 if sums.max() <= WIDE_TILE_MAX_WEIGHT_SUM else 2
+
+
+def emulate_int8_activations(model, quantized, config):
     """Hooks that quantize the inputs of the layers the engine runs in integers (int8 1x1
     stride-1 convolutions: per pixel, over its channels; int8 3x3 stride-1 convolutions with
-    16 to 2048 input and 16 or more output channels, int8 Winograd: per 4x4 input patch of
-    each 2x2 output tile, see conv3x3_by_quantized_tiles; other int8 convolutions: per output
+    16 to 2048 input and 16 or more output channels, int8 Winograd: per input patch of each
+    output tile, 2x2 or 4x4 as int8_winograd_tile says, see conv3x3_by_quantized_tiles; other int8 convolutions: per output
     pixel, over its receptive field; int8 fully connected layers: per row; the mask
     predictor's int8 transposed convolution: per pixel, over its channels each times its
     weight scale), so that torchvision computes what the engine's int8 path stands for."""
@@ -1067,7 +1107,7 @@ def emulate_int8_activations(model, quantized):
         return (quantize_rows_like_the_engine(rows).reshape(n, h, w, c).permute(0, 3, 1, 2),)
 
     def conv3x3_output(module, args, output):
-        return conv3x3_by_quantized_tiles(args[0], module.weight, module.bias)
+        return conv3x3_by_quantized_tiles(args[0], module.weight, module.bias, module.int8_tile)
 
     def conv_by_rows_output(module, args, output):
         x = args[0]
@@ -1108,6 +1148,7 @@ def emulate_int8_activations(model, quantized):
         elif isinstance(module, torch.nn.Conv2d) and module.kernel_size == (3, 3) and \
                 module.stride == (1, 1) and module.padding == (1, 1) and module.groups == 1 and \
                 16 <= module.in_channels <= 2048 and module.out_channels >= 16:
+            module.int8_tile = int8_winograd_tile(name, config, module.weight)
             module.register_forward_hook(conv3x3_output)
             hooked += 1
         elif isinstance(module, torch.nn.Conv2d) and module.groups == 1 and \
@@ -1135,7 +1176,7 @@ def write_int8_case(outdir, case, model, config, tensors, int8_names, image, mod
     for name in int8_names:
         state[name] = torch.from_numpy(stored[name])
     model.load_state_dict(state)
-    hooked = emulate_int8_activations(model, set(int8_names))
+    hooked = emulate_int8_activations(model, set(int8_names), config)
     print(f"  wrote {model_name} ({os.path.getsize(path) / 2**20:.1f} MiB), "
           f"{len(int8_names)} weights int8, {hooked} layers in integers")
     out = write_e2e(outdir, case, model, image, model_name)

@@ -4,6 +4,7 @@
 
 #include "kernels/gemm_i8.h"
 #include "kernels/quantize_simd.h"
+#include "kernels/winograd.h"
 #include "simd/partial.h"
 #include "simd/simd.h"
 
@@ -18,24 +19,27 @@
 static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
 /* Where everything lives in the workspace (byte offsets, each 16-byte aligned): the largest
- * magnitude of each input pixel [batch * pixels] (floats), then per thread: M [16][band][ldm]
- * (int32), V [16][band][depth] (int16) and the band's tile scales [band] (floats). */
+ * magnitude of each input pixel [batch * pixels] (floats), then per thread: M
+ * [points][band][ldm] (int32), V [points][band][depth] (int16) and the band's tile scales
+ * [band] (floats). */
 typedef struct i8_plan {
-  size_t batch, pixels, depth, ldm;
+  size_t tile, points, batch, pixels, depth, ldm;
   size_t tiles_x, tiles_per_image, tiles, band, bands, max_tasks;
   size_t threads_at, per_thread, v_in_thread, scales_in_thread;
 } i8_plan;
 
-static i8_plan plan(const mrw_conv_shape *s, int threads) {
+static i8_plan plan(const mrw_conv_shape *s, int tile, int threads) {
   i8_plan p;
+  p.tile = (size_t)tile;
+  p.points = (size_t)mrw_winograd_points(tile);
   p.batch = (size_t)mrw_conv_batch(s);
   p.pixels = (size_t)s->in_h * (size_t)s->in_w;
   p.depth = round_up((size_t)s->in_c, 8);
   p.ldm = round_up((size_t)s->out_c, MRW_GEMM_I8_NR);
-  p.tiles_x = ((size_t)s->in_w + 1) / 2;
-  p.tiles_per_image = ((size_t)s->in_h + 1) / 2 * p.tiles_x;
+  p.tiles_x = ((size_t)s->in_w + p.tile - 1) / p.tile;
+  p.tiles_per_image = ((size_t)s->in_h + p.tile - 1) / p.tile * p.tiles_x;
   p.tiles = p.tiles_per_image * p.batch;
-  size_t per_tile = 16 * (p.depth * sizeof(int16_t) + p.ldm * sizeof(int32_t));
+  size_t per_tile = p.points * (p.depth * sizeof(int16_t) + p.ldm * sizeof(int32_t));
   size_t most = BAND_BUDGET_BYTES / per_tile / 4 * 4;
   size_t share = round_up((p.tiles + 2 * (size_t)threads - 1) / (2 * (size_t)threads), 4);
   size_t band = share > BAND_MIN_TILES ? share : BAND_MIN_TILES;
@@ -45,35 +49,37 @@ static i8_plan plan(const mrw_conv_shape *s, int threads) {
   p.bands = (p.tiles + p.band - 1) / p.band;
   p.max_tasks = (p.batch * p.pixels + MAX_PIXELS - 1) / MAX_PIXELS;
   p.threads_at = round_up(p.batch * p.pixels * sizeof(float), 16);
-  p.v_in_thread = 16 * p.band * p.ldm * sizeof(int32_t);
-  p.scales_in_thread = p.v_in_thread + 16 * p.band * p.depth * sizeof(int16_t);
+  p.v_in_thread = p.points * p.band * p.ldm * sizeof(int32_t);
+  p.scales_in_thread = p.v_in_thread + p.points * p.band * p.depth * sizeof(int16_t);
   p.per_thread = round_up(p.scales_in_thread + p.band * sizeof(float), 16);
   return p;
 }
 
-size_t mrw_winograd_i8_workspace_bytes(const mrw_conv_shape *s, int threads) {
-  i8_plan p = plan(s, threads);
+size_t mrw_winograd_i8_workspace_bytes(const mrw_conv_shape *s, int tile, int threads) {
+  i8_plan p = plan(s, tile, threads);
   return p.threads_at + (size_t)threads * p.per_thread;
 }
 
-size_t mrw_winograd_i8_packed_count(const mrw_conv_shape *s) {
-  return 16 * round_up((size_t)s->out_c, MRW_GEMM_I8_NR) * round_up((size_t)s->in_c, 8);
+size_t mrw_winograd_i8_packed_count(const mrw_conv_shape *s, int tile) {
+  return (size_t)mrw_winograd_points(tile) * round_up((size_t)s->out_c, MRW_GEMM_I8_NR) *
+         round_up((size_t)s->in_c, 8);
 }
 
-// weights: [out_c][in_c][3][3] int8 -> packed: [16][out_c / 8 panels][depth / 2][8][2], U[e]
-// of (ci, co) at panel co / 8, pair ci / 2, column co % 8, slot ci % 2; padding zero.
-void mrw_winograd_i8_pack_weights(const mrw_conv_shape *s, const int8_t *weights,
+// weights: [out_c][in_c][3][3] int8 -> packed: [points][out_c / 8 panels][depth / 2][8][2],
+// U[e] of (ci, co) at panel co / 8, pair ci / 2, column co % 8, slot ci % 2; padding zero.
+void mrw_winograd_i8_pack_weights(const mrw_conv_shape *s, int tile, const int8_t *weights,
                                   int16_t *packed) {
   size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c, depth = round_up(in_c, 8);
   size_t per_point = round_up(out_c, MRW_GEMM_I8_NR) * depth;
-  memset(packed, 0, mrw_winograd_i8_packed_count(s) * sizeof(int16_t));
+  size_t points = (size_t)mrw_winograd_points(tile);
+  memset(packed, 0, mrw_winograd_i8_packed_count(s, tile) * sizeof(int16_t));
   for (size_t co = 0; co < out_c; co++)
     for (size_t ci = 0; ci < in_c; ci++) {
-      int16_t u[16];
-      mrw_winograd_i8_kernel_transform(weights + (co * in_c + ci) * 9, u);
+      int16_t u[36];
+      mrw_winograd_i8_kernel_transform(tile, weights + (co * in_c + ci) * 9, u);
       size_t at = (co / MRW_GEMM_I8_NR * depth + ci / 2 * 2) * MRW_GEMM_I8_NR +
                   co % MRW_GEMM_I8_NR * 2 + ci % 2;
-      for (size_t e = 0; e < 16; e++) packed[e * per_point + at] = u[e];
+      for (size_t e = 0; e < points; e++) packed[e * per_point + at] = u[e];
     }
 }
 
@@ -111,109 +117,147 @@ static v128_t quantize8(const float *pixel, size_t c, size_t in_c, v128_t inv) {
   return wasm_i16x8_narrow_i32x4(mrw_quantize_f32x4(lo, inv), mrw_quantize_f32x4(hi, inv));
 }
 
-// d: 16 vectors (4x4 patch, 8 channels each, int16) -> v = B^T d B, the same adds and
-// subtractions as the float kernel's input transform (|v| <= 4 x 127: int16 is exact).
-static void input_transform8(const v128_t *d, v128_t *v) {
-  v128_t t[4][4];
-  for (int j = 0; j < 4; j++) {
-    t[0][j] = wasm_i16x8_sub(d[j], d[8 + j]);
-    t[1][j] = wasm_i16x8_add(d[4 + j], d[8 + j]);
-    t[2][j] = wasm_i16x8_sub(d[8 + j], d[4 + j]);
-    t[3][j] = wasm_i16x8_sub(d[4 + j], d[12 + j]);
-  }
-  for (int i = 0; i < 4; i++) {
-    v[i * 4 + 0] = wasm_i16x8_sub(t[i][0], t[i][2]);
-    v[i * 4 + 1] = wasm_i16x8_add(t[i][1], t[i][2]);
-    v[i * 4 + 2] = wasm_i16x8_sub(t[i][2], t[i][1]);
-    v[i * 4 + 3] = wasm_i16x8_sub(t[i][1], t[i][3]);
-  }
+/* Transforms of one dimension on SIMD lanes: x[0], x[xs], ... -> o[0], o[os], ... Inputs
+ * int16 (B^T, exact: see the header's bounds), sums int32 (A^T, modulo 2^32). */
+
+// B^T for tile 2 (4 -> 4), the same adds and subtractions as the float kernel's.
+static void bt_2(const v128_t *x, int xs, v128_t *o, int os) {
+  v128_t d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs];
+  o[0] = wasm_i16x8_sub(d0, d2);
+  o[os] = wasm_i16x8_add(d1, d2);
+  o[2 * os] = wasm_i16x8_sub(d2, d1);
+  o[3 * os] = wasm_i16x8_sub(d1, d3);
 }
 
-// Tile t's 16 input pixels (row-major 4x4), NULL outside the image, and its scale: the
+// B^T for tile 4 (6 -> 6): rows [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+// 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1], the multiplications as shifts.
+static void bt_4(const v128_t *x, int xs, v128_t *o, int os) {
+  v128_t d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs], d4 = x[4 * xs], d5 = x[5 * xs];
+  v128_t d2_5 = wasm_i16x8_add(wasm_i16x8_shl(d2, 2), d2), d3_5 = wasm_i16x8_add(wasm_i16x8_shl(d3, 2), d3);
+  v128_t s12 = wasm_i16x8_shl(wasm_i16x8_add(d1, d2), 2), m12 = wasm_i16x8_shl(wasm_i16x8_sub(d1, d2), 2);
+  v128_t e42 = wasm_i16x8_sub(d4, d2), m31 = wasm_i16x8_shl(wasm_i16x8_sub(d3, d1), 1);
+  o[0] = wasm_i16x8_add(wasm_i16x8_sub(wasm_i16x8_shl(d0, 2), d2_5), d4);
+  o[os] = wasm_i16x8_sub(wasm_i16x8_add(d3, d4), s12);
+  o[2 * os] = wasm_i16x8_add(wasm_i16x8_sub(d4, d3), m12);
+  o[3 * os] = wasm_i16x8_add(e42, m31);
+  o[4 * os] = wasm_i16x8_sub(e42, m31);
+  o[5 * os] = wasm_i16x8_add(wasm_i16x8_sub(wasm_i16x8_shl(d1, 2), d3_5), d5);
+}
+
+// A^T for tile 2 (4 -> 2): rows [1 1 1 0; 0 1 -1 -1].
+static void at_2(const v128_t *x, int xs, v128_t *o, int os) {
+  v128_t m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs];
+  o[0] = wasm_i32x4_add(wasm_i32x4_add(m0, m1), m2);
+  o[os] = wasm_i32x4_sub(wasm_i32x4_sub(m1, m2), m3);
+}
+
+// A^T for tile 4 (6 -> 4) with its last column taken 4 times (the header's D): rows
+// [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 4].
+static void at_4(const v128_t *x, int xs, v128_t *o, int os) {
+  v128_t m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs], m4 = x[4 * xs], m5 = x[5 * xs];
+  v128_t a = wasm_i32x4_add(m1, m2), b = wasm_i32x4_sub(m1, m2);
+  v128_t c = wasm_i32x4_add(m3, m4), d = wasm_i32x4_sub(m3, m4);
+  o[0] = wasm_i32x4_add(wasm_i32x4_add(m0, a), c);
+  o[os] = wasm_i32x4_add(b, wasm_i32x4_shl(d, 1));
+  o[2 * os] = wasm_i32x4_add(a, wasm_i32x4_shl(c, 2));
+  o[3 * os] = wasm_i32x4_add(wasm_i32x4_add(b, wasm_i32x4_shl(d, 3)), wasm_i32x4_shl(m5, 2));
+}
+
+typedef void (*transform_1d)(const v128_t *x, int xs, v128_t *o, int os);
+
+// in: [n_in][n_in] vectors -> out: [n_out][n_out] = T in T^T: down each column, then along
+// each row.
+static void transform_2d(transform_1d f, int n_in, int n_out, const v128_t *in, v128_t *out) {
+  v128_t t[6 * 6];
+  for (int j = 0; j < n_in; j++) f(in + j, n_in, t + j, n_in);
+  for (int i = 0; i < n_out; i++) f(t + i * n_in, 1, out + i * n_out, 1);
+}
+
+// Tile 4's sums are 576 times the direct ones, modulo 2^32: shifted down by 6 (logically: the
+// low 26 bits of 9 times the sum), times the inverse of 9 modulo 2^32, and the low 26 bits
+// sign-extended give the sum itself when |sum| < 2^25 (see the header).
+static v128_t divide_576(v128_t y) {
+  v128_t nine_y = wasm_u32x4_shr(y, 6);
+  v128_t low = wasm_i32x4_mul(nine_y, wasm_i32x4_splat((int32_t)0x38E38E39));
+  return wasm_i32x4_shr(wasm_i32x4_shl(low, 6), 6);
+}
+
+// Tile t's input pixels (row-major, (tile + 2)^2), NULL outside the image, and its scale: the
 // patch quantized as one row, by the formulas of mrw_quantize_rows_ref; returns 1 / scale.
 static float tile_sources(const i8_job *job, size_t t, const float **src, float *scale) {
   const mrw_conv_shape *s = job->shape;
-  size_t n = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
-  int y0 = (int)(r / job->plan.tiles_x) * 2 - 1, x0 = (int)(r % job->plan.tiles_x) * 2 - 1;
-  size_t first = n * job->plan.pixels;
-  float m = 0.0f;
-  for (int i = 0; i < 4; i++)
-    for (int j = 0; j < 4; j++) {
+  int m = (int)job->plan.tile, n = m + 2;
+  size_t b = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
+  int y0 = (int)(r / job->plan.tiles_x) * m - 1, x0 = (int)(r % job->plan.tiles_x) * m - 1;
+  size_t first = b * job->plan.pixels;
+  float peak = 0.0f;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++) {
       int y = y0 + i, x = x0 + j;
-      src[i * 4 + j] = NULL;
+      src[i * n + j] = NULL;
       if (y < 0 || y >= s->in_h || x < 0 || x >= s->in_w) continue;
       size_t px = first + (size_t)y * s->in_w + (size_t)x;
-      src[i * 4 + j] = job->input + px * (size_t)s->in_c;
+      src[i * n + j] = job->input + px * (size_t)s->in_c;
       float a = pixel_max(job)[px];
-      m = m < a ? a : m;
+      peak = peak < a ? a : peak;
     }
-  return mrw_quantize_factor(m, scale);
+  return mrw_quantize_factor(peak, scale);
 }
 
-// Tile t -> row k of each point's V [16][band][depth], 8 channels at a time: the patch
+// Tile t -> row k of each point's V [points][band][depth], 8 channels at a time: the patch
 // quantized (int16 lanes), then B^T d B; its scale to scales[k].
 static void transform_tile(const i8_job *job, size_t t, int16_t *v, size_t k, float *scales) {
-  const float *src[16];
+  const float *src[36];
   const v128_t inv = wasm_f32x4_splat(tile_sources(job, t, src, &scales[k]));
   size_t depth = job->plan.depth, stride = job->plan.band * depth, in_c = (size_t)job->shape->in_c;
+  int n = (int)job->plan.tile + 2, points = n * n;
+  transform_1d bt = job->plan.tile == 4 ? bt_4 : bt_2;
   for (size_t c = 0; c < depth; c += 8) {
-    v128_t d[16], p[16];
-    for (int i = 0; i < 16; i++) d[i] = src[i] ? quantize8(src[i], c, in_c, inv) : wasm_i16x8_splat(0);
-    input_transform8(d, p);
-    for (int e = 0; e < 16; e++) wasm_v128_store(v + e * stride + k * depth + c, p[e]);
+    v128_t d[36], p[36];
+    for (int i = 0; i < points; i++) d[i] = src[i] ? quantize8(src[i], c, in_c, inv) : wasm_i16x8_splat(0);
+    transform_2d(bt, n, n, d, p);
+    for (int e = 0; e < points; e++) wasm_v128_store(v + e * stride + k * depth + c, p[e]);
   }
 }
 
-// m: 16 vectors (4 output channels each, int32) -> y = A^T m A as y00, y01, y10, y11; the
-// adds wrap modulo 2^32 and the exact result fits (see the header).
-static void output_transform4(const v128_t *m, v128_t *y) {
-  v128_t t[2][4];
-  for (int j = 0; j < 4; j++) {
-    t[0][j] = wasm_i32x4_add(wasm_i32x4_add(m[j], m[4 + j]), m[8 + j]);
-    t[1][j] = wasm_i32x4_sub(wasm_i32x4_sub(m[4 + j], m[8 + j]), m[12 + j]);
-  }
-  for (int i = 0; i < 2; i++) {
-    y[i * 2 + 0] = wasm_i32x4_add(wasm_i32x4_add(t[i][0], t[i][1]), t[i][2]);
-    y[i * 2 + 1] = wasm_i32x4_sub(wasm_i32x4_sub(t[i][1], t[i][2]), t[i][3]);
-  }
-}
-
-// Tile t's sums (row k of each point's M [16][band][ldm]) -> its up to 2x2 output pixels:
-// A^T M A / 4 (exact: the direct sum), then the integer GEMM's float epilogue.
+// Tile t's sums (row k of each point's M [points][band][ldm]) -> its output pixels (up to
+// tile x tile): A^T M A divided by its factor (exact: the direct sum), then the integer GEMM's
+// float epilogue.
 static void finish_tile(const i8_job *job, size_t t, const int32_t *m, size_t k,
                         float tile_scale) {
   const mrw_conv_shape *s = job->shape;
   const mrw_epilogue *e = job->epilogue;
+  int tile = (int)job->plan.tile, n = tile + 2;
   size_t out_c = (size_t)s->out_c, stride = job->plan.band * job->plan.ldm;
-  size_t n = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
-  int oy = (int)(r / job->plan.tiles_x) * 2, ox = (int)(r % job->plan.tiles_x) * 2;
-  int rows = s->in_h - oy < 2 ? 1 : 2, cols = s->in_w - ox < 2 ? 1 : 2;
-  size_t pixel[4];
-  for (int i = 0; i < 4; i++)
-    pixel[i] = n * job->plan.pixels + (size_t)(oy + i / 2) * s->in_w + (size_t)(ox + i % 2);
+  size_t b = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
+  int oy = (int)(r / job->plan.tiles_x) * tile, ox = (int)(r % job->plan.tiles_x) * tile;
+  int rows = s->in_h - oy < tile ? s->in_h - oy : tile, cols = s->in_w - ox < tile ? s->in_w - ox : tile;
+  transform_1d at = tile == 4 ? at_4 : at_2;
   const v128_t zero = wasm_f32x4_splat(0.0f);
   const v128_t vscale = wasm_f32x4_splat(tile_scale);
   for (size_t co = 0; co < out_c; co += 4) {
     size_t width = out_c - co < 4 ? out_c - co : 4;
-    v128_t point[16], y[4];
-    for (int p = 0; p < 16; p++) point[p] = wasm_v128_load(m + p * stride + k * job->plan.ldm + co);
-    output_transform4(point, y);
+    v128_t point[36], y[16];
+    for (int p = 0; p < n * n; p++) point[p] = wasm_v128_load(m + p * stride + k * job->plan.ldm + co);
+    transform_2d(at, n, tile, point, y);
     v128_t scale = wasm_f32x4_mul(vscale, mrw_load_f32_partial(job->col_scales + co, width));
     v128_t bias = e && e->bias ? mrw_load_f32_partial(e->bias + co, width) : zero;
-    for (int i = 0; i < 4; i++) {
-      if (i / 2 >= rows || i % 2 >= cols) continue;
-      v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_shr(y[i], 2)), scale);
-      if (e && e->bias) v = wasm_f32x4_add(v, bias);
-      if (e && e->residual)
-        v = wasm_f32x4_add(v, mrw_load_f32_partial(e->residual + pixel[i] * e->ldr + co, width));
-      if (e && e->relu) v = wasm_f32x4_pmax(v, zero); /* v < 0 ? 0 : v, as the reference */
-      mrw_store_f32_partial(job->output + pixel[i] * out_c + co, v, width);
-    }
+    for (int i = 0; i < rows; i++)
+      for (int j = 0; j < cols; j++) {
+        size_t pixel = b * job->plan.pixels + (size_t)(oy + i) * s->in_w + (size_t)(ox + j);
+        v128_t sum = tile == 4 ? divide_576(y[i * tile + j]) : wasm_i32x4_shr(y[i * tile + j], 2);
+        v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sum), scale);
+        if (e && e->bias) v = wasm_f32x4_add(v, bias);
+        if (e && e->residual)
+          v = wasm_f32x4_add(v, mrw_load_f32_partial(e->residual + pixel * e->ldr + co, width));
+        if (e && e->relu) v = wasm_f32x4_pmax(v, zero); /* v < 0 ? 0 : v, as the reference */
+        mrw_store_f32_partial(job->output + pixel * out_c + co, v, width);
+      }
   }
 }
 
-// One band on one thread: transform its tiles (rows past the band's end zero), 16 integer
-// GEMMs of band x depth by depth x out_c, transform back.
+// One band on one thread: transform its tiles (rows past the band's end zero), one integer
+// GEMM of band x depth by depth x out_c per point, transform back.
 static void band_task(void *ctx, size_t index, int thread) {
   const i8_job *job = ctx;
   const i8_plan *p = &job->plan;
@@ -225,10 +269,10 @@ static void band_task(void *ctx, size_t index, int thread) {
   size_t count = p->tiles - first < p->band ? p->tiles - first : p->band;
   size_t padded = round_up(count, MRW_GEMM_I8_MR);
   for (size_t k = 0; k < count; k++) transform_tile(job, first + k, v, k, scales);
-  for (size_t e = 0; e < 16; e++)
+  for (size_t e = 0; e < p->points; e++)
     memset(v + (e * p->band + count) * p->depth, 0, (padded - count) * p->depth * sizeof(int16_t));
   size_t pairs = p->depth / 2, panels = p->ldm / MRW_GEMM_I8_NR;
-  for (size_t e = 0; e < 16; e++) {
+  for (size_t e = 0; e < p->points; e++) {
     const int16_t *ve = v + e * p->band * p->depth;
     int32_t *me = m + e * p->band * p->ldm;
     for (size_t j = 0; j < panels; j++) {
@@ -243,10 +287,11 @@ static void band_task(void *ctx, size_t index, int thread) {
   for (size_t k = 0; k < count; k++) finish_tile(job, first + k, m, k, scales[k]);
 }
 
-void mrw_winograd_i8_conv2d(const mrw_conv_shape *s, const float *input, const int16_t *packed,
-                            const float *col_scales, const mrw_epilogue *epilogue, float *output,
-                            void *workspace, mrw_thread_pool *pool) {
-  i8_job job = {.shape = s, .plan = plan(s, mrw_thread_pool_size(pool)), .input = input,
+void mrw_winograd_i8_conv2d(const mrw_conv_shape *s, int tile, const float *input,
+                            const int16_t *packed, const float *col_scales,
+                            const mrw_epilogue *epilogue, float *output, void *workspace,
+                            mrw_thread_pool *pool) {
+  i8_job job = {.shape = s, .plan = plan(s, tile, mrw_thread_pool_size(pool)), .input = input,
                 .packed = packed, .col_scales = col_scales, .epilogue = epilogue,
                 .output = output, .ws = workspace};
   if (job.plan.tiles == 0) return;

@@ -100,7 +100,9 @@ static int use_winograd(const mrw_conv_shape *s) {
  * convolve at least that keep their weights as loaded (9 floats per pair instead of 16) and
  * run F(4x4, 3x3) on calls that large; their smaller calls (the RPN head on the coarse levels)
  * transform for F(2x2, 3x3), which costs less than half as much. Layers whose calls are all
- * smaller keep F(2x2, 3x3) weights transformed at load. */
+ * smaller keep F(2x2, 3x3) weights transformed at load. An int8 layer with calls that large
+ * keeps F(4x4, 3x3) weights transformed at load (36 int16 per pair against 16: int8 weights
+ * are small) where its weights keep the integer sums exact (kernels/winograd_i8.h). */
 #define WINOGRAD_AT_RUN_PIXELS 2048
 
 static int run_tile(const mrw_conv_layer *layer, const mrw_conv_shape *shape) {
@@ -150,7 +152,9 @@ static mrw_status load_int8(mrw_conv_layer *layer, const mrw_safetensors *file,
                             enum mrw_int8_conv path, mrw_error *err) {
   layer->int8_conv = path;
   mrw_status s =
-      path == MRW_INT8_WINOGRAD ? mrw_int8_matrix_load_winograd(&layer->int8, weight, &layer->shape, err)
+      path == MRW_INT8_WINOGRAD
+          ? mrw_int8_matrix_load_winograd(&layer->int8, weight, &layer->shape,
+                                          spec->map_pixels >= WINOGRAD_AT_RUN_PIXELS, err)
       : path == MRW_INT8_IM2COL ? load_int8_im2col(layer, spec, weight, err)
                                 : mrw_int8_matrix_load(&layer->int8, weight, (size_t)spec->out_c,
                                                        (size_t)spec->in_c, NULL, err);
@@ -233,7 +237,7 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
   if (layer->int8_conv == MRW_INT8_WINOGRAD || layer->int8_conv == MRW_INT8_IM2COL) {
     int threads = mrw_thread_pool_size(rt->pool);
     size_t bytes = layer->int8_conv == MRW_INT8_WINOGRAD
-                       ? mrw_winograd_i8_workspace_bytes(&shape, threads)
+                       ? mrw_winograd_i8_workspace_bytes(&shape, layer->int8.winograd_tile, threads)
                        : mrw_conv2d_i8_workspace_bytes(&shape, threads);
     float *ws = mrw_runtime_scratch(rt, (bytes + sizeof(float) - 1) / sizeof(float), err);
     if (!ws) {
@@ -241,8 +245,8 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
       return MRW_ERR_OUT_OF_MEMORY;
     }
     if (layer->int8_conv == MRW_INT8_WINOGRAD)
-      mrw_winograd_i8_conv2d(&shape, in->data, layer->int8.packed, layer->int8.scales, &e,
-                             out->data, ws, rt->pool);
+      mrw_winograd_i8_conv2d(&shape, layer->int8.winograd_tile, in->data, layer->int8.packed,
+                             layer->int8.scales, &e, out->data, ws, rt->pool);
     else
       mrw_conv2d_i8(&shape, in->data, layer->int8.packed, layer->int8.scales, &e, out->data, ws,
                     rt->pool);

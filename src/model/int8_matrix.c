@@ -39,17 +39,19 @@ mrw_status mrw_int8_matrix_load(mrw_int8_matrix *m, const mrw_tensor_view *t, si
 }
 
 mrw_status mrw_int8_matrix_load_winograd(mrw_int8_matrix *m, const mrw_tensor_view *t,
-                                         const mrw_conv_shape *s, mrw_error *err) {
+                                         const mrw_conv_shape *s, int wide_tiles,
+                                         mrw_error *err) {
   memset(m, 0, sizeof *m);
   m->n = (size_t)s->out_c;
   m->k = (size_t)s->in_c * 9;
-  m->packed = malloc(mrw_winograd_i8_packed_count(s) * sizeof(int16_t));
+  m->winograd_tile = wide_tiles && mrw_winograd_i8_tile4_exact(s, t->data) ? 4 : 2;
+  m->packed = malloc(mrw_winograd_i8_packed_count(s, m->winograd_tile) * sizeof(int16_t));
   m->scales = malloc((m->n ? m->n : 1) * sizeof(float));
   if (!m->packed || !m->scales) {
     mrw_int8_matrix_free(m);
     return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for int8 weights");
   }
-  mrw_winograd_i8_pack_weights(s, t->data, m->packed);
+  mrw_winograd_i8_pack_weights(s, m->winograd_tile, t->data, m->packed);
   memcpy(m->scales, t->scales, m->n * sizeof(float));
   return MRW_OK;
 }

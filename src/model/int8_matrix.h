@@ -22,6 +22,7 @@ typedef struct mrw_int8_matrix {
   size_t n, k;          /* outputs, inputs */
   int16_t *packed;      /* W^T as the integer GEMM's packed right operand */
   float *scales;        /* [n]: output j's weight scale (times any folded BatchNorm scale) */
+  int winograd_tile;    /* int8 Winograd's tile size (2 or 4) for a 3x3 convolution's, else 0 */
 } mrw_int8_matrix;
 
 /* Packs the I8 tensor t, n rows (outputs, its first dimension) of k values, with its
@@ -35,9 +36,11 @@ mrw_status mrw_int8_matrix_pack(mrw_int8_matrix *m, const int8_t *w, size_t n, s
                                 const void *scales, mrw_error *err);
 /* The I8 tensor t of a 3x3 convolution of shape s ([out_c][in_c][3][3]) as int8 Winograd's
  * transformed weights (kernels/winograd_i8.h), with its per-output-channel scales; n is
- * out_c and k in_c * 9. Run it with mrw_winograd_i8_conv2d. */
+ * out_c and k in_c * 9. The tile is 4 when wide_tiles is set and the weights allow it
+ * (mrw_winograd_i8_tile4_exact), else 2. Run it with mrw_winograd_i8_conv2d. */
 mrw_status mrw_int8_matrix_load_winograd(mrw_int8_matrix *m, const mrw_tensor_view *t,
-                                         const mrw_conv_shape *s, mrw_error *err);
+                                         const mrw_conv_shape *s, int wide_tiles,
+                                         mrw_error *err);
 void mrw_int8_matrix_free(mrw_int8_matrix *m); /* a zeroed matrix is a no-op */
 
 /* y [rows][ldy] = epilogue(x [rows][ldx] W^T). Uses the runtime's scratch for the quantized
