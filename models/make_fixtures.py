@@ -1040,7 +1040,8 @@ def conv3x3_by_quantized_tiles(x, weight, bias, tile=2):
     side = tile + 2
     th, tw = (h + tile - 1) // tile, (w + tile - 1) // tile
     padded = torch.nn.functional.pad(x, (1, tile * tw + 1 - w, 1, tile * th + 1 - h))
-    patches = torch.nn.functional.unfold(padded, kernel_size=side, stride=tile)  # [n, c * side^2, tiles]
+    # [n, c * side^2, tiles]
+    patches = torch.nn.functional.unfold(padded, kernel_size=side, stride=tile)
     rows = patches.transpose(1, 2).reshape(-1, c * side * side)
     q = quantize_rows_like_the_engine(rows).reshape(n, th * tw, c * side * side)
     out_c = weight.shape[0]

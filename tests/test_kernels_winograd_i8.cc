@@ -260,7 +260,8 @@ TEST(WinogradI8, ReferenceIsTheConvolutionOfTheDequantizedValues) {
                       sum += patch[((dy + ky) * n + dx + kx) * c + ci] *
                              (double(weights[(co * c + ci) * 9 + ky * 3 + kx]) * col_scales[co]);
                 size_t at = ((b * h + m * ty + dy) * w + m * tx + dx) * oc + co;
-                ASSERT_NEAR(ours[at], sum, 1e-4 * (1.0 + std::fabs(sum))) << "tile " << m << " " << at;
+                ASSERT_NEAR(ours[at], sum, 1e-4 * (1.0 + std::fabs(sum)))
+                    << "tile " << m << " " << at;
               }
         }
   }

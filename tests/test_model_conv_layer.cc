@@ -118,7 +118,8 @@ TEST(ConvLayer, Int8WinogradTakesWideTilesWhereCallsAreLarge) {
   EXPECT_EQ(large.layer.int8.winograd_tile, 4);
   // Each runs its tile, which quantizes the map in patches of its own: bit for bit its
   // reference, and the two differ.
-  std::vector<float> wide = run(&large.layer, 23, 17, 3, 64), narrow = run(&small.layer, 23, 17, 3, 64);
+  std::vector<float> wide = run(&large.layer, 23, 17, 3, 64);
+  std::vector<float> narrow = run(&small.layer, 23, 17, 3, 64);
   EXPECT_TRUE(same_bits(wide, int8_reference(file.get(), 4, 23, 17, 3)));
   EXPECT_TRUE(same_bits(narrow, int8_reference(file.get(), 2, 23, 17, 3)));
   EXPECT_FALSE(same_bits(wide, narrow));

@@ -18,6 +18,10 @@
 
 static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
+/* The per-tile steps are written once for both tiles and inlined into a copy for each, so that
+ * each copy's loops have constant counts and its vectors stay in registers. */
+#define PER_TILE static inline __attribute__((always_inline))
+
 /* Where everything lives in the workspace (byte offsets, each 16-byte aligned): the largest
  * magnitude of each input pixel [batch * pixels] (floats), then per thread: M
  * [points][band][ldm] (int32), V [points][band][depth] (int16) and the band's tile scales
@@ -121,7 +125,7 @@ static v128_t quantize8(const float *pixel, size_t c, size_t in_c, v128_t inv) {
  * int16 (B^T, exact: see the header's bounds), sums int32 (A^T, modulo 2^32). */
 
 // B^T for tile 2 (4 -> 4), the same adds and subtractions as the float kernel's.
-static void bt_2(const v128_t *x, int xs, v128_t *o, int os) {
+static inline void bt_2(const v128_t *x, int xs, v128_t *o, int os) {
   v128_t d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs];
   o[0] = wasm_i16x8_sub(d0, d2);
   o[os] = wasm_i16x8_add(d1, d2);
@@ -131,10 +135,12 @@ static void bt_2(const v128_t *x, int xs, v128_t *o, int os) {
 
 // B^T for tile 4 (6 -> 6): rows [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
 // 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1], the multiplications as shifts.
-static void bt_4(const v128_t *x, int xs, v128_t *o, int os) {
+static inline void bt_4(const v128_t *x, int xs, v128_t *o, int os) {
   v128_t d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs], d4 = x[4 * xs], d5 = x[5 * xs];
-  v128_t d2_5 = wasm_i16x8_add(wasm_i16x8_shl(d2, 2), d2), d3_5 = wasm_i16x8_add(wasm_i16x8_shl(d3, 2), d3);
-  v128_t s12 = wasm_i16x8_shl(wasm_i16x8_add(d1, d2), 2), m12 = wasm_i16x8_shl(wasm_i16x8_sub(d1, d2), 2);
+  v128_t d2_5 = wasm_i16x8_add(wasm_i16x8_shl(d2, 2), d2);
+  v128_t d3_5 = wasm_i16x8_add(wasm_i16x8_shl(d3, 2), d3);
+  v128_t s12 = wasm_i16x8_shl(wasm_i16x8_add(d1, d2), 2);
+  v128_t m12 = wasm_i16x8_shl(wasm_i16x8_sub(d1, d2), 2);
   v128_t e42 = wasm_i16x8_sub(d4, d2), m31 = wasm_i16x8_shl(wasm_i16x8_sub(d3, d1), 1);
   o[0] = wasm_i16x8_add(wasm_i16x8_sub(wasm_i16x8_shl(d0, 2), d2_5), d4);
   o[os] = wasm_i16x8_sub(wasm_i16x8_add(d3, d4), s12);
@@ -145,7 +151,7 @@ static void bt_4(const v128_t *x, int xs, v128_t *o, int os) {
 }
 
 // A^T for tile 2 (4 -> 2): rows [1 1 1 0; 0 1 -1 -1].
-static void at_2(const v128_t *x, int xs, v128_t *o, int os) {
+static inline void at_2(const v128_t *x, int xs, v128_t *o, int os) {
   v128_t m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs];
   o[0] = wasm_i32x4_add(wasm_i32x4_add(m0, m1), m2);
   o[os] = wasm_i32x4_sub(wasm_i32x4_sub(m1, m2), m3);
@@ -153,7 +159,7 @@ static void at_2(const v128_t *x, int xs, v128_t *o, int os) {
 
 // A^T for tile 4 (6 -> 4) with its last column taken 4 times (the header's D): rows
 // [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 4].
-static void at_4(const v128_t *x, int xs, v128_t *o, int os) {
+static inline void at_4(const v128_t *x, int xs, v128_t *o, int os) {
   v128_t m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs], m4 = x[4 * xs], m5 = x[5 * xs];
   v128_t a = wasm_i32x4_add(m1, m2), b = wasm_i32x4_sub(m1, m2);
   v128_t c = wasm_i32x4_add(m3, m4), d = wasm_i32x4_sub(m3, m4);
@@ -163,14 +169,28 @@ static void at_4(const v128_t *x, int xs, v128_t *o, int os) {
   o[3 * os] = wasm_i32x4_add(wasm_i32x4_add(b, wasm_i32x4_shl(d, 3)), wasm_i32x4_shl(m5, 2));
 }
 
-typedef void (*transform_1d)(const v128_t *x, int xs, v128_t *o, int os);
-
-// in: [n_in][n_in] vectors -> out: [n_out][n_out] = T in T^T: down each column, then along
-// each row.
-static void transform_2d(transform_1d f, int n_in, int n_out, const v128_t *in, v128_t *out) {
+// d: the patch ([n][n] vectors, n = tile + 2) -> v = B^T d B: down the columns, then the rows.
+PER_TILE void input_transform(int tile, const v128_t *d, v128_t *v) {
   v128_t t[6 * 6];
-  for (int j = 0; j < n_in; j++) f(in + j, n_in, t + j, n_in);
-  for (int i = 0; i < n_out; i++) f(t + i * n_in, 1, out + i * n_out, 1);
+  if (tile == 4) {
+    for (int j = 0; j < 6; j++) bt_4(d + j, 6, t + j, 6);
+    for (int i = 0; i < 6; i++) bt_4(t + i * 6, 1, v + i * 6, 1);
+  } else {
+    for (int j = 0; j < 4; j++) bt_2(d + j, 4, t + j, 4);
+    for (int i = 0; i < 4; i++) bt_2(t + i * 4, 1, v + i * 4, 1);
+  }
+}
+
+// m: the sums ([n][n] vectors) -> y = A^T m A ([tile][tile]).
+PER_TILE void output_transform(int tile, const v128_t *m, v128_t *y) {
+  v128_t t[4 * 6];
+  if (tile == 4) {
+    for (int j = 0; j < 6; j++) at_4(m + j, 6, t + j, 6);
+    for (int i = 0; i < 4; i++) at_4(t + i * 6, 1, y + i * 4, 1);
+  } else {
+    for (int j = 0; j < 4; j++) at_2(m + j, 4, t + j, 4);
+    for (int i = 0; i < 2; i++) at_2(t + i * 4, 1, y + i * 2, 1);
+  }
 }
 
 // Tile 4's sums are 576 times the direct ones, modulo 2^32: shifted down by 6 (logically: the
@@ -206,40 +226,49 @@ static float tile_sources(const i8_job *job, size_t t, const float **src, float 
 
 // Tile t -> row k of each point's V [points][band][depth], 8 channels at a time: the patch
 // quantized (int16 lanes), then B^T d B; its scale to scales[k].
-static void transform_tile(const i8_job *job, size_t t, int16_t *v, size_t k, float *scales) {
+PER_TILE void transform_tile_of(const i8_job *job, size_t t, int16_t *v, size_t k,
+                                float *scales, int tile) {
   const float *src[36];
   const v128_t inv = wasm_f32x4_splat(tile_sources(job, t, src, &scales[k]));
   size_t depth = job->plan.depth, stride = job->plan.band * depth, in_c = (size_t)job->shape->in_c;
-  int n = (int)job->plan.tile + 2, points = n * n;
-  transform_1d bt = job->plan.tile == 4 ? bt_4 : bt_2;
+  int points = (tile + 2) * (tile + 2);
   for (size_t c = 0; c < depth; c += 8) {
     v128_t d[36], p[36];
-    for (int i = 0; i < points; i++) d[i] = src[i] ? quantize8(src[i], c, in_c, inv) : wasm_i16x8_splat(0);
-    transform_2d(bt, n, n, d, p);
+    for (int i = 0; i < points; i++)
+      d[i] = src[i] ? quantize8(src[i], c, in_c, inv) : wasm_i16x8_splat(0);
+    input_transform(tile, d, p);
     for (int e = 0; e < points; e++) wasm_v128_store(v + e * stride + k * depth + c, p[e]);
   }
+}
+
+static void transform_tile(const i8_job *job, size_t t, int16_t *v, size_t k, float *scales) {
+  if (job->plan.tile == 4)
+    transform_tile_of(job, t, v, k, scales, 4);
+  else
+    transform_tile_of(job, t, v, k, scales, 2);
 }
 
 // Tile t's sums (row k of each point's M [points][band][ldm]) -> its output pixels (up to
 // tile x tile): A^T M A divided by its factor (exact: the direct sum), then the integer GEMM's
 // float epilogue.
-static void finish_tile(const i8_job *job, size_t t, const int32_t *m, size_t k,
-                        float tile_scale) {
+PER_TILE void finish_tile_of(const i8_job *job, size_t t, const int32_t *m, size_t k,
+                             float tile_scale, int tile) {
   const mrw_conv_shape *s = job->shape;
   const mrw_epilogue *e = job->epilogue;
-  int tile = (int)job->plan.tile, n = tile + 2;
+  int n = tile + 2;
   size_t out_c = (size_t)s->out_c, stride = job->plan.band * job->plan.ldm;
   size_t b = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
   int oy = (int)(r / job->plan.tiles_x) * tile, ox = (int)(r % job->plan.tiles_x) * tile;
-  int rows = s->in_h - oy < tile ? s->in_h - oy : tile, cols = s->in_w - ox < tile ? s->in_w - ox : tile;
-  transform_1d at = tile == 4 ? at_4 : at_2;
+  int rows = s->in_h - oy < tile ? s->in_h - oy : tile;
+  int cols = s->in_w - ox < tile ? s->in_w - ox : tile;
   const v128_t zero = wasm_f32x4_splat(0.0f);
   const v128_t vscale = wasm_f32x4_splat(tile_scale);
   for (size_t co = 0; co < out_c; co += 4) {
     size_t width = out_c - co < 4 ? out_c - co : 4;
     v128_t point[36], y[16];
-    for (int p = 0; p < n * n; p++) point[p] = wasm_v128_load(m + p * stride + k * job->plan.ldm + co);
-    transform_2d(at, n, tile, point, y);
+    for (int p = 0; p < n * n; p++)
+      point[p] = wasm_v128_load(m + p * stride + k * job->plan.ldm + co);
+    output_transform(tile, point, y);
     v128_t scale = wasm_f32x4_mul(vscale, mrw_load_f32_partial(job->col_scales + co, width));
     v128_t bias = e && e->bias ? mrw_load_f32_partial(e->bias + co, width) : zero;
     for (int i = 0; i < rows; i++)
@@ -254,6 +283,14 @@ static void finish_tile(const i8_job *job, size_t t, const int32_t *m, size_t k,
         mrw_store_f32_partial(job->output + pixel * out_c + co, v, width);
       }
   }
+}
+
+static void finish_tile(const i8_job *job, size_t t, const int32_t *m, size_t k,
+                        float tile_scale) {
+  if (job->plan.tile == 4)
+    finish_tile_of(job, t, m, k, tile_scale, 4);
+  else
+    finish_tile_of(job, t, m, k, tile_scale, 2);
 }
 
 // One band on one thread: transform its tiles (rows past the band's end zero), one integer
