@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "kernels/winograd_simd.h"
 #include "simd/partial.h"
 #include "simd/simd.h"
 
@@ -139,26 +140,18 @@ static inline void at_4(const v128_t *x, size_t xs, v128_t *o, size_t os) {
 
 // d: the patch ([n][n] vectors, n = tile + 2) -> v = B^T d B: down the columns, then the rows.
 static void input_transform(int tile, const v128_t *d, v128_t *v) {
-  v128_t t[MRW_WINOGRAD_MAX_POINTS];
-  if (tile == 4) {
-    for (int j = 0; j < 6; j++) bt_4(d + j, 6, t + j, 6);
-    for (int i = 0; i < 6; i++) bt_4(t + i * 6, 1, v + i * 6, 1);
-  } else {
-    for (int j = 0; j < 4; j++) bt_2(d + j, 4, t + j, 4);
-    for (int i = 0; i < 4; i++) bt_2(t + i * 4, 1, v + i * 4, 1);
-  }
+  if (tile == 4)
+    mrw_winograd_transform_2d(bt_4, 6, 6, d, v);
+  else
+    mrw_winograd_transform_2d(bt_2, 4, 4, d, v);
 }
 
 // m: the sums ([n][n] vectors) -> y = A^T m A ([tile][tile]).
 static void output_transform(int tile, const v128_t *m, v128_t *y) {
-  v128_t t[4 * 6];
-  if (tile == 4) {
-    for (int j = 0; j < 6; j++) at_4(m + j, 6, t + j, 6);
-    for (int i = 0; i < 4; i++) at_4(t + i * 6, 1, y + i * 4, 1);
-  } else {
-    for (int j = 0; j < 4; j++) at_2(m + j, 4, t + j, 4);
-    for (int i = 0; i < 2; i++) at_2(t + i * 4, 1, y + i * 2, 1);
-  }
+  if (tile == 4)
+    mrw_winograd_transform_2d(at_4, 6, 4, m, y);
+  else
+    mrw_winograd_transform_2d(at_2, 4, 2, m, y);
 }
 
 /* G on four channels at once, as g_2 and g_4 of winograd_ref.c. */
@@ -183,14 +176,10 @@ static inline void g_4(const v128_t *x, size_t xs, v128_t *o, size_t os) {
 
 // g: [3][3] vectors -> u: [tile + 2][tile + 2] = G g G^T, down the columns, then the rows.
 static void kernel_transform(int tile, const v128_t *g, v128_t *u) {
-  v128_t t[6 * 3];
-  if (tile == 4) {
-    for (int j = 0; j < 3; j++) g_4(g + j, 3, t + j, 3);
-    for (int i = 0; i < 6; i++) g_4(t + i * 3, 1, u + i * 6, 1);
-  } else {
-    for (int j = 0; j < 3; j++) g_2(g + j, 3, t + j, 3);
-    for (int i = 0; i < 4; i++) g_2(t + i * 3, 1, u + i * 4, 1);
-  }
+  if (tile == 4)
+    mrw_winograd_transform_2d(g_4, 3, 6, g, u);
+  else
+    mrw_winograd_transform_2d(g_2, 3, 4, g, u);
 }
 
 size_t mrw_winograd_panel_floats(const mrw_conv_shape *s) {

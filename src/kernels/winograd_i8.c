@@ -5,6 +5,7 @@
 #include "kernels/gemm_i8.h"
 #include "kernels/quantize_simd.h"
 #include "kernels/winograd.h"
+#include "kernels/winograd_simd.h"
 #include "simd/partial.h"
 #include "simd/simd.h"
 
@@ -125,7 +126,7 @@ static v128_t quantize8(const float *pixel, size_t c, size_t in_c, v128_t inv) {
  * int16 (B^T, exact: see the header's bounds), sums int32 (A^T, modulo 2^32). */
 
 // B^T for tile 2 (4 -> 4), the same adds and subtractions as the float kernel's.
-static inline void bt_2(const v128_t *x, int xs, v128_t *o, int os) {
+static inline void bt_2(const v128_t *x, size_t xs, v128_t *o, size_t os) {
   v128_t d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs];
   o[0] = wasm_i16x8_sub(d0, d2);
   o[os] = wasm_i16x8_add(d1, d2);
@@ -135,7 +136,7 @@ static inline void bt_2(const v128_t *x, int xs, v128_t *o, int os) {
 
 // B^T for tile 4 (6 -> 6): rows [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
 // 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1], the multiplications as shifts.
-static inline void bt_4(const v128_t *x, int xs, v128_t *o, int os) {
+static inline void bt_4(const v128_t *x, size_t xs, v128_t *o, size_t os) {
   v128_t d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs], d4 = x[4 * xs], d5 = x[5 * xs];
   v128_t d2_5 = wasm_i16x8_add(wasm_i16x8_shl(d2, 2), d2);
   v128_t d3_5 = wasm_i16x8_add(wasm_i16x8_shl(d3, 2), d3);
@@ -151,7 +152,7 @@ static inline void bt_4(const v128_t *x, int xs, v128_t *o, int os) {
 }
 
 // A^T for tile 2 (4 -> 2): rows [1 1 1 0; 0 1 -1 -1].
-static inline void at_2(const v128_t *x, int xs, v128_t *o, int os) {
+static inline void at_2(const v128_t *x, size_t xs, v128_t *o, size_t os) {
   v128_t m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs];
   o[0] = wasm_i32x4_add(wasm_i32x4_add(m0, m1), m2);
   o[os] = wasm_i32x4_sub(wasm_i32x4_sub(m1, m2), m3);
@@ -159,7 +160,7 @@ static inline void at_2(const v128_t *x, int xs, v128_t *o, int os) {
 
 // A^T for tile 4 (6 -> 4) with its last column taken 4 times (the header's D): rows
 // [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 4].
-static inline void at_4(const v128_t *x, int xs, v128_t *o, int os) {
+static inline void at_4(const v128_t *x, size_t xs, v128_t *o, size_t os) {
   v128_t m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs], m4 = x[4 * xs], m5 = x[5 * xs];
   v128_t a = wasm_i32x4_add(m1, m2), b = wasm_i32x4_sub(m1, m2);
   v128_t c = wasm_i32x4_add(m3, m4), d = wasm_i32x4_sub(m3, m4);
@@ -171,26 +172,18 @@ static inline void at_4(const v128_t *x, int xs, v128_t *o, int os) {
 
 // d: the patch ([n][n] vectors, n = tile + 2) -> v = B^T d B: down the columns, then the rows.
 PER_TILE void input_transform(int tile, const v128_t *d, v128_t *v) {
-  v128_t t[6 * 6];
-  if (tile == 4) {
-    for (int j = 0; j < 6; j++) bt_4(d + j, 6, t + j, 6);
-    for (int i = 0; i < 6; i++) bt_4(t + i * 6, 1, v + i * 6, 1);
-  } else {
-    for (int j = 0; j < 4; j++) bt_2(d + j, 4, t + j, 4);
-    for (int i = 0; i < 4; i++) bt_2(t + i * 4, 1, v + i * 4, 1);
-  }
+  if (tile == 4)
+    mrw_winograd_transform_2d(bt_4, 6, 6, d, v);
+  else
+    mrw_winograd_transform_2d(bt_2, 4, 4, d, v);
 }
 
 // m: the sums ([n][n] vectors) -> y = A^T m A ([tile][tile]).
 PER_TILE void output_transform(int tile, const v128_t *m, v128_t *y) {
-  v128_t t[4 * 6];
-  if (tile == 4) {
-    for (int j = 0; j < 6; j++) at_4(m + j, 6, t + j, 6);
-    for (int i = 0; i < 4; i++) at_4(t + i * 6, 1, y + i * 4, 1);
-  } else {
-    for (int j = 0; j < 4; j++) at_2(m + j, 4, t + j, 4);
-    for (int i = 0; i < 2; i++) at_2(t + i * 4, 1, y + i * 2, 1);
-  }
+  if (tile == 4)
+    mrw_winograd_transform_2d(at_4, 6, 4, m, y);
+  else
+    mrw_winograd_transform_2d(at_2, 4, 2, m, y);
 }
 
 // Tile 4's sums are 576 times the direct ones, modulo 2^32: shifted down by 6 (logically: the
