@@ -41,8 +41,10 @@ enum mrw_winograd_weights {
  * file stores as int8 stays int8 and runs on the integer GEMM (int8, with the BatchNorm's
  * scale folded into the per-channel scales; packed is then NULL); a 3x3 stride-1 one that
  * Winograd suits runs as int8 Winograd (kernels/winograd_i8.h: each tile's input patch
- * quantized as one row), any other on the integer GEMM over its receptive fields
- * (kernels/conv2d_i8.h: each quantized as a row). */
+ * quantized as one row; F(4x4, 3x3) weights transformed at load on the layers whose calls
+ * are large, where their weights keep the integer sums exact, else F(2x2, 3x3)), any other
+ * on the integer GEMM over its receptive fields (kernels/conv2d_i8.h: each quantized as a
+ * row). */
 typedef struct mrw_conv_layer {
   mrw_conv_shape shape; /* in_h, in_w are set per call */
   float *packed;
