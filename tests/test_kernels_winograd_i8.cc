@@ -53,6 +53,23 @@ std::vector<int16_t> pack(const mrw_conv_shape &s, int tile, const std::vector<i
   return packed;
 }
 
+// The kernel (2 threads) and the reference on the same values with one weight scale and no
+// epilogue: equal bit for bit. Returns the kernel's output.
+std::vector<float> checked_output(const mrw_conv_shape &s, int tile,
+                                  const std::vector<float> &input,
+                                  const std::vector<int8_t> &weights, float col_scale) {
+  std::vector<float> col_scales(s.out_c, col_scale);
+  mrw_epilogue e{nullptr, nullptr, size_t(s.out_c), 0, nullptr};
+  std::vector<float> out = run_kernel(s, tile, input, pack(s, tile, weights), col_scales, e, 2);
+  std::vector<float> expected(out.size());
+  mrw_winograd_i8_conv2d_ref(&s, tile, input.data(), weights.data(), col_scales.data(), &e,
+                             expected.data());
+  size_t i = 0;
+  while (i < out.size() && same_bits(out[i], expected[i])) i++;
+  EXPECT_EQ(i, out.size()) << "tile " << tile << ": first difference at " << i;
+  return out;
+}
+
 // The SIMD kernel at 1, 2 and 4 threads against its reference (the direct integer
 // convolution of the same quantized values), with both tiles: bit for bit.
 void check_case(const Case &c, bool bias, bool residual, bool relu, uint64_t seed) {
@@ -152,13 +169,7 @@ TEST(WinogradI8, Tile4ExactOnWideLayersWithinTheWeightBound) {
     weights[i] = int8_t(i % 97 == 0 ? 127 : int(rng.below(61)) - 30);
   ASSERT_TRUE(mrw_winograd_i8_tile4_exact(&s, weights.data()));
   std::vector<float> input = rng.floats(size_t(s.in_h) * s.in_w * s.in_c, 0.0f, 4.0f);
-  std::vector<float> col_scales(s.out_c, 0.01f);
-  mrw_epilogue e{nullptr, nullptr, size_t(s.out_c), 0, nullptr};
-  std::vector<float> expected(size_t(s.in_h) * s.in_w * s.out_c);
-  mrw_winograd_i8_conv2d_ref(&s, 4, input.data(), weights.data(), col_scales.data(), &e,
-                             expected.data());
-  std::vector<float> out = run_kernel(s, 4, input, pack(s, 4, weights), col_scales, e, 2);
-  for (size_t i = 0; i < out.size(); i++) ASSERT_TRUE(same_bits(out[i], expected[i])) << i;
+  checked_output(s, 4, input, weights, 0.01f);
 }
 
 // Tile 4's bound: 231 channels of weights all at 127, every input at its patch's peak with the
@@ -176,13 +187,7 @@ TEST(WinogradI8, Tile4ExactAtItsWeightBound) {
       weights[co * taps + i] = negative ? int8_t(-127) : int8_t(127);
     }
   ASSERT_TRUE(mrw_winograd_i8_tile4_exact(&s, weights.data()));
-  std::vector<float> col_scales(s.out_c, 1.0f);
-  mrw_epilogue e{nullptr, nullptr, size_t(s.out_c), 0, nullptr};
-  std::vector<float> out = run_kernel(s, 4, input, pack(s, 4, weights), col_scales, e, 2);
-  std::vector<float> expected(out.size());
-  mrw_winograd_i8_conv2d_ref(&s, 4, input.data(), weights.data(), col_scales.data(), &e,
-                             expected.data());
-  for (size_t i = 0; i < out.size(); i++) ASSERT_TRUE(same_bits(out[i], expected[i])) << i;
+  std::vector<float> out = checked_output(s, 4, input, weights, 1.0f);
   // pixel (1, 1) of out channel 0 sees all 9 taps at +127 * 127 (scale 1/127): 9 * 231 * 127
   EXPECT_NEAR(out[(1 * s.in_w + 1) * s.out_c], 9.0 * 231 * 127, 9.0 * 231 * 127 * 1e-6);
 
@@ -208,13 +213,7 @@ TEST(WinogradI8, ExactAtTheChannelBound) {
     weights[i] = (i / 9) % 2 == 0 ? int8_t(127) : int8_t(-127);
   for (size_t ci = 0; ci < size_t(s.in_c); ci++)  // out channel 0: every product +127 * 127
     for (int k = 0; k < 9; k++) weights[ci * 9 + k] = input[ci] > 0 ? int8_t(127) : int8_t(-127);
-  std::vector<float> col_scales(s.out_c, 1.0f);
-  mrw_epilogue e{nullptr, nullptr, size_t(s.out_c), 0, nullptr};
-  std::vector<float> out = run_kernel(s, 2, input, pack(s, 2, weights), col_scales, e, 2);
-  std::vector<float> expected(out.size());
-  mrw_winograd_i8_conv2d_ref(&s, 2, input.data(), weights.data(), col_scales.data(), &e,
-                             expected.data());
-  for (size_t i = 0; i < out.size(); i++) ASSERT_TRUE(same_bits(out[i], expected[i])) << i;
+  std::vector<float> out = checked_output(s, 2, input, weights, 1.0f);
   // pixel (1, 1) of out channel 0 sees all 9 taps at +127 * 127 (scale 1/127): 9 * 2048 * 127
   EXPECT_NEAR(out[(1 * s.in_w + 1) * s.out_c], 9.0 * 2048 * 127, 9.0 * 2048 * 127 * 1e-6);
 }
