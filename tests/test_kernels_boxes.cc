@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 extern "C" {
 #include "kernels/boxes.h"
 }
+#include "support/random.h"
 
 namespace {
 
@@ -51,6 +53,28 @@ TEST(Boxes, SortIsByScoreThenIndex) {
   mrw_scored_sort(s.data(), s.size());
   const int order[] = {1, 4, 0, 2, 3};
   for (size_t i = 0; i < s.size(); i++) EXPECT_EQ(s[i].index, order[i]);
+}
+
+// The top k by a heap against the first k of the full sort, on scores with many ties; the
+// items stay a permutation of the input.
+TEST(Boxes, TopKIsTheFullSortsFirstK) {
+  TestRandom rng(9);
+  for (size_t n : {size_t(0), size_t(1), size_t(2), size_t(7), size_t(100), size_t(5000)})
+    for (size_t k : {size_t(0), size_t(1), size_t(3), n / 2, n - (n > 0), n, n + 5, size_t(1000)}) {
+      std::vector<mrw_scored> items(n);
+      for (size_t i = 0; i < n; i++)
+        items[i] = {float(rng.below(20)) * 0.25f - 2.0f, int((i * 7919) % (n ? n : 1))};
+      std::vector<mrw_scored> sorted = items, top = items;
+      mrw_scored_sort(sorted.data(), n);
+      mrw_scored_top_k(top.data(), n, k);
+      for (size_t i = 0; i < std::min(k, n); i++) {
+        ASSERT_EQ(top[i].index, sorted[i].index) << "n " << n << " k " << k << " at " << i;
+        ASSERT_EQ(top[i].score, sorted[i].score);
+      }
+      std::vector<int> seen(n, 0);
+      for (const mrw_scored &t : top) seen[size_t(t.index)]++;
+      for (size_t i = 0; i < n; i++) ASSERT_EQ(seen[i], 1) << "n " << n << " k " << k;
+    }
 }
 
 TEST(Boxes, NmsKeepsTheBestOfOverlappingBoxes) {

@@ -46,6 +46,38 @@ void mrw_scored_sort(mrw_scored *items, size_t n) {
   if (n > 1) qsort(items, n, sizeof *items, compare_scored);
 }
 
+/* heap [0, size): every item comes before (is better than) its parent, so the root is the
+ * last in order; restores that from position i down. */
+static void sift_down(mrw_scored *heap, size_t size, size_t i) {
+  for (;;) {
+    size_t child = 2 * i + 1;
+    if (child >= size) return;
+    if (child + 1 < size && compare_scored(&heap[child + 1], &heap[child]) > 0) child++;
+    if (compare_scored(&heap[child], &heap[i]) <= 0) return;
+    mrw_scored t = heap[i];
+    heap[i] = heap[child];
+    heap[child] = t;
+    i = child;
+  }
+}
+
+void mrw_scored_top_k(mrw_scored *items, size_t n, size_t k) {
+  if (k >= n) {
+    mrw_scored_sort(items, n);
+    return;
+  }
+  if (k == 0) return;
+  for (size_t i = k / 2; i-- > 0;) sift_down(items, k, i);
+  for (size_t i = k; i < n; i++)
+    if (compare_scored(&items[i], &items[0]) < 0) { /* better than the worst kept */
+      mrw_scored t = items[0];
+      items[0] = items[i];
+      items[i] = t;
+      sift_down(items, k, 0);
+    }
+  mrw_scored_sort(items, k);
+}
+
 size_t mrw_nms(const float *boxes, const mrw_scored *order, size_t n, double iou_threshold,
                unsigned char *suppressed, int *keep) {
   for (size_t i = 0; i < n; i++) suppressed[order[i].index] = 0;

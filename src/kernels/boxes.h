@@ -36,6 +36,12 @@ typedef struct mrw_scored {
 /* Sorts by score descending, ties by index ascending. */
 void mrw_scored_sort(mrw_scored *items, size_t n);
 
+/* The first min(k, n) items of that order, in that order, moved to items[0, k); the rest are
+ * left in no particular order. The same items as mrw_scored_sort's first k (the order is
+ * total: no two items share an index), found through a heap of k items in one pass, which
+ * costs about n comparisons when k is small next to n. */
+void mrw_scored_top_k(mrw_scored *items, size_t n, size_t k);
+
 /* Greedy non-maximum suppression as torchvision's CPU kernel: candidates in `order` (sorted
  * by score descending) index into boxes [n][4]; a box is dropped when its IoU with a kept
  * box exceeds iou_threshold (compared in double, as torchvision does). suppressed is caller

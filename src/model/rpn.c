@@ -106,7 +106,7 @@ static mrw_status level_candidates(const mrw_rpn *rpn, const mrw_config *config,
     size_t pixel = i / a, anchor = i % a;
     order[i] = (mrw_scored){head->data[pixel * 5 * a + anchor], (int)i};
   }
-  mrw_scored_sort(order, n);
+  mrw_scored_top_k(order, n, k);
   mrw_anchors_for_level(config, level, image_h, image_w, head->h, head->w, anchors);
   /* the RPN's BoxCoder(weights=(1.0, 1.0, 1.0, 1.0)) */
   static const float weights[4] = {1.0f, 1.0f, 1.0f, 1.0f};
