@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -815,6 +816,37 @@ TEST(IoModelFileStream, ReleaseFreesATensorsBytesByPrefix) {
   Opened whole(bytes);
   mrw_safetensors_release(whole.file, "a.");
   EXPECT_NE(mrw_safetensors_find(whole.file, "a.half"), nullptr);
+}
+
+TEST(IoModelFileStream, TakeBlockHandsOverATensorsBytesOnlyWhenOffered) {
+  Bytes bytes = EveryKindOfTensor();
+  std::vector<float> expected = ReadAll(mrw_safetensors_find(Opened(bytes).file, "b.big"));
+  Streamed streamed(bytes, 7);
+  ASSERT_EQ(streamed.status, MRW_OK) << streamed.err.message;
+  const mrw_tensor_view *big = mrw_safetensors_find(streamed.file, "b.big");
+  ASSERT_NE(big, nullptr);
+  // not offered: the file keeps its blocks
+  EXPECT_EQ(mrw_safetensors_take_block(streamed.file, big, 16), nullptr);
+  mrw_safetensors_offer_blocks(streamed.file);
+  // more than the block holds (1000 floats, rounded up to the alignment): kept
+  size_t rounded = (4000 + MRW_MODEL_FILE_ALIGNMENT - 1) / MRW_MODEL_FILE_ALIGNMENT *
+                   MRW_MODEL_FILE_ALIGNMENT;
+  EXPECT_EQ(mrw_safetensors_take_block(streamed.file, big, rounded + 1), nullptr);
+  ASSERT_EQ(mrw_safetensors_find(streamed.file, "b.big"), big);
+  auto *block = static_cast<float *>(mrw_safetensors_take_block(streamed.file, big, rounded));
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(std::vector<float>(block, block + 1000), expected);
+  block[999] = 1.0f; /* the caller's now, to write and to free */
+  free(block);
+  EXPECT_EQ(mrw_safetensors_find(streamed.file, "b.big"), nullptr);
+  EXPECT_EQ(mrw_safetensors_take_block(streamed.file, big, 16), nullptr);
+  EXPECT_NE(mrw_safetensors_find(streamed.file, "a.half"), nullptr);
+  // a file read whole from memory has no blocks to give
+  Opened whole(bytes);
+  mrw_safetensors_offer_blocks(whole.file);
+  const mrw_tensor_view *kept = mrw_safetensors_find(whole.file, "b.big");
+  EXPECT_EQ(mrw_safetensors_take_block(whole.file, kept, 16), nullptr);
+  EXPECT_EQ(mrw_safetensors_find(whole.file, "b.big"), kept);
 }
 
 TEST(IoModelFileStream, WritesAfterAProblemDoNothing) {

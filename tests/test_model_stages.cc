@@ -202,3 +202,28 @@ TEST(Stages, V2ResNet18Fpn128) { check_stages("e2e_r18v2", true); }
 TEST(Stages, ShippedLiveModelOnACameraFrame) { check_stages("e2e_live_camera", true); }
 
 }  // namespace
+
+// A streamed F32 file's weights are built into the blocks that held them where they fit:
+// the stem's packing, a per-call Winograd layer's panels and fc6's packed B, in place. (The
+// stages above hold what is built there to torchvision.)
+TEST(DetectorLoad, BuildsF32WeightsWhereTheFilesBytesWere) {
+  ModelFilePtr file = open_fixture("r18_fpn128.safetensors");
+  ASSERT_TRUE(file);
+  const char *names[] = {"backbone.body.conv1.weight", "backbone.body.layer1.0.conv2.weight",
+                         "roi_heads.box_head.fc6.weight"};
+  const void *blocks[3];
+  for (int i = 0; i < 3; i++) {
+    const mrw_tensor_view *t = mrw_safetensors_find(file.get(), names[i]);
+    ASSERT_NE(t, nullptr) << names[i];
+    ASSERT_EQ(t->dtype, MRW_DTYPE_F32) << names[i];
+    blocks[i] = t->data;
+  }
+  mrw_detector detector{};
+  mrw_error err{};
+  ASSERT_EQ(mrw_detector_load(&detector, file.get(), &err), MRW_OK) << err.message;
+  EXPECT_EQ(static_cast<const void *>(detector.resnet.stem.packed), blocks[0]);
+  EXPECT_EQ(detector.resnet.blocks[0].conv[1].winograd, MRW_WINOGRAD_AT_RUN);
+  EXPECT_EQ(static_cast<const void *>(detector.resnet.blocks[0].conv[1].packed), blocks[1]);
+  EXPECT_EQ(static_cast<const void *>(detector.box_head.fc6.packed), blocks[2]);
+  mrw_detector_free(&detector);
+}

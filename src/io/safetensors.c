@@ -456,6 +456,26 @@ void mrw_safetensors_release(mrw_safetensors *file, const char *prefix) {
   }
 }
 
+void mrw_safetensors_offer_blocks(mrw_safetensors *file) {
+  if (file) file->blocks_for_taking = 1;
+}
+
+void *mrw_safetensors_take_block(const mrw_safetensors *file, const mrw_tensor_view *tensor,
+                                 size_t bytes) {
+  if (!file || file->storage || !file->blocks_for_taking || !tensor) return NULL;
+  /* the view is the first member of its entry, inside the file's (non-const) table */
+  size_t index = (size_t)((const mrw_tensor_entry *)tensor - file->tensors);
+  if (index >= file->tensor_count) return NULL;
+  mrw_tensor_entry *t = &file->tensors[index];
+  size_t capacity = (t->view.nbytes + DATA_ALIGNMENT - 1) / DATA_ALIGNMENT * DATA_ALIGNMENT;
+  if (t->released || !t->block || bytes > capacity) return NULL;
+  void *block = t->block;
+  t->block = NULL;
+  t->view.data = NULL;
+  t->released = 1;
+  return block;
+}
+
 /* ---- int8 tensors and their scales ---- */
 
 static int has_scales_suffix(const char *name) {

@@ -77,6 +77,17 @@ void mrw_safetensors_stream_free(mrw_safetensors_stream *stream); /* NULL is a n
  * whole from memory keeps them. A released tensor is no longer found by name. */
 void mrw_safetensors_release(mrw_safetensors *file, const char *prefix);
 
+/* Hands over the block that holds one tensor's bytes, when the file keeps its tensors in
+ * blocks of their own, has been offered (mrw_safetensors_offer_blocks: its reader builds from
+ * it once) and the block has room for `bytes` (blocks are the tensor's size rounded up to
+ * MRW_MODEL_FILE_ALIGNMENT); else NULL, and the tensor stays. The caller frees the block
+ * (free); the tensor is released as by mrw_safetensors_release. A builder that has read a
+ * tensor can put what it builds from it in its place, so that the heap is not left with the
+ * file's holes between the built weights. */
+void mrw_safetensors_offer_blocks(mrw_safetensors *file);
+void *mrw_safetensors_take_block(const mrw_safetensors *file, const mrw_tensor_view *tensor,
+                                 size_t bytes);
+
 size_t mrw_safetensors_tensor_count(const mrw_safetensors *file);
 /* Tensors in data-offset order; NULL if i is out of range. */
 const mrw_tensor_view *mrw_safetensors_tensor_at(const mrw_safetensors *file, size_t i);

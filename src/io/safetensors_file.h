@@ -38,6 +38,7 @@ struct mrw_safetensors {
   size_t tensor_count;
   const mrw_tensor_view **by_name; /* the same tensors in name order, for lookup */
   size_t data_size;                /* the data buffer's length */
+  int blocks_for_taking;           /* mrw_safetensors_take_block may hand blocks over */
 };
 
 /* The header length that a file's first 8 bytes give. */

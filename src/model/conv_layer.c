@@ -57,6 +57,11 @@ mrw_status mrw_read_tensor_f32(const mrw_safetensors *file, const char *name, in
   return MRW_OK;
 }
 
+float *mrw_weights_alloc(const mrw_safetensors *file, const mrw_tensor_view *read, size_t floats) {
+  float *block = mrw_safetensors_take_block(file, read, floats * sizeof(float));
+  return block ? block : malloc((floats ? floats : 1) * sizeof(float));
+}
+
 /* Folds a FrozenBatchNorm into weights [out_c][rest] and a new bias [out_c], computing the
  * scale in float as torchvision does: weight * rsqrt(running_var + eps). */
 mrw_status mrw_fold_batch_norm(const mrw_safetensors *file, const mrw_conv_spec *spec,
@@ -192,7 +197,7 @@ mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_safetensors *fil
     size_t floats = layer->winograd == MRW_WINOGRAD_AT_RUN ? mrw_winograd_panel_floats(&layer->shape)
                     : layer->winograd ? mrw_winograd_packed_floats(&layer->shape, 2)
                                       : mrw_conv_packed_floats(&layer->shape);
-    layer->packed = malloc(floats * sizeof(float));
+    layer->packed = mrw_weights_alloc(file, weight, floats);
     if (!layer->packed)
       s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory packing '%s'", spec->weight);
     else if (layer->winograd == MRW_WINOGRAD_AT_RUN)

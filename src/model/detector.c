@@ -19,6 +19,7 @@ mrw_status mrw_detector_load(mrw_detector *d, mrw_safetensors *file, mrw_error *
   const char *json = mrw_safetensors_metadata(file, "config");
   if (!json) return mrw_error_set(err, MRW_ERR_BAD_MODEL, "model file has no __metadata__.config");
   mrw_status s = mrw_config_parse(json, strlen(json), &d->config, err);
+  mrw_safetensors_offer_blocks(file);
   int mobilenet = d->config.backbone == MRW_BACKBONE_MOBILENET_V3_LARGE;
   if (s == MRW_OK)
     s = mobilenet ? mrw_mobilenet_v3_load(&d->mobilenet, file, &d->config, err)

@@ -37,7 +37,8 @@ mrw_status mrw_detector_backbone(const mrw_detector *d, const mrw_feature *image
 
 /* Builds the network from the file, releasing each part's tensors once it is built (from a
  * file that keeps tensors apart, mrw_safetensors_release), so the file and the built weights
- * are never both whole in memory. */
+ * are never both whole in memory; F32 weights are built into their tensors' own blocks where
+ * they fit (mrw_safetensors_offer_blocks). The file is spent for any other reader. */
 mrw_status mrw_detector_load(mrw_detector *d, mrw_safetensors *file, mrw_error *err);
 void mrw_detector_free(mrw_detector *d);
 

@@ -28,34 +28,57 @@ static mrw_status load_int8(mrw_linear *layer, const mrw_safetensors *file, cons
   return s;
 }
 
+/* Column `col` of the packed B (B = W^T) from `row`, W's row `col`, taken in input_order. */
+static void pack_column(float *packed, size_t in_features, size_t col, const float *row,
+                        const int *input_order) {
+  float *column = mrw_gemm_packed_b_column(packed, in_features, col);
+  for (size_t p = 0; p < in_features; p++)
+    column[p * MRW_GEMM_NR] = row[input_order ? (size_t)input_order[p] : p];
+}
+
+/* An F32 weight [out][in] whose outputs fill whole panels, packed where the file's bytes
+ * were: panel j of B holds outputs 8j to 8j+7, which are rows 8j to 8j+7 of W, the same
+ * span of memory; each panel's rows are copied aside first. Returns 0, leaving the tensor,
+ * when the file keeps the block (mrw_safetensors_take_block). */
+static int pack_in_place(mrw_linear *layer, const mrw_safetensors *file,
+                         const mrw_tensor_view *w, const int *input_order, float *rows) {
+  size_t in = (size_t)layer->in_features, out = (size_t)layer->out_features;
+  float *packed = mrw_safetensors_take_block(file, w, out * in * sizeof(float));
+  if (!packed) return 0;
+  for (size_t first = 0; first < out; first += MRW_GEMM_NR) {
+    memcpy(rows, packed + first * in, MRW_GEMM_NR * in * sizeof(float));
+    for (size_t c = 0; c < MRW_GEMM_NR; c++)
+      pack_column(packed, in, first + c, rows + c * in, input_order);
+  }
+  layer->packed = packed;
+  return 1;
+}
+
 mrw_status mrw_linear_load(mrw_linear *layer, const mrw_safetensors *file, const char *const *names,
                            const int *out_features, int count, int in_features,
                            const int *input_order, mrw_error *err) {
   memset(layer, 0, sizeof *layer);
-  if (count == 1) {
-    char name[256];
-    snprintf(name, sizeof name, "%s.weight", names[0]);
-    const mrw_tensor_view *w = mrw_safetensors_find(file, name);
-    if (w && w->dtype == MRW_DTYPE_I8)
-      return load_int8(layer, file, names[0], out_features[0], in_features, input_order, err);
-  }
+  char name[256];
+  snprintf(name, sizeof name, "%s.weight", names[0]);
+  const mrw_tensor_view *first_weight = mrw_safetensors_find(file, name);
+  if (count == 1 && first_weight && first_weight->dtype == MRW_DTYPE_I8)
+    return load_int8(layer, file, names[0], out_features[0], in_features, input_order, err);
   int total = 0;
   for (int i = 0; i < count; i++) total += out_features[i];
   layer->in_features = in_features;
   layer->out_features = total;
-  /* The weights go straight into the GEMM's packed B (B = W^T, [in][total]), one output
-   * (column of B) at a time; calloc leaves the last panel's missing outputs zero. */
+  /* The weights go into the GEMM's packed B (B = W^T, [in][total]), one output (column of B)
+   * at a time, a row of W read at a time (calloc leaves a last panel's missing outputs zero);
+   * fc6 and fc7 of an F32 file go in place instead (pack_in_place). */
   size_t packed_floats = mrw_gemm_packed_b_floats((size_t)in_features, (size_t)total);
+  int whole_panels = count == 1 && total % MRW_GEMM_NR == 0 && first_weight &&
+                     first_weight->dtype == MRW_DTYPE_F32;
   layer->bias = malloc((size_t)total * sizeof(float));
-  layer->packed = calloc(packed_floats, sizeof(float));
-  mrw_status s = (layer->bias && layer->packed)
+  float *rows = malloc((whole_panels ? MRW_GEMM_NR : 1) * (size_t)in_features * sizeof(float));
+  mrw_status s = (layer->bias && rows)
                      ? MRW_OK
                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", names[0]);
-  float *row = malloc((size_t)in_features * sizeof(float));
-  if (s == MRW_OK && !row)
-    s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", names[0]);
   for (int i = 0, first = 0; i < count && s == MRW_OK; first += out_features[i], i++) {
-    char name[256];
     const mrw_tensor_view *w = NULL, *b = NULL;
     int64_t wshape[2] = {out_features[i], in_features}, bshape[1] = {out_features[i]};
     snprintf(name, sizeof name, "%s.weight", names[i]);
@@ -63,17 +86,19 @@ mrw_status mrw_linear_load(mrw_linear *layer, const mrw_safetensors *file, const
     snprintf(name, sizeof name, "%s.bias", names[i]);
     if (s == MRW_OK) s = mrw_find_float_tensor(file, name, 1, bshape, &b, err);
     if (s == MRW_OK) s = mrw_tensor_read_f32(b, layer->bias + first, b->count, err);
-    /* one output's weights at a time: no copy of the whole matrix besides the packed one */
+    if (s != MRW_OK || (whole_panels && pack_in_place(layer, file, w, input_order, rows))) break;
+    if (!layer->packed) layer->packed = calloc(packed_floats, sizeof(float));
+    if (!layer->packed) {
+      s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for '%s'", names[0]);
+      break;
+    }
     for (int o = 0; o < out_features[i] && s == MRW_OK; o++) {
-      s = mrw_tensor_read_f32_range(w, (size_t)o * in_features, (size_t)in_features, row, err);
-      if (s != MRW_OK) break;
-      float *column = mrw_gemm_packed_b_column(layer->packed, (size_t)in_features,
-                                               (size_t)first + o);
-      for (int p = 0; p < in_features; p++)
-        column[(size_t)p * MRW_GEMM_NR] = row[input_order ? input_order[p] : p];
+      s = mrw_tensor_read_f32_range(w, (size_t)o * in_features, (size_t)in_features, rows, err);
+      if (s == MRW_OK) pack_column(layer->packed, (size_t)in_features, (size_t)(first + o), rows,
+                                   input_order);
     }
   }
-  free(row);
+  free(rows);
   if (s != MRW_OK) mrw_linear_free(layer);
   return s;
 }
