@@ -50,8 +50,11 @@ async function readModel(platform, o, signal) {
     const stream = o.model === undefined ? openDefaultModel(platform, progress, signal)
                                          : openModel(platform, o.model, progress, signal);
     const { head, chunks } = await stream;
-    // A gzip file is inflated whole (its inflated length is known only at its end).
-    if (isGzip(head)) return { bytes: await platform.gunzip(await concatChunks(chunks)), owned: true };
+    // A gzip file is inflated whole (its inflated length is known only at its end); a file's
+    // parts may share one buffer, so each is copied as it comes.
+    if (isGzip(head)) {
+      return { bytes: await platform.gunzip(await concatChunks(chunks, { copy: true })), owned: true };
+    }
     return { chunks };
   }
   progress(bytes.length, bytes.length);

@@ -14,9 +14,10 @@ export function joinChunks(parts) {
   return bytes;
 }
 
-/** Every part an (async) iterable gives, joined. */
-export async function concatChunks(chunks) {
+/** Every part an (async) iterable gives, joined. With copy, each part is copied as it comes,
+ * for a reader that reads the next part into the same buffer (fileChunks in platform/node.js). */
+export async function concatChunks(chunks, { copy = false } = {}) {
   const parts = [];
-  for await (const c of chunks) parts.push(c);
+  for await (const c of chunks) parts.push(copy ? c.slice() : c);
   return joinChunks(parts);
 }

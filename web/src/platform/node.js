@@ -102,8 +102,10 @@ export const nodePlatform = {
   },
 };
 
-/** A file's bytes in parts of FILE_CHUNK_BYTES, each a buffer of its own (the engine worker
- * takes it over); errors name the path as the caller gave it. */
+/** A file's bytes in parts of FILE_CHUNK_BYTES; errors name the path as the caller gave it. A
+ * part is good until the next one is asked for: the next is read into the same buffer unless
+ * the consumer took that buffer over (the engine worker's transfer detaches it), so a model
+ * read in the calling thread leaves no megabytes of parts for the collector. */
 async function* fileChunks(path, shown, onProgress, signal) {
   const fail = (e) => {
     if (signal?.aborted) return signal.reason;
@@ -120,9 +122,10 @@ async function* fileChunks(path, shown, onProgress, signal) {
   }
   try {
     let loaded = 0;
+    let chunk = null;
     for (;;) {
       if (signal?.aborted) throw signal.reason;
-      const chunk = new Uint8Array(FILE_CHUNK_BYTES);
+      if (!chunk || chunk.buffer.byteLength === 0) chunk = new Uint8Array(FILE_CHUNK_BYTES);
       let read;
       try {
         ({ bytesRead: read } = await file.read(chunk, 0, chunk.length, null));
