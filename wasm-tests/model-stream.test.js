@@ -106,6 +106,19 @@ describe('a damaged file gives the whole-file reader\'s message', () => {
   });
 });
 
+/** The segmenter a load gives has the labels and instances of the model loaded from bytes. */
+async function segmentsAsFromBytes(loading) {
+  const segmenter = await loading;
+  try {
+    assert.deepEqual(segmenter.labels, expected.labels);
+    const result = await segmenter.segment(image);
+    assert.deepEqual(result.instances.map((i) => [i.label, i.score, i.box]),
+                     expected.result.instances.map((i) => [i.label, i.score, i.box]));
+  } finally {
+    await segmenter.dispose();
+  }
+}
+
 describe('load() with a path', { timeout: 300_000 }, () => {
   let dir;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'mrw-stream-')); });
@@ -116,15 +129,7 @@ describe('load() with a path', { timeout: 300_000 }, () => {
       const path = join(dir, 'small.safetensors');
       writeFileSync(path, model);
       const progress = [];
-      const segmenter = await load({ model: path, threads: 1, worker, onProgress: (e) => e.type === 'model' && progress.push(e) });
-      try {
-        assert.deepEqual(segmenter.labels, expected.labels);
-        const result = await segmenter.segment(image);
-        assert.deepEqual(result.instances.map((i) => [i.label, i.score, i.box]),
-                         expected.result.instances.map((i) => [i.label, i.score, i.box]));
-      } finally {
-        await segmenter.dispose();
-      }
+      await segmentsAsFromBytes(load({ model: path, threads: 1, worker, onProgress: (e) => e.type === 'model' && progress.push(e) }));
       assert.ok(progress.length >= Math.ceil(model.length / (1 << 20)), `${progress.length} progress events`);
       assert.deepEqual(progress.at(-1), { type: 'model', loaded: model.length, total: model.length });
     });
@@ -135,15 +140,7 @@ describe('load() with a path', { timeout: 300_000 }, () => {
     const gz = gzipSync(model);
     assert.ok(gz.length > 4 << 20, `${gz.length} bytes: the file must be read in several parts`);
     writeFileSync(path, gz);
-    const segmenter = await load({ model: path, threads: 1 });
-    try {
-      assert.deepEqual(segmenter.labels, expected.labels);
-      const result = await segmenter.segment(image);
-      assert.deepEqual(result.instances.map((i) => [i.label, i.score, i.box]),
-                       expected.result.instances.map((i) => [i.label, i.score, i.box]));
-    } finally {
-      await segmenter.dispose();
-    }
+    await segmentsAsFromBytes(load({ model: path, threads: 1 }));
   });
 
   test('a file cut short on disk names the tensor past its end', async () => {
