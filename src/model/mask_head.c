@@ -9,7 +9,12 @@
 #include "model/conv_norm_layer.h"
 #include "model/roi_pool.h"
 
-/* Boxes per pass: bounds the memory of the 28x28 maps (chunk x 784 x channels floats). */
+/* Boxes per pass of the convolution stack: its 14x14 maps are chunk x 196 x channels floats
+ * (25.7 MB for 128 boxes of 256 channels), and one pass convolves enough pixels for a float
+ * layer's weights to be transformed per call (see mask_conv_pixels). */
+#define MASK_CONV_CHUNK 128
+/* Boxes per pass of the transposed convolution: bounds its 28x28 maps and the GEMM's rows
+ * (chunk x 784 x channels floats each). */
 #define MASK_CHUNK 16
 
 #define DECONV_WEIGHT "roi_heads.mask_predictor.conv5_mask.weight"
@@ -84,6 +89,16 @@ static mrw_status load_deconv(mrw_mask_head *head, const mrw_safetensors *file, 
   return s;
 }
 
+/* The map_pixels a mask head convolution is loaded with. A float layer's calls convolve up to
+ * a whole pass of boxes (MASK_CONV_CHUNK x 196 pixels), so its weights stay as loaded and each
+ * call transforms them: F(4x4, 3x3) from 11 boxes on, F(2x2, 3x3) for fewer (a live frame's
+ * handful), where the transform costs little next to the saved products. An int8 layer keeps
+ * F(2x2, 3x3) weights transformed at load (0), the tile its quantization is defined on. */
+static int mask_conv_pixels(const mrw_safetensors *file, const char *weight) {
+  const mrw_tensor_view *t = mrw_safetensors_find(file, weight);
+  return t && t->dtype == MRW_DTYPE_I8 ? 0 : MASK_CONV_CHUNK * MRW_MASK_POOLED * MRW_MASK_POOLED;
+}
+
 mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_safetensors *file,
                               const mrw_config *config, mrw_error *err) {
   memset(head, 0, sizeof *head);
@@ -97,20 +112,21 @@ mrw_status mrw_mask_head_load(mrw_mask_head *head, const mrw_safetensors *file,
   mrw_status s = MRW_OK;
   int in_c = config->fpn_channels;
   for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
-    /* map_pixels 0: Winograd weights transformed at load. A call convolves one chunk's RoIs,
-     * as few as a live frame's handful: too few to pay for transforming them per call. */
     if (config->legacy_names) {
       char weight[128], bias[128];
       snprintf(weight, sizeof weight, "roi_heads.mask_head.mask_fcn%d.weight", i + 1);
       snprintf(bias, sizeof bias, "roi_heads.mask_head.mask_fcn%d.bias", i + 1);
-      mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, head->channels, 3, 1, 1, 0};
+      mrw_conv_spec spec = {weight, bias, NULL, 0.0f, in_c, head->channels, 3, 1, 1,
+                            mask_conv_pixels(file, weight)};
       s = mrw_conv_layer_load(&head->convs[i], file, &spec, err);
     } else {
       /* v2: no bias, a BatchNorm at .1 (config.mask_head_norm) */
-      char prefix[64];
+      char prefix[64], weight[80];
       snprintf(prefix, sizeof prefix, "roi_heads.mask_head.%d", i);
+      snprintf(weight, sizeof weight, "%s.0.weight", prefix);
       s = mrw_conv_norm_layer_load(&head->convs[i], file, prefix, config->mask_head_norm,
-                                   config->bn_eps, in_c, head->channels, 3, 0, err);
+                                   config->bn_eps, in_c, head->channels, 3,
+                                   mask_conv_pixels(file, weight), err);
     }
     in_c = head->channels;
   }
@@ -173,25 +189,16 @@ static mrw_status run_deconv(const mrw_mask_head *head, mrw_feature *x, mrw_feat
   return s;
 }
 
-/* One chunk of boxes: RoIAlign, the conv stack, the transposed conv, and the label's map. */
-static mrw_status run_chunk(const mrw_mask_head *head, const mrw_feature levels[MRW_FPN_LEVELS],
-                            int resized_h, const float *boxes, const int *labels, int count,
-                            float *probs, mrw_runtime *rt, mrw_error *err) {
-  int in_c = levels[0].c;
-  mrw_feature x = {0}, y = {0};
-  /* The chunk is one tall image of count stacked 14x14 maps, convolved as a batch. */
-  mrw_status s = mrw_feature_alloc(&x, count * MRW_MASK_POOLED, MRW_MASK_POOLED, in_c, err);
-  if (s == MRW_OK)
-    mrw_multiscale_roi_align(levels, head->roi_levels, resized_h, boxes, count, MRW_MASK_POOLED, 2, x.data, rt);
-  for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
-    s = mrw_conv_layer_run_batch(&head->convs[i], &x, count, NULL, 1, &y, rt, err);
-    if (s == MRW_OK) {
-      mrw_feature_free(&x);
-      x = y;
-      memset(&y, 0, sizeof y);
-    }
-  }
-  if (s == MRW_OK) s = run_deconv(head, &x, &y, rt, err);
+/* The transposed conv and each box's label map for boxes [first, first + count) of a pass,
+ * whose conv stack output x holds them at rows first * 14 on. */
+static mrw_status run_predictor(const mrw_mask_head *head, const mrw_feature *x, int first,
+                                int count, const int *labels, float *probs, mrw_runtime *rt,
+                                mrw_error *err) {
+  size_t row = (size_t)x->w * x->c;
+  mrw_feature slice = {x->data + (size_t)first * MRW_MASK_POOLED * row, count * MRW_MASK_POOLED,
+                       x->w, x->c};
+  mrw_feature y = {0};
+  mrw_status s = run_deconv(head, &slice, &y, rt, err);
   if (s == MRW_OK) {
     int c = head->reduced;
     for (int r = 0; r < count; r++) {
@@ -204,8 +211,35 @@ static mrw_status run_chunk(const mrw_mask_head *head, const mrw_feature levels[
       }
     }
   }
-  mrw_feature_free(&x);
   mrw_feature_free(&y);
+  return s;
+}
+
+/* One pass of boxes: RoIAlign and the conv stack over all of them, then the predictor in
+ * chunks of MASK_CHUNK. */
+static mrw_status run_pass(const mrw_mask_head *head, const mrw_feature levels[MRW_FPN_LEVELS],
+                           int resized_h, const float *boxes, const int *labels, int count,
+                           float *probs, mrw_runtime *rt, mrw_error *err) {
+  int in_c = levels[0].c;
+  mrw_feature x = {0}, y = {0};
+  /* The pass is one tall image of count stacked 14x14 maps, convolved as a batch. */
+  mrw_status s = mrw_feature_alloc(&x, count * MRW_MASK_POOLED, MRW_MASK_POOLED, in_c, err);
+  if (s == MRW_OK)
+    mrw_multiscale_roi_align(levels, head->roi_levels, resized_h, boxes, count, MRW_MASK_POOLED, 2, x.data, rt);
+  for (int i = 0; i < head->conv_count && s == MRW_OK; i++) {
+    s = mrw_conv_layer_run_batch(&head->convs[i], &x, count, NULL, 1, &y, rt, err);
+    if (s == MRW_OK) {
+      mrw_feature_free(&x);
+      x = y;
+      memset(&y, 0, sizeof y);
+    }
+  }
+  for (int first = 0; first < count && s == MRW_OK; first += MASK_CHUNK) {
+    int n = count - first < MASK_CHUNK ? count - first : MASK_CHUNK;
+    s = run_predictor(head, &x, first, n, labels + first,
+                      probs + (size_t)first * MRW_MASK_SIZE * MRW_MASK_SIZE, rt, err);
+  }
+  mrw_feature_free(&x);
   return s;
 }
 
@@ -213,10 +247,10 @@ mrw_status mrw_mask_head_run(const mrw_mask_head *head, const mrw_feature levels
                              int resized_h, const float *boxes, const int *labels, int count,
                              float *probs, mrw_runtime *rt, mrw_error *err) {
   mrw_status s = MRW_OK;
-  for (int first = 0; first < count && s == MRW_OK; first += MASK_CHUNK) {
-    int n = count - first < MASK_CHUNK ? count - first : MASK_CHUNK;
-    s = run_chunk(head, levels, resized_h, boxes + (size_t)first * 4, labels + first, n,
-                  probs + (size_t)first * MRW_MASK_SIZE * MRW_MASK_SIZE, rt, err);
+  for (int first = 0; first < count && s == MRW_OK; first += MASK_CONV_CHUNK) {
+    int n = count - first < MASK_CONV_CHUNK ? count - first : MASK_CONV_CHUNK;
+    s = run_pass(head, levels, resized_h, boxes + (size_t)first * 4, labels + first, n,
+                 probs + (size_t)first * MRW_MASK_SIZE * MRW_MASK_SIZE, rt, err);
   }
   return s;
 }
