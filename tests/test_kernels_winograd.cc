@@ -199,6 +199,44 @@ TEST(Winograd, ManyBandsAndWideChannels) {
   check_winograd({9, 11, 261, 35, 1}, true, true, 401);
 }
 
+// Windows of output rows starting on tile rows, the last one cut short by the image's edge,
+// each with its own residual rows: every window holds the reference's bits for its rows.
+TEST(Winograd, RowWindowsHoldTheWholeImagesRows) {
+  const int h = 23, w = 17, in_c = 13, out_c = 10;
+  mrw_conv_shape s{h, w, in_c, out_c, 3, 3, 1, 1, 1};
+  TestRandom rng(600);
+  std::vector<float> input = rng.floats(size_t(h) * w * in_c);
+  std::vector<float> weights = rng.floats(size_t(out_c) * in_c * 9);
+  std::vector<float> bias = rng.floats(out_c), res = rng.floats(size_t(h) * w * out_c);
+  const size_t row = size_t(w) * out_c;
+  for (int tile : {2, 4}) {
+    std::vector<float> u(size_t(mrw_winograd_points(tile)) * in_c * out_c);
+    mrw_winograd_transform_weights_ref(&s, tile, weights.data(), u.data());
+    mrw_epilogue whole{bias.data(), res.data(), size_t(out_c), 1, nullptr};
+    std::vector<float> reference(size_t(h) * row);
+    mrw_winograd_conv2d_ref(&s, tile, input.data(), u.data(), &whole, reference.data());
+    std::vector<float> packed(mrw_winograd_packed_floats(&s, tile));
+    mrw_winograd_pack_weights(&s, tile, weights.data(), packed.data(), nullptr);
+    for (int threads : {1, 2}) {
+      ScopedPool pool(threads);
+      for (int rows : {tile, 2 * tile, 3 * tile}) {
+        mrw_conv_shape window = mrw_winograd_window_shape(&s, rows);
+        std::vector<float> ws(mrw_winograd_workspace_floats(&window, tile, pool.size()));
+        for (int row0 = 0; row0 < h; row0 += rows) {
+          int n = h - row0 < rows ? h - row0 : rows;
+          mrw_epilogue e{bias.data(), res.data() + size_t(row0) * row, size_t(out_c), 1, nullptr};
+          std::vector<float> out(size_t(n) * row, NAN);
+          mrw_winograd_conv2d_rows(&s, tile, input.data(), row0, n, packed.data(), &e, out.data(),
+                                   ws.data(), pool.get());
+          EXPECT_EQ(0, std::memcmp(out.data(), reference.data() + size_t(row0) * row,
+                                   out.size() * sizeof(float)))
+              << "F(" << tile << ",3) rows " << row0 << ".." << row0 + n << ", threads " << threads;
+        }
+      }
+    }
+  }
+}
+
 TEST(Winograd, RandomShapes) {
   TestRandom r(77);
   for (int i = 0; i < 12; i++) {

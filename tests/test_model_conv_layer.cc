@@ -82,6 +82,106 @@ TEST(ConvLayer, WinogradTransformsPerCallOnlyWhereCallsAreLarge) {
   EXPECT_TRUE(same_bits(run(&small.layer, 47, 45, 2), reference(file.get(), 2, 47, 45, 2)));
 }
 
+// A layer's output gathered from its bands, each copied to its rows as it comes.
+struct Gathered {
+  std::vector<float> values;
+  int bands = 0, next_row = 0;
+};
+
+mrw_status gather_band(void *ctx, const mrw_feature *band, int row0, mrw_error *) {
+  auto *g = static_cast<Gathered *>(ctx);
+  EXPECT_EQ(row0, g->next_row) << "bands should come in order";
+  size_t row = size_t(band->w) * band->c;
+  std::memcpy(g->values.data() + size_t(row0) * row, band->data, band->h * row * sizeof(float));
+  g->bands++;
+  g->next_row = row0 + band->h;
+  return MRW_OK;
+}
+
+// The layer's output on the random map of run(), in bands of band_rows rows.
+Gathered run_in_bands(const mrw_conv_layer *layer, int h, int w, uint64_t seed, int band_rows) {
+  mrw_runtime rt{};
+  mrw_error err{};
+  EXPECT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK) << err.message;
+  mrw_feature in{};
+  EXPECT_EQ(mrw_feature_alloc(&in, h, w, 256, &err), MRW_OK);
+  std::vector<float> values = TestRandom(seed).floats(size_t(h) * w * 256);
+  std::memcpy(in.data, values.data(), values.size() * sizeof(float));
+  Gathered g;
+  g.values.assign(size_t(h) * w * 256, NAN);
+  EXPECT_EQ(mrw_conv_layer_run_bands(layer, &in, 1, band_rows, gather_band, &g, &rt, &err), MRW_OK)
+      << err.message;
+  EXPECT_EQ(g.next_row, h);
+  mrw_feature_free(&in);
+  mrw_runtime_free(&rt);
+  return g;
+}
+
+TEST(ConvLayer, BandsHoldTheWholeOutputsBits) {
+  ModelFilePtr file = open_fixture("r50_det.safetensors");
+  ASSERT_TRUE(file);
+  Layer small(file.get(), 25 * 25), large(file.get(), 200 * 200);
+  // F(4x4, 3x3) per call, F(2x2, 3x3) per call and at load; the last band cut short
+  for (const mrw_conv_layer *layer : {&large.layer, &small.layer}) {
+    for (auto [h, w] : {std::pair{47, 45}, std::pair{21, 9}}) {
+      Gathered g = run_in_bands(layer, h, w, 3, 8);
+      EXPECT_EQ(g.bands, (h + 7) / 8);
+      EXPECT_TRUE(same_bits(g.values, run(layer, h, w, 3))) << h << "x" << w;
+    }
+  }
+  Gathered one = run_in_bands(&large.layer, 6, 7, 4, 8);
+  EXPECT_EQ(one.bands, 1);
+  EXPECT_TRUE(same_bits(one.values, run(&large.layer, 6, 7, 4)));
+  mrw_runtime rt{};
+  mrw_error err{};
+  ASSERT_EQ(mrw_runtime_init(&rt, 1, &err), MRW_OK);
+  mrw_feature in{};
+  ASSERT_EQ(mrw_feature_alloc(&in, 8, 8, 256, &err), MRW_OK);
+  Gathered unused;
+  EXPECT_EQ(mrw_conv_layer_run_bands(&large.layer, &in, 1, 6, gather_band, &unused, &rt, &err),
+            MRW_ERR_INTERNAL);
+  EXPECT_NE(std::strstr(err.message, "multiple of 4"), nullptr) << err.message;
+  mrw_feature_free(&in);
+  mrw_runtime_free(&rt);
+}
+
+// The ResNet-50 fixture's finest FPN lateral, 1x1, 256 -> 256: written over its input it
+// keeps the buffer and the bits of a run into a new one.
+TEST(ConvLayer, InPlaceLateralKeepsItsBufferAndBits) {
+  ModelFilePtr file = open_fixture("r50_det.safetensors");
+  ASSERT_TRUE(file);
+  mrw_conv_layer lateral{};
+  mrw_conv_spec spec = {"backbone.fpn.inner_blocks.0.0.weight", "backbone.fpn.inner_blocks.0.0.bias",
+                        nullptr, 0.0f, 256, 256, 1, 1, 0, 0};
+  mrw_error err{};
+  ASSERT_EQ(mrw_conv_layer_load(&lateral, file.get(), &spec, &err), MRW_OK) << err.message;
+  for (int threads : {1, 2}) {
+    mrw_runtime rt{};
+    ASSERT_EQ(mrw_runtime_init(&rt, threads, &err), MRW_OK);
+    for (auto [h, w] : {std::pair{50, 76}, std::pair{3, 5}}) {
+      mrw_feature x{}, want{};
+      ASSERT_EQ(mrw_feature_alloc(&x, h, w, 256, &err), MRW_OK);
+      std::vector<float> values = TestRandom(uint64_t(h)).floats(size_t(h) * w * 256);
+      std::memcpy(x.data, values.data(), values.size() * sizeof(float));
+      ASSERT_EQ(mrw_conv_layer_run(&lateral, &x, nullptr, 0, &want, &rt, &err), MRW_OK);
+      const float *buffer = x.data;
+      ASSERT_EQ(mrw_conv_layer_run_in_place(&lateral, &x, &rt, &err), MRW_OK) << err.message;
+      // 3x5 has too few rows for every thread's task to own whole rows of C: a new buffer
+      if (h == 50) {
+        EXPECT_EQ(x.data, buffer) << threads << " threads";
+      } else {
+        EXPECT_NE(x.data, buffer) << threads << " threads";
+      }
+      EXPECT_EQ(0, std::memcmp(x.data, want.data, values.size() * sizeof(float)))
+          << h << "x" << w << ", " << threads << " threads";
+      mrw_feature_free(&x);
+      mrw_feature_free(&want);
+    }
+    mrw_runtime_free(&rt);
+  }
+  mrw_conv_layer_free(&lateral);
+}
+
 // The shipped default model's int8 file (written with the fixtures): its first FPN output
 // convolution, 3x3, 64 -> 64, int8 weights with a scale per output channel.
 const char *kInt8Weight = "backbone.fpn.layer_blocks.0.0.weight";

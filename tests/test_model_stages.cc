@@ -186,6 +186,35 @@ void check_stages(const char *name, bool backbone_levels = false) {
   check_mask_head(s, name);
 }
 
+// The detector's pass writes the finest lateral over C2 and the finest level over that sum, a
+// band of rows at a time: the same bits as the pass that keeps its inputs, in C2's buffer.
+TEST(Stages, FpnOverItsInputsHoldsTheSameBits) {
+  Stages s("e2e_r50_landscape");
+  ASSERT_TRUE(s.ready);
+  ASSERT_GT(s.levels[0].h, 3 * 16) << "the finest level should span several bands";
+  mrw_feature copies[4]{}, levels[MRW_FPN_LEVELS]{};
+  mrw_error err{};
+  for (int i = 0; i < 4; i++) {
+    const mrw_feature &f = s.stages[i];
+    ASSERT_EQ(mrw_feature_alloc(&copies[i], f.h, f.w, f.c, &err), MRW_OK);
+    std::memcpy(copies[i].data, f.data, size_t(f.h) * f.w * f.c * sizeof(float));
+  }
+  const float *c2 = copies[0].data;
+  ASSERT_EQ(mrw_fpn_forward_consuming(&s.detector.fpn, copies, levels, &s.rt, &err), MRW_OK)
+      << err.message;
+  EXPECT_EQ(levels[0].data, c2) << "the finest level should be written over C2";
+  for (int l = 0; l < MRW_FPN_LEVELS; l++) {
+    const mrw_feature &want = s.levels[l], &got = levels[l];
+    ASSERT_EQ(got.h, want.h) << "level " << l;
+    ASSERT_EQ(got.w, want.w) << "level " << l;
+    ASSERT_EQ(got.c, want.c) << "level " << l;
+    EXPECT_EQ(0, std::memcmp(got.data, want.data, size_t(got.h) * got.w * got.c * sizeof(float)))
+        << "level " << l;
+  }
+  for (auto &f : copies) mrw_feature_free(&f);
+  for (auto &f : levels) mrw_feature_free(&f);
+}
+
 TEST(Stages, ResNet18Fpn128) { check_stages("e2e_r18"); }
 // MobileNetV3-Large FPN (levels '0', '1' at stride 32, 'pool' at 64): default and light heads
 TEST(Stages, MobileNetV3LargeLandscape) { check_stages("e2e_mnv3_landscape", true); }

@@ -38,6 +38,11 @@ mrw_gemm_tasks mrw_gemm_split(size_t m, size_t n, size_t rows_per_task, size_t n
                           (panels + panels_per_block - 1) / panels_per_block};
 }
 
+int mrw_gemm_reads_rows_first(size_t m, size_t n, size_t k, int threads) {
+  /* gemm_task packs its rows of A for a depth pass before its first microkernel call */
+  return k <= MRW_GEMM_KC && mrw_gemm_split(m, n, MRW_GEMM_MB, MRW_GEMM_NR, threads).col_tasks == 1;
+}
+
 size_t mrw_gemm_keep_floats(size_t n, int threads) {
   return (size_t)threads * MRW_GEMM_MB * n;
 }

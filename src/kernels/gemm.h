@@ -60,6 +60,12 @@ typedef struct mrw_gemm_tasks {
 } mrw_gemm_tasks;
 mrw_gemm_tasks mrw_gemm_split(size_t m, size_t n, size_t rows_per_task, size_t nr, int threads);
 
+/* Whether each task of an m x n x k GEMM on `threads` threads reads all its rows of A before it
+ * writes its rows of C: one depth pass, and every task's columns all of C's. Then C may be A's
+ * own memory when row i of C lies within rows up to i of A (the same stride, n <= k), as
+ * when a 1x1 convolution writes its output over its input. */
+int mrw_gemm_reads_rows_first(size_t m, size_t n, size_t k, int threads);
+
 /* Scratch that mrw_gemm needs for a pool of `threads` threads, in floats. */
 size_t mrw_gemm_workspace_floats(int threads);
 

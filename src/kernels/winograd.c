@@ -224,9 +224,12 @@ void mrw_winograd_pack_panels(const mrw_conv_shape *s, int tile, const float *pa
   mrw_thread_pool_run(pool, count, pack_panel_simd, &job);
 }
 
+/* shape is the output's: for a window of rows, in_h is the window's height, its first row is
+ * the input's row0 and the input image is image_h rows high (else row0 = 0, image_h = in_h). */
 typedef struct wino_job {
   const mrw_conv_shape *shape;
   band_plan plan;
+  int row0, image_h;
   const float *input;
   const float *packed;
   const mrw_epilogue *epilogue;
@@ -240,12 +243,13 @@ static void tile_sources(const wino_job *job, size_t t, const float *zero, const
   const mrw_conv_shape *s = job->shape;
   int tile = job->plan.tile, n = job->plan.patch;
   size_t b = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
-  int y0 = (int)(r / job->plan.tiles_x) * tile - 1, x0 = (int)(r % job->plan.tiles_x) * tile - 1;
-  const float *image = job->input + b * s->in_h * s->in_w * s->in_c;
+  int y0 = job->row0 + (int)(r / job->plan.tiles_x) * tile - 1;
+  int x0 = (int)(r % job->plan.tiles_x) * tile - 1;
+  const float *image = job->input + b * (size_t)job->image_h * s->in_w * s->in_c;
   for (int i = 0; i < n; i++)
     for (int j = 0; j < n; j++) {
       int y = y0 + i, x = x0 + j;
-      int inside = y >= 0 && y < s->in_h && x >= 0 && x < s->in_w;
+      int inside = y >= 0 && y < job->image_h && x >= 0 && x < s->in_w;
       src[i * n + j] = inside ? image + ((size_t)y * s->in_w + x) * s->in_c : zero;
     }
 }
@@ -362,12 +366,33 @@ static void band_task(void *ctx, size_t index, int thread) {
   for (size_t k = 0; k < count; k++) finish_tile(job, first + k, m + k * out_c);
 }
 
+static void run_job(wino_job *job, mrw_thread_pool *pool) {
+  if (job->plan.tiles == 0) return;
+  mrw_thread_pool_run(pool, job->plan.bands, band_task, job);
+}
+
 void mrw_winograd_conv2d(const mrw_conv_shape *s, int tile, const float *input,
                          const float *packed, const mrw_epilogue *epilogue, float *output,
                          float *workspace, mrw_thread_pool *pool) {
-  wino_job job = {.shape = s, .plan = plan_bands(s, tile, mrw_thread_pool_size(pool)), .input = input,
-                  .packed = packed, .epilogue = epilogue, .output = output,
-                  .workspace = workspace};
-  if (job.plan.tiles == 0) return;
-  mrw_thread_pool_run(pool, job.plan.bands, band_task, &job);
+  wino_job job = {.shape = s, .plan = plan_bands(s, tile, mrw_thread_pool_size(pool)),
+                  .row0 = 0, .image_h = s->in_h, .input = input, .packed = packed,
+                  .epilogue = epilogue, .output = output, .workspace = workspace};
+  run_job(&job, pool);
+}
+
+mrw_conv_shape mrw_winograd_window_shape(const mrw_conv_shape *s, int rows) {
+  mrw_conv_shape window = *s;
+  window.in_h = rows;
+  window.batch = 1;
+  return window;
+}
+
+void mrw_winograd_conv2d_rows(const mrw_conv_shape *s, int tile, const float *input, int row0,
+                              int rows, const float *packed, const mrw_epilogue *epilogue,
+                              float *output, float *workspace, mrw_thread_pool *pool) {
+  mrw_conv_shape window = mrw_winograd_window_shape(s, rows);
+  wino_job job = {.shape = &window, .plan = plan_bands(&window, tile, mrw_thread_pool_size(pool)),
+                  .row0 = row0, .image_h = s->in_h, .input = input, .packed = packed,
+                  .epilogue = epilogue, .output = output, .workspace = workspace};
+  run_job(&job, pool);
 }

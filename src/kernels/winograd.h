@@ -70,6 +70,16 @@ void mrw_winograd_conv2d(const mrw_conv_shape *s, int tile, const float *input,
                          const float *packed, const mrw_epilogue *epilogue, float *output,
                          float *workspace, mrw_thread_pool *pool);
 
+/* Output rows [row0, row0 + rows) of one image (s->batch 1) into output [rows][w][out_c] (the
+ * residual, if any, in that layout too), reading the input rows around them as the whole
+ * image's convolution does. With row0 a multiple of tile the tiles are the whole image's, so
+ * the window holds the same bits as those rows of mrw_winograd_conv2d. Its workspace is
+ * mrw_winograd_workspace_floats of mrw_winograd_window_shape(s, rows). */
+mrw_conv_shape mrw_winograd_window_shape(const mrw_conv_shape *s, int rows);
+void mrw_winograd_conv2d_rows(const mrw_conv_shape *s, int tile, const float *input, int row0,
+                              int rows, const float *packed, const mrw_epilogue *epilogue,
+                              float *output, float *workspace, mrw_thread_pool *pool);
+
 /* Scalar reference of the same algorithm. u: [points][in_c][out_c] from
  * mrw_winograd_transform_weights_ref. */
 void mrw_winograd_transform_weights_ref(const mrw_conv_shape *s, int tile, const float *weights,

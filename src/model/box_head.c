@@ -15,6 +15,10 @@
 /* RoIs convolved at once by the conv head: bounds its two live feature maps (and the
  * Winograd workspace) at chunk x 7 x 7 x channels floats. */
 #define BOX_CONV_CHUNK 64
+/* Proposals per pass of pooling and fc6: bounds their pooled features (chunk x 12544 floats
+ * for 256 channels, 6.4 MB; 1000 proposals at once would be 50 MB). Each row of fc6's output
+ * is summed the same way whatever the chunk. */
+#define BOX_FC6_CHUNK 128
 
 /* FastRCNNConvFCHead's convolutions: roi_heads.box_head.N.0 (+ .1, a BatchNorm). */
 static mrw_status load_convs(mrw_box_head *head, const mrw_safetensors *file,
@@ -169,14 +173,21 @@ mrw_status mrw_box_head_predict(const mrw_box_head *head, const mrw_config *conf
                                 mrw_runtime *rt, mrw_error *err) {
   int n = proposals->count, rep = head->fc6.out_features;
   if (n == 0) return MRW_OK;
-  float *features = malloc((size_t)n * head->fc6.in_features * sizeof(float));
+  int chunk = n < BOX_FC6_CHUNK ? n : BOX_FC6_CHUNK;
+  float *features = malloc((size_t)chunk * head->fc6.in_features * sizeof(float));
   float *hidden6 = malloc((size_t)n * rep * sizeof(float));
   float *hidden7 = malloc((size_t)n * rep * sizeof(float));
   mrw_status s = (features && hidden6 && hidden7)
                      ? MRW_OK
                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for the box head");
-  if (s == MRW_OK) s = box_features(head, config, levels, resized_h, proposals, features, rt, err);
-  if (s == MRW_OK) s = mrw_linear_run(&head->fc6, features, n, 1, hidden6, rt, err);
+  for (int first = 0; first < n && s == MRW_OK; first += chunk) {
+    int count = n - first < chunk ? n - first : chunk;
+    mrw_proposals part = {proposals->boxes + (size_t)first * 4,
+                          proposals->scores ? proposals->scores + first : NULL, count};
+    s = box_features(head, config, levels, resized_h, &part, features, rt, err);
+    if (s == MRW_OK)
+      s = mrw_linear_run(&head->fc6, features, count, 1, hidden6 + (size_t)first * rep, rt, err);
+  }
   /* the conv head has one fully connected layer: the predictor reads fc6's output */
   int two_mlp = head->conv_count == 0;
   if (s == MRW_OK && two_mlp) s = mrw_linear_run(&head->fc7, hidden6, n, 1, hidden7, rt, err);

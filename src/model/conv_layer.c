@@ -220,6 +220,36 @@ void mrw_conv_layer_free(mrw_conv_layer *layer) {
   memset(layer, 0, sizeof *layer);
 }
 
+/* A float Winograd layer's call: its tile, its transformed weights (the layer's own, or
+ * transformed per call into the runtime's scratch) and the kernel's workspace after them. */
+typedef struct winograd_call {
+  int tile;
+  const float *packed;
+  float *workspace;
+} winograd_call;
+
+/* shape: the whole call's (it picks the tile); window: what one kernel call computes (the
+ * workspace is sized for it). Returns 0 when out of memory (err set). */
+static int prepare_winograd(const mrw_conv_layer *layer, const mrw_conv_shape *shape,
+                            const mrw_conv_shape *window, winograd_call *call, mrw_runtime *rt,
+                            mrw_error *err) {
+  call->tile = run_tile(layer, shape);
+  size_t packed_floats = layer->winograd == MRW_WINOGRAD_AT_RUN
+                             ? mrw_winograd_packed_floats(shape, call->tile) : 0;
+  float *ws = mrw_runtime_scratch(
+      rt, packed_floats + mrw_winograd_workspace_floats(window, call->tile, mrw_thread_pool_size(rt->pool)),
+      err);
+  if (!ws) return 0;
+  call->packed = layer->packed;
+  if (layer->winograd == MRW_WINOGRAD_AT_RUN) {
+    mrw_winograd_pack_panels(shape, call->tile, layer->packed, ws, rt->pool);
+    call->packed = ws;
+    ws += packed_floats;
+  }
+  call->workspace = ws;
+  return 1;
+}
+
 mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_feature *in,
                                     int batch, const mrw_feature *residual, int relu,
                                     mrw_feature *out, mrw_runtime *rt, mrw_error *err) {
@@ -268,23 +298,12 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
     mrw_conv2d(&shape, in->data, layer->packed, &e, out->data, rt->gemm_workspace, rt->pool);
     return MRW_OK;
   }
-  int tile = run_tile(layer, &shape);
-  size_t packed_floats = layer->winograd == MRW_WINOGRAD_AT_RUN
-                             ? mrw_winograd_packed_floats(&shape, tile) : 0;
-  float *ws = mrw_runtime_scratch(
-      rt, packed_floats + mrw_winograd_workspace_floats(&shape, tile, mrw_thread_pool_size(rt->pool)),
-      err);
-  if (!ws) {
+  winograd_call call;
+  if (!prepare_winograd(layer, &shape, &shape, &call, rt, err)) {
     mrw_feature_free(out);
     return MRW_ERR_OUT_OF_MEMORY;
   }
-  const float *packed = layer->packed;
-  if (layer->winograd == MRW_WINOGRAD_AT_RUN) {
-    mrw_winograd_pack_panels(&shape, tile, layer->packed, ws, rt->pool);
-    packed = ws;
-    ws += packed_floats;
-  }
-  mrw_winograd_conv2d(&shape, tile, in->data, packed, &e, out->data, ws, rt->pool);
+  mrw_winograd_conv2d(&shape, call.tile, in->data, call.packed, &e, out->data, call.workspace, rt->pool);
   return MRW_OK;
 }
 
@@ -319,5 +338,68 @@ mrw_status mrw_conv_layer_run_onto(const mrw_conv_layer *layer, const mrw_featur
   }
   mrw_epilogue e = {layer->bias, residual->data, (size_t)shape.out_c, relu, keep};
   mrw_conv2d(&shape, in->data, layer->packed, &e, residual->data, rt->gemm_workspace, rt->pool);
+  return MRW_OK;
+}
+
+int mrw_conv_layer_runs_in_bands(const mrw_conv_layer *layer) {
+  return layer->int8_conv == MRW_INT8_NONE && layer->winograd != MRW_WINOGRAD_NONE;
+}
+
+mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_feature *in, int relu,
+                                    int band_rows, mrw_band_sink sink, void *ctx,
+                                    mrw_runtime *rt, mrw_error *err) {
+  if (band_rows < 4 || band_rows % 4 != 0)
+    return mrw_error_set(err, MRW_ERR_INTERNAL, "bands of %d rows: expected a multiple of 4", band_rows);
+  if (!mrw_conv_layer_runs_in_bands(layer) || in->h <= band_rows) {
+    /* one band: the whole output */
+    mrw_feature out = {0};
+    mrw_status s = mrw_conv_layer_run(layer, in, NULL, relu, &out, rt, err);
+    if (s == MRW_OK) s = sink(ctx, &out, 0, err);
+    mrw_feature_free(&out);
+    return s;
+  }
+  mrw_conv_shape shape = layer->shape;
+  if (in->c != shape.in_c)
+    return mrw_error_set(err, MRW_ERR_INTERNAL, "convolution expects %d input channels, got %d",
+                         shape.in_c, in->c);
+  shape.in_h = in->h;
+  shape.in_w = in->w;
+  mrw_conv_shape window = mrw_winograd_window_shape(&shape, band_rows);
+  winograd_call call;
+  if (!prepare_winograd(layer, &shape, &window, &call, rt, err)) return MRW_ERR_OUT_OF_MEMORY;
+  mrw_feature band = {0};
+  mrw_status s = mrw_feature_alloc(&band, band_rows, in->w, shape.out_c, err);
+  mrw_epilogue e = {layer->bias, NULL, 0, relu, NULL};
+  for (int row0 = 0; row0 < in->h && s == MRW_OK; row0 += band_rows) {
+    band.h = in->h - row0 < band_rows ? in->h - row0 : band_rows;
+    /* band rows start on tile rows (band_rows is a multiple of 4, so of either tile) */
+    mrw_winograd_conv2d_rows(&shape, call.tile, in->data, row0, band.h, call.packed, &e, band.data,
+                             call.workspace, rt->pool);
+    s = sink(ctx, &band, row0, err);
+  }
+  mrw_feature_free(&band);
+  return s;
+}
+
+mrw_status mrw_conv_layer_run_in_place(const mrw_conv_layer *layer, mrw_feature *x,
+                                       mrw_runtime *rt, mrw_error *err) {
+  mrw_conv_shape shape = layer->shape;
+  shape.in_h = x->h;
+  shape.in_w = x->w;
+  size_t pixels = (size_t)x->h * x->w;
+  int over_input = layer->int8_conv == MRW_INT8_NONE && !layer->winograd && shape.kernel_h == 1 &&
+                   shape.kernel_w == 1 && shape.stride == 1 && shape.pad == 0 &&
+                   x->c == shape.in_c && shape.out_c == shape.in_c &&
+                   mrw_gemm_reads_rows_first(pixels, (size_t)shape.out_c, (size_t)shape.in_c,
+                                             mrw_thread_pool_size(rt->pool));
+  if (!over_input) {
+    mrw_feature out = {0};
+    mrw_status s = mrw_conv_layer_run(layer, x, NULL, 0, &out, rt, err);
+    mrw_feature_free(x);
+    *x = out;
+    return s;
+  }
+  mrw_epilogue e = {layer->bias, NULL, 0, 0, NULL};
+  mrw_conv2d(&shape, x->data, layer->packed, &e, x->data, rt->gemm_workspace, rt->pool);
   return MRW_OK;
 }

@@ -91,11 +91,34 @@ mrw_status mrw_conv_layer_run_onto(const mrw_conv_layer *layer, const mrw_featur
                                    mrw_feature *residual, int relu, mrw_runtime *rt,
                                    mrw_error *err);
 
+/* x = conv(x) + bias, over x's own buffer where the float GEMM computes the layer and may
+ * (a 1x1 stride-1 layer with as many channels out as in; mrw_gemm_reads_rows_first), else
+ * into a new buffer that replaces x's. Either way the sums are mrw_conv_layer_run's, and on
+ * failure x is freed. */
+mrw_status mrw_conv_layer_run_in_place(const mrw_conv_layer *layer, mrw_feature *x,
+                                       mrw_runtime *rt, mrw_error *err);
+
 /* The same over a batch of images stacked as one tall feature: in is [batch * h][w][c],
  * out is [batch * out_h][out_w][out_c]. */
 mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_feature *in,
                                     int batch, const mrw_feature *residual, int relu,
                                     mrw_feature *out, mrw_runtime *rt, mrw_error *err);
+
+/* Receives rows [row0, row0 + band->h) of a convolution's output, bands in order from the
+ * top. The band's memory is the runner's: it is overwritten by the next band. A sink must not
+ * use the runtime's scratch (mrw_runtime_scratch), which holds the layer's weights meanwhile. */
+typedef mrw_status (*mrw_band_sink)(void *ctx, const mrw_feature *band, int row0, mrw_error *err);
+
+/* Whether mrw_conv_layer_run_bands computes the layer a band at a time (float Winograd layers)
+ * rather than in one piece. */
+int mrw_conv_layer_runs_in_bands(const mrw_conv_layer *layer);
+
+/* relu?(conv(in) + bias) for one image, handed to sink in bands of band_rows rows (a multiple
+ * of 4): the bits of mrw_conv_layer_run, with a band's memory instead of the whole output's.
+ * Layers that do not run in bands hand over their whole output as one band. */
+mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_feature *in, int relu,
+                                    int band_rows, mrw_band_sink sink, void *ctx,
+                                    mrw_runtime *rt, mrw_error *err);
 
 /* Finds a float (F32 or F16) tensor of exactly the given shape (ndim entries); the message
  * names what is missing, mis-shaped or of another type. */

@@ -1,6 +1,7 @@
 #include "model/fpn.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernels/pool.h"
@@ -48,9 +49,55 @@ void mrw_fpn_free(mrw_fpn *fpn) {
   }
 }
 
+/* Output rows of the finest level's convolution written over its own input: a band's rows
+ * but its last go in at once; its last row is still input to the next band, so it waits in
+ * `held` until that band has been computed. */
+typedef struct over_input {
+  float *data;     /* the input map, [h][w][c] */
+  float *held;     /* one row of output */
+  size_t row_floats;
+  int held_row;    /* -1: none */
+} over_input;
+
+static mrw_status write_band_over_input(void *ctx, const mrw_feature *band, int row0,
+                                        mrw_error *err) {
+  (void)err;
+  over_input *o = ctx;
+  if (o->held_row >= 0)
+    memcpy(o->data + (size_t)o->held_row * o->row_floats, o->held, o->row_floats * sizeof(float));
+  memcpy(o->data + (size_t)row0 * o->row_floats, band->data,
+         (size_t)(band->h - 1) * o->row_floats * sizeof(float));
+  memcpy(o->held, band->data + (size_t)(band->h - 1) * o->row_floats, o->row_floats * sizeof(float));
+  o->held_row = row0 + band->h - 1;
+  return MRW_OK;
+}
+
+/* Rows per band of the finest level's output convolution (5 MB of 256 channels at 800x1216). */
+#define FINEST_BAND_ROWS 16
+
+/* level = layer(inner), computed in bands over inner's own buffer, which becomes the level's. */
+static mrw_status run_over_input(const mrw_conv_layer *layer, mrw_feature *inner,
+                                 mrw_feature *level, mrw_runtime *rt, mrw_error *err) {
+  over_input o = {inner->data, NULL, (size_t)inner->w * inner->c, -1};
+  o.held = malloc(o.row_floats * sizeof(float));
+  mrw_status s = o.held ? mrw_conv_layer_run_bands(layer, inner, 0, FINEST_BAND_ROWS,
+                                                   write_band_over_input, &o, rt, err)
+                        : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for an FPN row");
+  if (s == MRW_OK) {
+    memcpy(o.data + (size_t)o.held_row * o.row_floats, o.held, o.row_floats * sizeof(float));
+    *level = *inner;
+    memset(inner, 0, sizeof *inner);
+  }
+  free(o.held);
+  return s;
+}
+
 /* The top-down pass. With release set, each backbone stage is freed as soon as its lateral
  * convolution has read it: the detector's peak memory is in this stage, where the stages
- * (C2 alone is 256 x H/4 x W/4 floats) and the levels would otherwise all be alive at once. */
+ * (C2 alone is 256 x H/4 x W/4 floats) and the levels would otherwise all be alive at once.
+ * The finest stage's lateral then writes over the stage itself where it can, and the finest
+ * level's output convolution over that lateral sum, a band at a time: the stride-4 maps
+ * are held once, not three times. */
 static mrw_status fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4], mrw_feature *release,
                               mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
   memset(levels, 0, MRW_FPN_LEVELS * sizeof *levels);
@@ -63,14 +110,23 @@ static mrw_status fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4], m
     /* inner = lateral(C_i) + upsample(previous inner): the sum torchvision forms, added in
      * place after the lateral's bias, so the same two floats are added in the same order. */
     mrw_feature inner = {0};
-    s = mrw_conv_layer_run(&fpn->inner[i], &stages[i], NULL, 0, &inner, rt, err);
-    if (release) mrw_feature_free(&release[i]);
+    if (release && i == 0) {
+      inner = release[i];
+      memset(&release[i], 0, sizeof release[i]);
+      s = mrw_conv_layer_run_in_place(&fpn->inner[i], &inner, rt, err);
+    } else {
+      s = mrw_conv_layer_run(&fpn->inner[i], &stages[i], NULL, 0, &inner, rt, err);
+      if (release) mrw_feature_free(&release[i]);
+    }
     if (s == MRW_OK)
       mrw_upsample_nearest_add(last_inner.data, last_inner.h, last_inner.w, last_inner.c,
                                inner.data, inner.h, inner.w, rt->pool);
     mrw_feature_free(&last_inner);
     last_inner = inner;
-    if (s == MRW_OK) s = mrw_conv_layer_run(&fpn->layer[i], &last_inner, NULL, 0, &levels[i], rt, err);
+    if (s == MRW_OK && release && i == 0)
+      s = run_over_input(&fpn->layer[i], &last_inner, &levels[i], rt, err);
+    else if (s == MRW_OK)
+      s = mrw_conv_layer_run(&fpn->layer[i], &last_inner, NULL, 0, &levels[i], rt, err);
   }
   mrw_feature_free(&last_inner);
   if (s == MRW_OK) {

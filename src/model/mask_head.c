@@ -10,9 +10,9 @@
 #include "model/roi_pool.h"
 
 /* Boxes per pass of the convolution stack: its 14x14 maps are chunk x 196 x channels floats
- * (25.7 MB for 128 boxes of 256 channels), and one pass convolves enough pixels for a float
+ * (12.8 MB for 64 boxes of 256 channels), and one pass convolves enough pixels for a float
  * layer's weights to be transformed per call (see mask_conv_pixels). */
-#define MASK_CONV_CHUNK 128
+#define MASK_CONV_CHUNK 64
 /* Boxes per pass of the transposed convolution: bounds its 28x28 maps and the GEMM's rows
  * (chunk x 784 x channels floats each). */
 #define MASK_CHUNK 16

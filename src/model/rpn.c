@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernels/boxes.h"
+#include "kernels/conv2d.h"
 #include "kernels/gemm.h"
 #include "model/anchors.h"
 #include "model/batched_nms.h"
@@ -129,6 +130,40 @@ static mrw_status level_candidates(const mrw_rpn *rpn, const mrw_config *config,
   return MRW_OK;
 }
 
+/* Rows per band of the head's 3x3 convolution (5 MB of 256 channels at 800x1216). */
+#define HEAD_BAND_ROWS 16
+
+typedef struct head_rows {
+  const mrw_conv_layer *heads; /* the fused 1x1 objectness and delta convolutions */
+  mrw_feature *out;
+  mrw_runtime *rt;
+} head_rows;
+
+/* The fused 1x1 heads (float GEMM weights, load_fused_heads) on one band of hidden rows,
+ * into the same rows of the level's head map. */
+static mrw_status heads_on_band(void *ctx, const mrw_feature *band, int row0, mrw_error *err) {
+  (void)err;
+  head_rows *h = ctx;
+  mrw_conv_shape shape = h->heads->shape;
+  shape.in_h = band->h;
+  shape.in_w = band->w;
+  mrw_epilogue e = {h->heads->bias, NULL, 0, 0, NULL};
+  float *rows = h->out->data + (size_t)row0 * h->out->w * h->out->c;
+  mrw_conv2d(&shape, band->data, h->heads->packed, &e, rows, h->rt->gemm_workspace, h->rt->pool);
+  return MRW_OK;
+}
+
+/* One level's head map (v1's one 3x3 convolution), its hidden map a band at a time: on the
+ * finest level that map is as large as the level itself. */
+static mrw_status run_head_in_bands(const mrw_rpn *rpn, const mrw_feature *level,
+                                    mrw_feature *head, mrw_runtime *rt, mrw_error *err) {
+  mrw_status s = mrw_feature_alloc(head, level->h, level->w, rpn->heads.shape.out_c, err);
+  head_rows ctx = {&rpn->heads, head, rt};
+  if (s == MRW_OK)
+    s = mrw_conv_layer_run_bands(&rpn->convs[0], level, 1, HEAD_BAND_ROWS, heads_on_band, &ctx, rt, err);
+  return s;
+}
+
 mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_config *config,
                        const mrw_feature levels[MRW_FPN_LEVELS], int image_h, int image_w,
                        int resized_h, int resized_w, mrw_proposals *out, mrw_runtime *rt,
@@ -147,14 +182,18 @@ mrw_status mrw_rpn_run(const mrw_rpn *rpn, const mrw_config *config,
                      : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for proposals");
   for (int l = 0; l < config->fpn_levels && s == MRW_OK; l++) {
     mrw_feature hidden = {0}, head = {0};
-    s = mrw_conv_layer_run(&rpn->convs[0], &levels[l], NULL, 1, &hidden, rt, err);
-    for (int i = 1; i < rpn->conv_depth && s == MRW_OK; i++) {
-      mrw_feature next = {0};
-      s = mrw_conv_layer_run(&rpn->convs[i], &hidden, NULL, 1, &next, rt, err);
-      mrw_feature_free(&hidden);
-      hidden = next;
+    if (rpn->conv_depth == 1 && mrw_conv_layer_runs_in_bands(&rpn->convs[0])) {
+      s = run_head_in_bands(rpn, &levels[l], &head, rt, err);
+    } else {
+      s = mrw_conv_layer_run(&rpn->convs[0], &levels[l], NULL, 1, &hidden, rt, err);
+      for (int i = 1; i < rpn->conv_depth && s == MRW_OK; i++) {
+        mrw_feature next = {0};
+        s = mrw_conv_layer_run(&rpn->convs[i], &hidden, NULL, 1, &next, rt, err);
+        mrw_feature_free(&hidden);
+        hidden = next;
+      }
+      if (s == MRW_OK) s = mrw_conv_layer_run(&rpn->heads, &hidden, NULL, 0, &head, rt, err);
     }
-    if (s == MRW_OK) s = mrw_conv_layer_run(&rpn->heads, &hidden, NULL, 0, &head, rt, err);
     if (s == MRW_OK)
       s = level_candidates(rpn, config, l, &head, image_h, image_w, resized_h, resized_w, &c, err);
     mrw_feature_free(&hidden);
