@@ -82,6 +82,23 @@ TEST(ConvLayer, WinogradTransformsPerCallOnlyWhereCallsAreLarge) {
   EXPECT_TRUE(same_bits(run(&small.layer, 47, 45, 2), reference(file.get(), 2, 47, 45, 2)));
 }
 
+// ResNet-50's last stage, 512 -> 512: its weights stay as loaded even for maps too small to
+// pay for a per-call transform in time (the transformed F(2x2, 3x3) weights would take 16.8 MB
+// beside them); a 256 -> 256 layer on those maps keeps weights transformed at load.
+TEST(ConvLayer, WideLayersTransformPerCallOnAnyMap) {
+  ModelFilePtr file = open_fixture("r50_det.safetensors");
+  ASSERT_TRUE(file);
+  mrw_conv_layer wide{};
+  mrw_conv_spec spec = {"backbone.body.layer4.1.conv2.weight", nullptr, "backbone.body.layer4.1.bn2",
+                        1e-5f, 512, 512, 3, 1, 1, 25 * 25};
+  mrw_error err{};
+  ASSERT_EQ(mrw_conv_layer_load(&wide, file.get(), &spec, &err), MRW_OK) << err.message;
+  EXPECT_EQ(wide.winograd, MRW_WINOGRAD_AT_RUN);
+  Layer narrow(file.get(), 25 * 25);
+  EXPECT_EQ(narrow.layer.winograd, MRW_WINOGRAD_PACKED);
+  mrw_conv_layer_free(&wide);
+}
+
 // A layer's output gathered from its bands, each copied to its rows as it comes.
 struct Gathered {
   std::vector<float> values;

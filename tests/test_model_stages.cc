@@ -13,12 +13,14 @@
 
 extern "C" {
 #include "model/detector.h"
+#include "model/instance.h"
 #include "model/roi_pool.h"
 }
 #include "support/compare.h"
 #include "support/fixtures.h"
 #include "support/matching.h"
 #include "support/parity_rules.h"
+#include "support/random.h"
 
 namespace {
 
@@ -188,31 +190,60 @@ void check_stages(const char *name, bool backbone_levels = false) {
 
 // The detector's pass writes the finest lateral over C2 and the finest level over that sum, a
 // band of rows at a time: the same bits as the pass that keeps its inputs, in C2's buffer.
+// ResNet-50's FPN on random stages of a 320x480 input (C2 80x120x256 .. C5 10x15x2048).
 TEST(Stages, FpnOverItsInputsHoldsTheSameBits) {
-  Stages s("e2e_r50_landscape");
-  ASSERT_TRUE(s.ready);
-  ASSERT_GT(s.levels[0].h, 3 * 16) << "the finest level should span several bands";
-  mrw_feature copies[4]{}, levels[MRW_FPN_LEVELS]{};
+  ModelFilePtr file = open_fixture("r50_det.safetensors");
+  ASSERT_TRUE(file);
+  mrw_detector detector{};
+  mrw_runtime rt{};
   mrw_error err{};
+  ASSERT_EQ(mrw_detector_load(&detector, file.get(), &err), MRW_OK) << err.message;
+  ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK) << err.message;
+  mrw_feature stages[4]{}, copies[4]{}, kept[MRW_FPN_LEVELS]{}, levels[MRW_FPN_LEVELS]{};
+  TestRandom rng(700);
   for (int i = 0; i < 4; i++) {
-    const mrw_feature &f = s.stages[i];
-    ASSERT_EQ(mrw_feature_alloc(&copies[i], f.h, f.w, f.c, &err), MRW_OK);
-    std::memcpy(copies[i].data, f.data, size_t(f.h) * f.w * f.c * sizeof(float));
+    int h = 80 >> i, w = 120 >> i, c = 256 << i;
+    ASSERT_EQ(mrw_feature_alloc(&stages[i], h, w, c, &err), MRW_OK);
+    ASSERT_EQ(mrw_feature_alloc(&copies[i], h, w, c, &err), MRW_OK);
+    std::vector<float> values = rng.floats(size_t(h) * w * c);
+    std::memcpy(stages[i].data, values.data(), values.size() * sizeof(float));
+    std::memcpy(copies[i].data, values.data(), values.size() * sizeof(float));
   }
+  ASSERT_EQ(mrw_fpn_forward(&detector.fpn, stages, kept, &rt, &err), MRW_OK) << err.message;
   const float *c2 = copies[0].data;
-  ASSERT_EQ(mrw_fpn_forward_consuming(&s.detector.fpn, copies, levels, &s.rt, &err), MRW_OK)
+  ASSERT_EQ(mrw_fpn_forward_consuming(&detector.fpn, copies, levels, &rt, &err), MRW_OK)
       << err.message;
   EXPECT_EQ(levels[0].data, c2) << "the finest level should be written over C2";
+  ASSERT_GT(levels[0].h, 3 * 16) << "the finest level should span several bands";
   for (int l = 0; l < MRW_FPN_LEVELS; l++) {
-    const mrw_feature &want = s.levels[l], &got = levels[l];
+    const mrw_feature &want = kept[l], &got = levels[l];
     ASSERT_EQ(got.h, want.h) << "level " << l;
     ASSERT_EQ(got.w, want.w) << "level " << l;
     ASSERT_EQ(got.c, want.c) << "level " << l;
     EXPECT_EQ(0, std::memcmp(got.data, want.data, size_t(got.h) * got.w * got.c * sizeof(float)))
         << "level " << l;
   }
-  for (auto &f : copies) mrw_feature_free(&f);
-  for (auto &f : levels) mrw_feature_free(&f);
+  for (auto *set : {stages, copies}) for (int i = 0; i < 4; i++) mrw_feature_free(&set[i]);
+  for (auto *set : {kept, levels}) for (int l = 0; l < MRW_FPN_LEVELS; l++) mrw_feature_free(&set[l]);
+  mrw_runtime_free(&rt);
+  mrw_detector_free(&detector);
+}
+
+// A pass frees the runtime's scratch at its end, so that the next pass places its maps in the
+// same free memory (mrw_runtime_release_scratch).
+TEST(Stages, APassLeavesNoScratch) {
+  Stages s("e2e_r18");
+  ASSERT_TRUE(s.ready);
+  const mrw_tensor_view *image = mrw_safetensors_find(s.io.get(), "image");
+  ASSERT_NE(image, nullptr);
+  mrw_image_view view{static_cast<const uint8_t *>(image->data), int(image->shape[1]),
+                      int(image->shape[0]), int(image->shape[1]) * 3, 3};
+  struct mrw_result *result = nullptr;
+  mrw_error err{};
+  ASSERT_EQ(mrw_detector_run(&s.detector, &view, 0.0f, 100, &result, &s.rt, &err), MRW_OK) << err.message;
+  EXPECT_EQ(s.rt.scratch, nullptr);
+  EXPECT_EQ(s.rt.scratch_floats, 0u);
+  mrw_instances_free(result);
 }
 
 TEST(Stages, ResNet18Fpn128) { check_stages("e2e_r18"); }

@@ -109,6 +109,11 @@ static int use_winograd(const mrw_conv_shape *s) {
  * keeps F(4x4, 3x3) weights transformed at load (36 int16 per pair against 16: int8 weights
  * are small) where its weights keep the integer sums exact (kernels/winograd_i8.h). */
 #define WINOGRAD_AT_RUN_PIXELS 2048
+/* Layers this wide (ResNet-50's last stage: 512 -> 512) transform per call whatever their
+ * maps: their F(2x2, 3x3) weights would take 16.8 MB beside the 9.4 MB block they were read
+ * into, which stays a hole among the weights; per call the transform costs about 2 ms of a
+ * ResNet-50 image's seconds. */
+#define WINOGRAD_AT_RUN_CHANNEL_PAIRS (512 * 512)
 
 static int run_tile(const mrw_conv_layer *layer, const mrw_conv_shape *shape) {
   if (layer->winograd == MRW_WINOGRAD_PACKED) return 2;
@@ -191,9 +196,10 @@ mrw_status mrw_conv_layer_load(mrw_conv_layer *layer, const mrw_safetensors *fil
   if (s == MRW_OK) s = load_bias(layer, file, spec, err);
   if (s == MRW_OK && spec->bn) s = mrw_fold_batch_norm(file, spec, weights, layer->bias, err);
   if (s == MRW_OK) {
-    layer->winograd = !use_winograd(&layer->shape)                 ? MRW_WINOGRAD_NONE
-                      : spec->map_pixels >= WINOGRAD_AT_RUN_PIXELS ? MRW_WINOGRAD_AT_RUN
-                                                                   : MRW_WINOGRAD_PACKED;
+    int wide = (long)spec->in_c * spec->out_c >= WINOGRAD_AT_RUN_CHANNEL_PAIRS;
+    layer->winograd = !use_winograd(&layer->shape) ? MRW_WINOGRAD_NONE
+                      : spec->map_pixels >= WINOGRAD_AT_RUN_PIXELS || wide ? MRW_WINOGRAD_AT_RUN
+                                                                           : MRW_WINOGRAD_PACKED;
     size_t floats = layer->winograd == MRW_WINOGRAD_AT_RUN ? mrw_winograd_panel_floats(&layer->shape)
                     : layer->winograd ? mrw_winograd_packed_floats(&layer->shape, 2)
                                       : mrw_conv_packed_floats(&layer->shape);

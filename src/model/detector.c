@@ -155,6 +155,7 @@ mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
   STAGE_DONE(MRW_STAGE_PASTE);
 #undef STAGE_DONE
   run_state_free(&st);
+  mrw_runtime_release_scratch(rt);
   if (s != MRW_OK) {
     mrw_instances_free(result);
     return s;

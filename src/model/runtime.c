@@ -22,7 +22,7 @@ void mrw_runtime_free(mrw_runtime *rt) {
   if (!rt) return;
   mrw_thread_pool_free(rt->pool);
   free(rt->gemm_workspace);
-  free(rt->scratch);
+  mrw_runtime_release_scratch(rt);
   memset(rt, 0, sizeof *rt);
 }
 
@@ -38,4 +38,10 @@ float *mrw_runtime_scratch(mrw_runtime *rt, size_t floats, mrw_error *err) {
   }
   rt->scratch_floats = floats;
   return rt->scratch;
+}
+
+void mrw_runtime_release_scratch(mrw_runtime *rt) {
+  free(rt->scratch);
+  rt->scratch = NULL;
+  rt->scratch_floats = 0;
 }
