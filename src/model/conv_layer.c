@@ -242,9 +242,9 @@ static int prepare_winograd(const mrw_conv_layer *layer, const mrw_conv_shape *s
   call->tile = run_tile(layer, shape);
   size_t packed_floats = layer->winograd == MRW_WINOGRAD_AT_RUN
                              ? mrw_winograd_packed_floats(shape, call->tile) : 0;
-  float *ws = mrw_runtime_scratch(
-      rt, packed_floats + mrw_winograd_workspace_floats(window, call->tile, mrw_thread_pool_size(rt->pool)),
-      err);
+  size_t workspace_floats =
+      mrw_winograd_workspace_floats(window, call->tile, mrw_thread_pool_size(rt->pool));
+  float *ws = mrw_runtime_scratch(rt, packed_floats + workspace_floats, err);
   if (!ws) return 0;
   call->packed = layer->packed;
   if (layer->winograd == MRW_WINOGRAD_AT_RUN) {
@@ -309,7 +309,8 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
     mrw_feature_free(out);
     return MRW_ERR_OUT_OF_MEMORY;
   }
-  mrw_winograd_conv2d(&shape, call.tile, in->data, call.packed, &e, out->data, call.workspace, rt->pool);
+  mrw_winograd_conv2d(&shape, call.tile, in->data, call.packed, &e, out->data, call.workspace,
+                      rt->pool);
   return MRW_OK;
 }
 
@@ -355,7 +356,8 @@ mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_featu
                                     int band_rows, mrw_band_sink sink, void *ctx,
                                     mrw_runtime *rt, mrw_error *err) {
   if (band_rows < 4 || band_rows % 4 != 0)
-    return mrw_error_set(err, MRW_ERR_INTERNAL, "bands of %d rows: expected a multiple of 4", band_rows);
+    return mrw_error_set(err, MRW_ERR_INTERNAL, "bands of %d rows: expected a multiple of 4",
+                         band_rows);
   if (!mrw_conv_layer_runs_in_bands(layer) || in->h <= band_rows) {
     /* one band: the whole output */
     mrw_feature out = {0};

@@ -67,7 +67,8 @@ static mrw_status write_band_over_input(void *ctx, const mrw_feature *band, int 
     memcpy(o->data + (size_t)o->held_row * o->row_floats, o->held, o->row_floats * sizeof(float));
   memcpy(o->data + (size_t)row0 * o->row_floats, band->data,
          (size_t)(band->h - 1) * o->row_floats * sizeof(float));
-  memcpy(o->held, band->data + (size_t)(band->h - 1) * o->row_floats, o->row_floats * sizeof(float));
+  memcpy(o->held, band->data + (size_t)(band->h - 1) * o->row_floats,
+         o->row_floats * sizeof(float));
   o->held_row = row0 + band->h - 1;
   return MRW_OK;
 }

@@ -161,7 +161,8 @@ static mrw_status run_head_in_bands(const mrw_rpn *rpn, const mrw_feature *level
   mrw_status s = mrw_feature_alloc(head, level->h, level->w, rpn->heads.shape.out_c, err);
   head_rows ctx = {&rpn->heads, head, rt};
   if (s == MRW_OK)
-    s = mrw_conv_layer_run_bands(&rpn->convs[0], level, 1, HEAD_BAND_ROWS, heads_on_band, &ctx, rt, err);
+    s = mrw_conv_layer_run_bands(&rpn->convs[0], level, 1, HEAD_BAND_ROWS, heads_on_band, &ctx,
+                                 rt, err);
   return s;
 }
 
