@@ -15,10 +15,11 @@
 /* RoIs convolved at once by the conv head: bounds its two live feature maps (and the
  * Winograd workspace) at chunk x 7 x 7 x channels floats. */
 #define BOX_CONV_CHUNK 64
-/* Proposals per pass of pooling and fc6: bounds their pooled features (chunk x 12544 floats
- * for 256 channels, 6.4 MB; 1000 proposals at once would be 50 MB). Each row of fc6's output
- * is summed the same way whatever the chunk. */
-#define BOX_FC6_CHUNK 128
+/* Pooled features per pass of pooling and fc6, in floats (8 MB): 167 proposals of 12544
+ * floats, so ResNet-50's 1000 go in six equal passes instead of 50 MB at once, and a live
+ * frame's 150 in one (each pass streams fc6's whole matrix again, which a frame's small
+ * passes would pay for). Each row of fc6's output is summed the same way whatever the pass. */
+#define BOX_FC6_PASS_FLOATS ((size_t)2 << 20)
 
 /* FastRCNNConvFCHead's convolutions: roi_heads.box_head.N.0 (+ .1, a BatchNorm). */
 static mrw_status load_convs(mrw_box_head *head, const mrw_safetensors *file,
@@ -173,7 +174,9 @@ mrw_status mrw_box_head_predict(const mrw_box_head *head, const mrw_config *conf
                                 mrw_runtime *rt, mrw_error *err) {
   int n = proposals->count, rep = head->fc6.out_features;
   if (n == 0) return MRW_OK;
-  int chunk = n < BOX_FC6_CHUNK ? n : BOX_FC6_CHUNK;
+  size_t most = BOX_FC6_PASS_FLOATS / (size_t)head->fc6.in_features;
+  int passes = most < 1 ? n : (int)(((size_t)n + most - 1) / most);
+  int chunk = (n + passes - 1) / passes;
   float *features = malloc((size_t)chunk * head->fc6.in_features * sizeof(float));
   float *hidden6 = malloc((size_t)n * rep * sizeof(float));
   float *hidden7 = malloc((size_t)n * rep * sizeof(float));
