@@ -111,8 +111,8 @@ static int use_winograd(const mrw_conv_shape *s) {
 #define WINOGRAD_AT_RUN_PIXELS 2048
 /* Layers this wide (ResNet-50's last stage: 512 -> 512) transform per call whatever their
  * maps: their F(2x2, 3x3) weights would take 16.8 MB beside the 9.4 MB block they were read
- * into, which stays a hole among the weights; per call the transform costs about 2 ms of a
- * ResNet-50 image's seconds. */
+ * into, which stays a hole among the weights; in paired runs the per-call transform left
+ * ResNet-50's backbone time within its noise (+-20 ms of about 1.5 s, 2 threads). */
 #define WINOGRAD_AT_RUN_CHANNEL_PAIRS (512 * 512)
 
 static int run_tile(const mrw_conv_layer *layer, const mrw_conv_shape *shape) {
