@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -162,41 +163,47 @@ TEST(ConvLayer, BandsHoldTheWholeOutputsBits) {
   mrw_runtime_free(&rt);
 }
 
-// The ResNet-50 fixture's finest FPN lateral, 1x1, 256 -> 256: written over its input it
-// keeps the buffer and the bits of a run into a new one.
+// The ResNet-50 fixture's two finest FPN laterals, 1x1, 256 -> 256 and 512 -> 256, written
+// over their inputs: in one call where every thread's task owns whole rows of C (50x76 of
+// 256 channels), else in bands of rows (3x5; 120x76 in three bands). The bits are those of a
+// run into a new buffer; a layer with as many channels out as in keeps its buffer.
 TEST(ConvLayer, InPlaceLateralKeepsItsBufferAndBits) {
   ModelFilePtr file = open_fixture("r50_det.safetensors");
   ASSERT_TRUE(file);
-  mrw_conv_layer lateral{};
-  mrw_conv_spec spec = {"backbone.fpn.inner_blocks.0.0.weight", "backbone.fpn.inner_blocks.0.0.bias",
-                        nullptr, 0.0f, 256, 256, 1, 1, 0, 0};
-  mrw_error err{};
-  ASSERT_EQ(mrw_conv_layer_load(&lateral, file.get(), &spec, &err), MRW_OK) << err.message;
-  for (int threads : {1, 2}) {
-    mrw_runtime rt{};
-    ASSERT_EQ(mrw_runtime_init(&rt, threads, &err), MRW_OK);
-    for (auto [h, w] : {std::pair{50, 76}, std::pair{3, 5}}) {
-      mrw_feature x{}, want{};
-      ASSERT_EQ(mrw_feature_alloc(&x, h, w, 256, &err), MRW_OK);
-      std::vector<float> values = TestRandom(uint64_t(h)).floats(size_t(h) * w * 256);
-      std::memcpy(x.data, values.data(), values.size() * sizeof(float));
-      ASSERT_EQ(mrw_conv_layer_run(&lateral, &x, nullptr, 0, &want, &rt, &err), MRW_OK);
-      const float *buffer = x.data;
-      ASSERT_EQ(mrw_conv_layer_run_in_place(&lateral, &x, &rt, &err), MRW_OK) << err.message;
-      // 3x5 has too few rows for every thread's task to own whole rows of C: a new buffer
-      if (h == 50) {
-        EXPECT_EQ(x.data, buffer) << threads << " threads";
-      } else {
-        EXPECT_NE(x.data, buffer) << threads << " threads";
+  for (int index : {0, 1}) {
+    int in_c = index == 0 ? 256 : 512;
+    std::string weight = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.weight";
+    std::string bias = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.bias";
+    mrw_conv_layer lateral{};
+    mrw_conv_spec spec = {weight.c_str(), bias.c_str(), nullptr, 0.0f, in_c, 256, 1, 1, 0, 0};
+    mrw_error err{};
+    ASSERT_EQ(mrw_conv_layer_load(&lateral, file.get(), &spec, &err), MRW_OK) << err.message;
+    for (int threads : {1, 2}) {
+      mrw_runtime rt{};
+      ASSERT_EQ(mrw_runtime_init(&rt, threads, &err), MRW_OK);
+      for (auto [h, w] : {std::pair{50, 76}, std::pair{3, 5}, std::pair{120, 76}}) {
+        mrw_feature x{}, want{};
+        ASSERT_EQ(mrw_feature_alloc(&x, h, w, in_c, &err), MRW_OK);
+        std::vector<float> values = TestRandom(uint64_t(h)).floats(size_t(h) * w * in_c);
+        std::memcpy(x.data, values.data(), values.size() * sizeof(float));
+        ASSERT_EQ(mrw_conv_layer_run(&lateral, &x, nullptr, 0, &want, &rt, &err), MRW_OK);
+        const float *buffer = x.data;
+        ASSERT_EQ(mrw_conv_layer_run_in_place(&lateral, &x, &rt, &err), MRW_OK) << err.message;
+        if (in_c == 256) {
+          EXPECT_EQ(x.data, buffer) << h << "x" << w << ", " << threads << " threads";
+        }
+        ASSERT_EQ(x.h, h);
+        ASSERT_EQ(x.w, w);
+        ASSERT_EQ(x.c, 256);
+        EXPECT_EQ(0, std::memcmp(x.data, want.data, mrw_feature_count(&want) * sizeof(float)))
+            << in_c << " channels in, " << h << "x" << w << ", " << threads << " threads";
+        mrw_feature_free(&x);
+        mrw_feature_free(&want);
       }
-      EXPECT_EQ(0, std::memcmp(x.data, want.data, values.size() * sizeof(float)))
-          << h << "x" << w << ", " << threads << " threads";
-      mrw_feature_free(&x);
-      mrw_feature_free(&want);
+      mrw_runtime_free(&rt);
     }
-    mrw_runtime_free(&rt);
+    mrw_conv_layer_free(&lateral);
   }
-  mrw_conv_layer_free(&lateral);
 }
 
 // The shipped default model's int8 file (written with the fixtures): its first FPN output

@@ -389,24 +389,63 @@ mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_featu
   return s;
 }
 
+/* Floats of output a band of rows holds when a 1x1 layer writes over its own input in bands
+ * (4 MB; C3's lateral at 800x1216 in bands of 26 rows). */
+#define IN_PLACE_BAND_FLOATS ((size_t)1 << 20)
+
+/* x = conv(x), a band of rows at a time: each band's outputs are computed into `band`, then
+ * copied to their place at the front of x's buffer. Output rows [r0, r1) take the floats of
+ * input rows below r1 (out_c <= in_c), which every earlier band and this one have read. A
+ * 1x1 layer's rows are independent and the GEMM's depth passes do not depend on how many
+ * rows it is given, so the sums are those of one call over the whole map. */
+static mrw_status run_over_input_in_bands(const mrw_conv_layer *layer, mrw_feature *x,
+                                          mrw_runtime *rt, mrw_error *err) {
+  mrw_conv_shape shape = layer->shape;
+  size_t row_out = (size_t)x->w * shape.out_c, row_in = (size_t)x->w * shape.in_c;
+  int band_rows = (int)(IN_PLACE_BAND_FLOATS / row_out);
+  if (band_rows < 1) band_rows = 1;
+  if (band_rows > x->h) band_rows = x->h;
+  float *band = malloc((size_t)band_rows * row_out * sizeof(float));
+  if (!band) {
+    mrw_feature_free(x);
+    return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for a band of a 1x1 layer");
+  }
+  mrw_epilogue e = {layer->bias, NULL, 0, 0, NULL};
+  shape.in_w = x->w;
+  for (int r0 = 0; r0 < x->h; r0 += band_rows) {
+    shape.in_h = x->h - r0 < band_rows ? x->h - r0 : band_rows;
+    mrw_conv2d(&shape, x->data + (size_t)r0 * row_in, layer->packed, &e, band, rt->gemm_workspace,
+               rt->pool);
+    memcpy(x->data + (size_t)r0 * row_out, band, (size_t)shape.in_h * row_out * sizeof(float));
+  }
+  free(band);
+  x->c = shape.out_c;
+  /* the freed tail goes back to the allocator; a failed shrink keeps the larger buffer */
+  float *shrunk = realloc(x->data, mrw_feature_count(x) * sizeof(float));
+  if (shrunk) x->data = shrunk;
+  return MRW_OK;
+}
+
 mrw_status mrw_conv_layer_run_in_place(const mrw_conv_layer *layer, mrw_feature *x,
                                        mrw_runtime *rt, mrw_error *err) {
   mrw_conv_shape shape = layer->shape;
   shape.in_h = x->h;
   shape.in_w = x->w;
   size_t pixels = (size_t)x->h * x->w;
-  int over_input = layer->int8_conv == MRW_INT8_NONE && !layer->winograd && shape.kernel_h == 1 &&
-                   shape.kernel_w == 1 && shape.stride == 1 && shape.pad == 0 &&
-                   x->c == shape.in_c && shape.out_c == shape.in_c &&
-                   mrw_gemm_reads_rows_first(pixels, (size_t)shape.out_c, (size_t)shape.in_c,
-                                             mrw_thread_pool_size(rt->pool));
-  if (!over_input) {
+  int gemm_1x1 = layer->int8_conv == MRW_INT8_NONE && !layer->winograd && shape.kernel_h == 1 &&
+                 shape.kernel_w == 1 && shape.stride == 1 && shape.pad == 0 &&
+                 x->c == shape.in_c && shape.out_c <= shape.in_c;
+  if (!gemm_1x1) {
     mrw_feature out = {0};
     mrw_status s = mrw_conv_layer_run(layer, x, NULL, 0, &out, rt, err);
     mrw_feature_free(x);
     *x = out;
     return s;
   }
+  if (shape.out_c < shape.in_c ||
+      !mrw_gemm_reads_rows_first(pixels, (size_t)shape.out_c, (size_t)shape.in_c,
+                                 mrw_thread_pool_size(rt->pool)))
+    return run_over_input_in_bands(layer, x, rt, err);
   mrw_epilogue e = {layer->bias, NULL, 0, 0, NULL};
   mrw_conv2d(&shape, x->data, layer->packed, &e, x->data, rt->gemm_workspace, rt->pool);
   return MRW_OK;

@@ -91,10 +91,11 @@ mrw_status mrw_conv_layer_run_onto(const mrw_conv_layer *layer, const mrw_featur
                                    mrw_feature *residual, int relu, mrw_runtime *rt,
                                    mrw_error *err);
 
-/* x = conv(x) + bias, over x's own buffer where the float GEMM computes the layer and may
- * (a 1x1 stride-1 layer with as many channels out as in; mrw_gemm_reads_rows_first), else
- * into a new buffer that replaces x's. Either way the sums are mrw_conv_layer_run's, and on
- * failure x is freed. */
+/* x = conv(x) + bias, over x's own buffer where the float GEMM computes the layer (a 1x1
+ * stride-1 layer with no more channels out than in): in one call where the GEMM may
+ * (mrw_gemm_reads_rows_first), else a band of rows at a time, the buffer then shrunk to the
+ * output's size. Other layers write a new buffer that replaces x's. Either way the sums are
+ * mrw_conv_layer_run's, and on failure x is freed. */
 mrw_status mrw_conv_layer_run_in_place(const mrw_conv_layer *layer, mrw_feature *x,
                                        mrw_runtime *rt, mrw_error *err);
 
