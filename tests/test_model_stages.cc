@@ -229,6 +229,65 @@ TEST(Stages, FpnOverItsInputsHoldsTheSameBits) {
   mrw_detector_free(&detector);
 }
 
+// The detector's ResNet pass hands each stage to the FPN's lateral as soon as the body has
+// read it for the last time, the lateral written over the stage (C3's 512 channels become
+// 256 before layer3's second block): the same levels, bit for bit, as the body and the FPN
+// run one after the other on kept maps. ResNet-50 on a random 160x224 input, 2 threads.
+struct LateralLog {
+  const mrw_fpn *fpn;
+  std::vector<int> stages;
+};
+
+mrw_status lateral_logged(void *ctx, int stage, mrw_feature *out, mrw_runtime *rt,
+                          mrw_error *err) {
+  auto *log = static_cast<LateralLog *>(ctx);
+  log->stages.push_back(stage);
+  return mrw_fpn_lateral_consuming(log->fpn, stage, out, rt, err);
+}
+
+TEST(Stages, LateralsAsTheBodyFinishesHoldTheSameBits) {
+  ModelFilePtr file = open_fixture("r50_det.safetensors");
+  ASSERT_TRUE(file);
+  mrw_detector detector{};
+  mrw_runtime rt{};
+  mrw_error err{};
+  ASSERT_EQ(mrw_detector_load(&detector, file.get(), &err), MRW_OK) << err.message;
+  ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK) << err.message;
+  mrw_feature image{}, copy{}, stages[4]{}, laterals[4]{};
+  mrw_feature kept[MRW_FPN_LEVELS]{}, levels[MRW_FPN_LEVELS]{};
+  ASSERT_EQ(mrw_feature_alloc(&image, 160, 224, 3, &err), MRW_OK);
+  ASSERT_EQ(mrw_feature_alloc(&copy, 160, 224, 3, &err), MRW_OK);
+  std::vector<float> pixels = TestRandom(701).floats(mrw_feature_count(&image));
+  std::memcpy(image.data, pixels.data(), pixels.size() * sizeof(float));
+  std::memcpy(copy.data, pixels.data(), pixels.size() * sizeof(float));
+  ASSERT_EQ(mrw_resnet_forward(&detector.resnet, &image, stages, nullptr, &rt, &err), MRW_OK);
+  ASSERT_EQ(mrw_fpn_forward(&detector.fpn, stages, kept, &rt, &err), MRW_OK) << err.message;
+  LateralLog log{&detector.fpn, {}};
+  mrw_stage_done done{lateral_logged, &log};
+  ASSERT_EQ(mrw_resnet_forward_consuming(&detector.resnet, &copy, &done, laterals, &rt, &err),
+            MRW_OK)
+      << err.message;
+  EXPECT_EQ(copy.data, nullptr) << "the image should be freed";
+  EXPECT_EQ(log.stages, (std::vector<int>{0, 1, 2, 3}));
+  for (int i = 0; i < 4; i++) EXPECT_EQ(laterals[i].c, 256) << "stage " << i;
+  ASSERT_EQ(mrw_fpn_forward_laterals(&detector.fpn, laterals, levels, &rt, &err), MRW_OK)
+      << err.message;
+  for (int i = 0; i < 4; i++) EXPECT_EQ(laterals[i].data, nullptr) << "lateral " << i;
+  for (int l = 0; l < MRW_FPN_LEVELS; l++) {
+    const mrw_feature &want = kept[l], &got = levels[l];
+    ASSERT_EQ(got.h, want.h) << "level " << l;
+    ASSERT_EQ(got.w, want.w) << "level " << l;
+    ASSERT_EQ(got.c, want.c) << "level " << l;
+    EXPECT_EQ(0, std::memcmp(got.data, want.data, mrw_feature_count(&got) * sizeof(float)))
+        << "level " << l;
+  }
+  mrw_feature_free(&image);
+  for (int i = 0; i < 4; i++) mrw_feature_free(&stages[i]);
+  for (auto *set : {kept, levels}) for (int l = 0; l < MRW_FPN_LEVELS; l++) mrw_feature_free(&set[l]);
+  mrw_runtime_free(&rt);
+  mrw_detector_free(&detector);
+}
+
 // A pass frees the runtime's scratch at its end, so that the next pass places its maps in the
 // same free memory (mrw_runtime_release_scratch).
 TEST(Stages, APassLeavesNoScratch) {

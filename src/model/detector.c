@@ -105,6 +105,21 @@ static mrw_status finish_instances(const run_state *st, const mrw_image_view *im
   return s;
 }
 
+typedef struct lateral_when_read_ctx {
+  const mrw_fpn *fpn;
+  double *ms; /* time spent in the laterals */
+} lateral_when_read_ctx;
+
+static mrw_status lateral_when_read(void *ctx, int stage, mrw_feature *out, mrw_runtime *rt,
+                                    mrw_error *err) {
+  const lateral_when_read_ctx *l = ctx;
+  if (stage >= l->fpn->inputs) return MRW_OK;
+  double t = mrw_clock_ms();
+  mrw_status s = mrw_fpn_lateral_consuming(l->fpn, stage, out, rt, err);
+  *l->ms += mrw_clock_ms() - t;
+  return s;
+}
+
 mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
                             float score_threshold, int max_instances, struct mrw_result **out,
                             mrw_runtime *rt, mrw_error *err) {
@@ -121,15 +136,29 @@ mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
   } while (0)
   mrw_status s = mrw_preprocess(&d->config, image, &st.input, rt, err);
   STAGE_DONE(MRW_STAGE_PREPROCESS);
+  int resnet = d->config.backbone != MRW_BACKBONE_MOBILENET_V3_LARGE;
+  /* ResNet stages become their FPN laterals as the body finishes with them (C3's 512
+   * channels become 256 before layer3's second block), so the body's later stages run beside
+   * the narrower maps; the lateral is in the FPN's time, the rest in the backbone's. */
+  double lateral_ms = 0;
+  lateral_when_read_ctx lateral = {&d->fpn, &lateral_ms};
+  mrw_stage_done done = {lateral_when_read, &lateral};
   if (s == MRW_OK)
-    s = d->config.backbone == MRW_BACKBONE_MOBILENET_V3_LARGE
-            ? mrw_detector_backbone(d, &st.input.image, st.stages, rt, err)
-            : mrw_resnet_forward_consuming(&d->resnet, &st.input.image, st.stages, rt, err);
+    s = resnet
+            ? mrw_resnet_forward_consuming(&d->resnet, &st.input.image, &done, st.stages, rt, err)
+            : mrw_detector_backbone(d, &st.input.image, st.stages, rt, err);
   /* (only the input's sizes are needed from here on) */
   free(st.input.image.data);
   st.input.image.data = NULL;
+  /* the backbone's scratch (ResNet-50's widest layers transform 21 MB of weights a call) is
+   * not held through the heads */
+  mrw_runtime_release_scratch(rt);
   STAGE_DONE(MRW_STAGE_BACKBONE);
-  if (s == MRW_OK) s = mrw_fpn_forward_consuming(&d->fpn, st.stages, st.levels, rt, err);
+  stage_ms[MRW_STAGE_BACKBONE] -= lateral_ms;
+  t -= lateral_ms;
+  if (s == MRW_OK)
+    s = resnet ? mrw_fpn_forward_laterals(&d->fpn, st.stages, st.levels, rt, err)
+               : mrw_fpn_forward_consuming(&d->fpn, st.stages, st.levels, rt, err);
   for (int i = 0; i < 4; i++) mrw_feature_free(&st.stages[i]);
   STAGE_DONE(MRW_STAGE_FPN);
   if (s == MRW_OK)

@@ -94,41 +94,27 @@ static mrw_status run_over_input(const mrw_conv_layer *layer, mrw_feature *inner
   return s;
 }
 
-/* The top-down pass. With release set, each backbone stage is freed as soon as its lateral
- * convolution has read it: the detector's peak memory is in this stage, where the stages
- * (C2 alone is 256 x H/4 x W/4 floats) and the levels would otherwise all be alive at once.
- * The finest stage's lateral then writes over the stage itself where it can, and the finest
- * level's output convolution over that lateral sum, a band at a time: the stride-4 maps
- * are held once, not three times. */
-static mrw_status fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4], mrw_feature *release,
-                              mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
+/* The top-down pass over the laterals, which it owns: each is freed once read, the finest
+ * becomes the finest level (its output convolution written over it a band at a time), so
+ * the stride-4 maps are held once, not twice. */
+static mrw_status top_down(const mrw_fpn *fpn, mrw_feature laterals[4],
+                           mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
   memset(levels, 0, MRW_FPN_LEVELS * sizeof *levels);
   int top = fpn->inputs - 1;
-  mrw_feature last_inner = {0};
-  mrw_status s = mrw_conv_layer_run(&fpn->inner[top], &stages[top], NULL, 0, &last_inner, rt, err);
-  if (release) mrw_feature_free(&release[top]);
-  if (s == MRW_OK) s = mrw_conv_layer_run(&fpn->layer[top], &last_inner, NULL, 0, &levels[top], rt, err);
+  mrw_feature last_inner = laterals[top];
+  memset(&laterals[top], 0, sizeof laterals[top]);
+  mrw_status s = mrw_conv_layer_run(&fpn->layer[top], &last_inner, NULL, 0, &levels[top], rt, err);
   for (int i = top - 1; i >= 0 && s == MRW_OK; i--) {
     /* inner = lateral(C_i) + upsample(previous inner): the sum torchvision forms, added in
      * place after the lateral's bias, so the same two floats are added in the same order. */
-    mrw_feature inner = {0};
-    if (release && i == 0) {
-      inner = release[i];
-      memset(&release[i], 0, sizeof release[i]);
-      s = mrw_conv_layer_run_in_place(&fpn->inner[i], &inner, rt, err);
-    } else {
-      s = mrw_conv_layer_run(&fpn->inner[i], &stages[i], NULL, 0, &inner, rt, err);
-      if (release) mrw_feature_free(&release[i]);
-    }
-    if (s == MRW_OK)
-      mrw_upsample_nearest_add(last_inner.data, last_inner.h, last_inner.w, last_inner.c,
-                               inner.data, inner.h, inner.w, rt->pool);
+    mrw_feature inner = laterals[i];
+    memset(&laterals[i], 0, sizeof laterals[i]);
+    mrw_upsample_nearest_add(last_inner.data, last_inner.h, last_inner.w, last_inner.c,
+                             inner.data, inner.h, inner.w, rt->pool);
     mrw_feature_free(&last_inner);
     last_inner = inner;
-    if (s == MRW_OK && release && i == 0)
-      s = run_over_input(&fpn->layer[i], &last_inner, &levels[i], rt, err);
-    else if (s == MRW_OK)
-      s = mrw_conv_layer_run(&fpn->layer[i], &last_inner, NULL, 0, &levels[i], rt, err);
+    s = i == 0 ? run_over_input(&fpn->layer[i], &last_inner, &levels[i], rt, err)
+               : mrw_conv_layer_run(&fpn->layer[i], &last_inner, NULL, 0, &levels[i], rt, err);
   }
   mrw_feature_free(&last_inner);
   if (s == MRW_OK) {
@@ -140,17 +126,41 @@ static mrw_status fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4], m
   }
   if (s != MRW_OK)
     for (int i = 0; i < MRW_FPN_LEVELS; i++) mrw_feature_free(&levels[i]);
-  for (int i = 0; release && i < 4; i++) mrw_feature_free(&release[i]);
+  for (int i = 0; i < 4; i++) mrw_feature_free(&laterals[i]);
   return s;
 }
 
 mrw_status mrw_fpn_forward(const mrw_fpn *fpn, const mrw_feature stages[4],
                            mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
-  return fpn_forward(fpn, stages, NULL, levels, rt, err);
+  mrw_feature laterals[4] = {{0}};
+  mrw_status s = MRW_OK;
+  for (int i = 0; i < fpn->inputs && s == MRW_OK; i++)
+    s = mrw_conv_layer_run(&fpn->inner[i], &stages[i], NULL, 0, &laterals[i], rt, err);
+  if (s == MRW_OK) return top_down(fpn, laterals, levels, rt, err);
+  for (int i = 0; i < 4; i++) mrw_feature_free(&laterals[i]);
+  memset(levels, 0, MRW_FPN_LEVELS * sizeof *levels);
+  return s;
+}
+
+mrw_status mrw_fpn_lateral_consuming(const mrw_fpn *fpn, int index, mrw_feature *stage,
+                                     mrw_runtime *rt, mrw_error *err) {
+  return mrw_conv_layer_run_in_place(&fpn->inner[index], stage, rt, err);
+}
+
+mrw_status mrw_fpn_forward_laterals(const mrw_fpn *fpn, mrw_feature laterals[4],
+                                    mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt,
+                                    mrw_error *err) {
+  return top_down(fpn, laterals, levels, rt, err);
 }
 
 mrw_status mrw_fpn_forward_consuming(const mrw_fpn *fpn, mrw_feature stages[4],
                                      mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt,
                                      mrw_error *err) {
-  return fpn_forward(fpn, stages, stages, levels, rt, err);
+  mrw_status s = MRW_OK;
+  for (int i = fpn->inputs - 1; i >= 0 && s == MRW_OK; i--)
+    s = mrw_fpn_lateral_consuming(fpn, i, &stages[i], rt, err);
+  if (s == MRW_OK) return top_down(fpn, stages, levels, rt, err);
+  for (int i = 0; i < 4; i++) mrw_feature_free(&stages[i]);
+  memset(levels, 0, MRW_FPN_LEVELS * sizeof *levels);
+  return s;
 }

@@ -39,6 +39,16 @@ mrw_status mrw_fpn_forward_consuming(const mrw_fpn *fpn, mrw_feature stages[4],
                                      mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt,
                                      mrw_error *err);
 
+/* The same in two steps, for a backbone that hands each stage over as soon as it is done
+ * with it: stage `index` becomes its lateral convolution (over its own buffer where the
+ * layer allows; freed on failure), then the top-down pass takes the laterals (freed whatever
+ * the outcome). */
+mrw_status mrw_fpn_lateral_consuming(const mrw_fpn *fpn, int index, mrw_feature *stage,
+                                     mrw_runtime *rt, mrw_error *err);
+mrw_status mrw_fpn_forward_laterals(const mrw_fpn *fpn, mrw_feature laterals[4],
+                                    mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt,
+                                    mrw_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -97,12 +97,14 @@ void mrw_resnet_free(mrw_resnet *net) {
 
 /* out = relu(convs(x) + shortcut(x)), the residual add and ReLU fused into the last conv,
  * which writes over the shortcut: the downsample's output, or x itself when x is ours (then x
- * becomes out and is left empty). So a block holds one map of its output's size, not two. */
+ * becomes out and is left empty). So a block holds one map of its output's size, not two.
+ * The downsample runs after the convolutions before the last, once their wide intermediate
+ * maps are freed: in a stage's first block the map at the input's size (layer2's conv1 out is
+ * C2's size in pixels) and the shortcut are then never held at once. */
 static mrw_status run_block(const mrw_resnet_block *block, mrw_feature *x, int x_is_ours,
                             mrw_feature *out, mrw_runtime *rt, mrw_error *err) {
   mrw_feature shortcut = {0}, a = {0}, b = {0};
   mrw_status s = MRW_OK;
-  if (block->has_downsample) s = mrw_conv_layer_run(&block->downsample, x, NULL, 0, &shortcut, rt, err);
   const mrw_feature *current = x;
   for (int i = 0; i < block->conv_count - 1 && s == MRW_OK; i++) {
     mrw_feature *next = (i % 2 == 0) ? &a : &b;
@@ -110,6 +112,8 @@ static mrw_status run_block(const mrw_resnet_block *block, mrw_feature *x, int x
     if (current != x) mrw_feature_free((mrw_feature *)current);
     current = next;
   }
+  if (s == MRW_OK && block->has_downsample)
+    s = mrw_conv_layer_run(&block->downsample, x, NULL, 0, &shortcut, rt, err);
   const mrw_conv_layer *last = &block->conv[block->conv_count - 1];
   if (s == MRW_OK && !block->has_downsample && !x_is_ours) {
     s = mrw_conv_layer_run(last, current, x, 1, out, rt, err);
@@ -137,10 +141,12 @@ static mrw_status run_stem(const mrw_resnet *net, const mrw_feature *image, mrw_
   return s;
 }
 
-/* With release set, the image's pixels are freed (its sizes kept) once the stem has read them. */
+/* With release set, the image's pixels are freed (its sizes kept) once the stem has read them.
+ * `done` (may be NULL) gets each stage once the body has read it for the last time: after the
+ * next stage's first block, and the last stage at the end. */
 static mrw_status forward(const mrw_resnet *net, const mrw_feature *image, mrw_feature *release,
-                          mrw_feature stages[4], mrw_feature *stem, mrw_runtime *rt,
-                          mrw_error *err) {
+                          const mrw_stage_done *done, mrw_feature stages[4], mrw_feature *stem,
+                          mrw_runtime *rt, mrw_error *err) {
   memset(stages, 0, 4 * sizeof *stages);
   mrw_feature x = {0};
   mrw_status s = run_stem(net, image, &x, rt, err);
@@ -153,16 +159,24 @@ static mrw_status forward(const mrw_resnet *net, const mrw_feature *image, mrw_f
     if (s == MRW_OK) memcpy(stem->data, x.data, mrw_feature_count(&x) * sizeof(float));
   }
   for (int stage = 0; stage < 4 && s == MRW_OK; stage++) {
-    for (int b = net->stage_first_block[stage]; b < net->stage_first_block[stage + 1] && s == MRW_OK; b++) {
+    int end = net->stage_first_block[stage + 1];
+    for (int b = net->stage_first_block[stage]; b < end && s == MRW_OK; b++) {
       mrw_feature y = {0};
-      /* The previous stage's output belongs to the caller; anything else is ours. */
-      int ours = !(stage > 0 && b == net->stage_first_block[stage]);
-      s = run_block(&net->blocks[b], &x, ours, &y, rt, err);
-      if (ours) mrw_feature_free(&x);
+      /* A stage's first block reads the previous stage's output, the caller's; the other
+       * blocks read x, which is ours. */
+      int first = stage > 0 && b == net->stage_first_block[stage];
+      s = run_block(&net->blocks[b], first ? &stages[stage - 1] : &x, !first, &y, rt, err);
+      mrw_feature_free(&x);
       x = y;
+      if (s == MRW_OK && first && done)
+        s = done->run(done->ctx, stage - 1, &stages[stage - 1], rt, err);
     }
-    if (s == MRW_OK) stages[stage] = x;
+    if (s == MRW_OK) {
+      stages[stage] = x;
+      x = (mrw_feature){0};
+    }
   }
+  if (s == MRW_OK && done) s = done->run(done->ctx, 3, &stages[3], rt, err);
   if (s != MRW_OK) {
     mrw_feature_free(&x);
     for (int i = 0; i < 4; i++) mrw_feature_free(&stages[i]);
@@ -173,10 +187,11 @@ static mrw_status forward(const mrw_resnet *net, const mrw_feature *image, mrw_f
 mrw_status mrw_resnet_forward(const mrw_resnet *net, const mrw_feature *image,
                               mrw_feature stages[4], mrw_feature *stem, mrw_runtime *rt,
                               mrw_error *err) {
-  return forward(net, image, NULL, stages, stem, rt, err);
+  return forward(net, image, NULL, NULL, stages, stem, rt, err);
 }
 
 mrw_status mrw_resnet_forward_consuming(const mrw_resnet *net, mrw_feature *image,
-                                        mrw_feature stages[4], mrw_runtime *rt, mrw_error *err) {
-  return forward(net, image, image, stages, NULL, rt, err);
+                                        const mrw_stage_done *done, mrw_feature stages[4],
+                                        mrw_runtime *rt, mrw_error *err) {
+  return forward(net, image, image, done, stages, NULL, rt, err);
 }

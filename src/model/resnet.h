@@ -34,15 +34,25 @@ mrw_status mrw_resnet_load(mrw_resnet *net, mrw_safetensors *file,
                            const mrw_config *config, mrw_error *err);
 void mrw_resnet_free(mrw_resnet *net);
 
+/* Called once the body has read a stage's output for the last time, stages 0 to 3 in order
+ * (each after the next stage's first block; the last at the end). It may replace the stage
+ * with a map of its own (the FPN's lateral convolution of it). */
+typedef struct mrw_stage_done {
+  mrw_status (*run)(void *ctx, int stage, mrw_feature *out, mrw_runtime *rt, mrw_error *err);
+  void *ctx;
+} mrw_stage_done;
+
 /* image: [H][W][3] normalized and padded. stages[s] receives layer(s+1)'s output, owned by the
  * caller. stem, if not NULL, receives the output of conv1 + bn1 + relu + maxpool. */
 mrw_status mrw_resnet_forward(const mrw_resnet *net, const mrw_feature *image,
                               mrw_feature stages[4], mrw_feature *stem, mrw_runtime *rt,
                               mrw_error *err);
 /* The same, freeing the image's pixels (its data; its sizes stay) once the stem has read them,
- * so that the input is not held through the stages. */
+ * so that the input is not held through the stages, and handing each stage to `done` (may be
+ * NULL) once read: stages[] then holds what `done` left. On failure stages[] is empty. */
 mrw_status mrw_resnet_forward_consuming(const mrw_resnet *net, mrw_feature *image,
-                                        mrw_feature stages[4], mrw_runtime *rt, mrw_error *err);
+                                        const mrw_stage_done *done, mrw_feature stages[4],
+                                        mrw_runtime *rt, mrw_error *err);
 
 #ifdef __cplusplus
 }
