@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/passes.h"
 #include "kernels/boxes.h"
 #include "model/batched_nms.h"
 #include "model/conv_norm_layer.h"
@@ -175,8 +176,7 @@ mrw_status mrw_box_head_predict(const mrw_box_head *head, const mrw_config *conf
   int n = proposals->count, rep = head->fc6.out_features;
   if (n == 0) return MRW_OK;
   size_t most = BOX_FC6_PASS_FLOATS / (size_t)head->fc6.in_features;
-  int passes = most < 1 ? n : (int)(((size_t)n + most - 1) / most);
-  int chunk = (n + passes - 1) / passes;
+  int chunk = mrw_equal_pass_size(n, most < (size_t)n ? (int)most : n);
   float *features = malloc((size_t)chunk * head->fc6.in_features * sizeof(float));
   float *hidden6 = malloc((size_t)n * rep * sizeof(float));
   float *hidden7 = malloc((size_t)n * rep * sizeof(float));

@@ -5,13 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/passes.h"
 #include "kernels/gemm.h"
 #include "model/conv_norm_layer.h"
 #include "model/roi_pool.h"
 
-/* Boxes per pass of the convolution stack: its 14x14 maps are chunk x 196 x channels floats
- * (12.8 MB for 64 boxes of 256 channels), and one pass convolves enough pixels for a float
- * layer's weights to be transformed per call (see mask_conv_pixels). */
+/* Most boxes per pass of the convolution stack: its 14x14 maps are chunk x 196 x channels
+ * floats (12.8 MB for 64 boxes of 256 channels), and one pass convolves enough pixels for a
+ * float layer's weights to be transformed per call (see mask_conv_pixels). The passes are of
+ * equal size (100 boxes in two of 50). */
 #define MASK_CONV_CHUNK 64
 /* Boxes per pass of the transposed convolution: bounds its 28x28 maps and the GEMM's rows
  * (chunk x 784 x channels floats each). */
@@ -247,8 +249,9 @@ mrw_status mrw_mask_head_run(const mrw_mask_head *head, const mrw_feature levels
                              int resized_h, const float *boxes, const int *labels, int count,
                              float *probs, mrw_runtime *rt, mrw_error *err) {
   mrw_status s = MRW_OK;
-  for (int first = 0; first < count && s == MRW_OK; first += MASK_CONV_CHUNK) {
-    int n = count - first < MASK_CONV_CHUNK ? count - first : MASK_CONV_CHUNK;
+  int chunk = mrw_equal_pass_size(count, MASK_CONV_CHUNK);
+  for (int first = 0; first < count && s == MRW_OK; first += chunk) {
+    int n = count - first < chunk ? count - first : chunk;
     s = run_pass(head, levels, resized_h, boxes + (size_t)first * 4, labels + first, n,
                  probs + (size_t)first * MRW_MASK_SIZE * MRW_MASK_SIZE, rt, err);
   }
