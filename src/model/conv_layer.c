@@ -236,6 +236,14 @@ typedef struct winograd_call {
 
 /* shape: the whole call's (it picks the tile); window: what one kernel call computes (the
  * workspace is sized for it). Returns 0 when out of memory (err set). */
+/* The layer's shape on one image of `in`'s height and width. */
+static mrw_conv_shape shape_on(const mrw_conv_layer *layer, const mrw_feature *in) {
+  mrw_conv_shape shape = layer->shape;
+  shape.in_h = in->h;
+  shape.in_w = in->w;
+  return shape;
+}
+
 static int prepare_winograd(const mrw_conv_layer *layer, const mrw_conv_shape *shape,
                             const mrw_conv_shape *window, winograd_call *call, mrw_runtime *rt,
                             mrw_error *err) {
@@ -323,9 +331,7 @@ mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in
 mrw_status mrw_conv_layer_run_onto(const mrw_conv_layer *layer, const mrw_feature *in,
                                    mrw_feature *residual, int relu, mrw_runtime *rt,
                                    mrw_error *err) {
-  mrw_conv_shape shape = layer->shape;
-  shape.in_h = in->h;
-  shape.in_w = in->w;
+  mrw_conv_shape shape = shape_on(layer, in);
   int same_shape = in->c == shape.in_c && residual->c == shape.out_c &&
                    residual->h == mrw_conv_out_h(&shape) && residual->w == mrw_conv_out_w(&shape);
   if (layer->int8_conv != MRW_INT8_NONE || layer->winograd || !same_shape) {
@@ -366,12 +372,10 @@ mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_featu
     mrw_feature_free(&out);
     return s;
   }
-  mrw_conv_shape shape = layer->shape;
+  mrw_conv_shape shape = shape_on(layer, in);
   if (in->c != shape.in_c)
     return mrw_error_set(err, MRW_ERR_INTERNAL, "convolution expects %d input channels, got %d",
                          shape.in_c, in->c);
-  shape.in_h = in->h;
-  shape.in_w = in->w;
   mrw_conv_shape window = mrw_winograd_window_shape(&shape, band_rows);
   winograd_call call;
   if (!prepare_winograd(layer, &shape, &window, &call, rt, err)) return MRW_ERR_OUT_OF_MEMORY;
@@ -428,9 +432,7 @@ static mrw_status run_over_input_in_bands(const mrw_conv_layer *layer, mrw_featu
 
 mrw_status mrw_conv_layer_run_in_place(const mrw_conv_layer *layer, mrw_feature *x,
                                        mrw_runtime *rt, mrw_error *err) {
-  mrw_conv_shape shape = layer->shape;
-  shape.in_h = x->h;
-  shape.in_w = x->w;
+  mrw_conv_shape shape = shape_on(layer, x);
   size_t pixels = (size_t)x->h * x->w;
   int gemm_1x1 = layer->int8_conv == MRW_INT8_NONE && !layer->winograd && shape.kernel_h == 1 &&
                  shape.kernel_w == 1 && shape.stride == 1 && shape.pad == 0 &&
