@@ -237,6 +237,45 @@ TEST(Winograd, RowWindowsHoldTheWholeImagesRows) {
   }
 }
 
+// A wide layer's output channels in groups, each from its own packed weights, written in
+// place among the others (ldo): the reference's bits for the whole layer, with bias,
+// residual and ReLU. Groups of 8 and 16 channels over 43 (the last group short), a batch of 2.
+TEST(Winograd, ChannelGroupsHoldTheWholeLayersBits) {
+  const int h = 11, w = 14, in_c = 12, out_c = 43, batch = 2;
+  mrw_conv_shape s{h, w, in_c, out_c, 3, 3, 1, 1, batch};
+  TestRandom rng(601);
+  const size_t pixels = size_t(batch) * h * w;
+  std::vector<float> input = rng.floats(pixels * in_c);
+  std::vector<float> weights = rng.floats(size_t(out_c) * in_c * 9);
+  std::vector<float> bias = rng.floats(out_c), res = rng.floats(pixels * out_c);
+  for (int tile : {2, 4}) {
+    std::vector<float> u(size_t(mrw_winograd_points(tile)) * in_c * out_c);
+    mrw_winograd_transform_weights_ref(&s, tile, weights.data(), u.data());
+    mrw_epilogue whole{bias.data(), res.data(), size_t(out_c), 1, nullptr};
+    std::vector<float> reference(pixels * out_c);
+    mrw_winograd_conv2d_ref(&s, tile, input.data(), u.data(), &whole, reference.data());
+    for (int group : {8, 16}) {
+      for (int threads : {1, 2}) {
+        ScopedPool pool(threads);
+        std::vector<float> out(pixels * out_c, NAN);
+        for (int first = 0; first < out_c; first += group) {
+          mrw_conv_shape part = s;
+          part.out_c = out_c - first < group ? out_c - first : group;
+          std::vector<float> packed(mrw_winograd_packed_floats(&part, tile));
+          mrw_winograd_pack_weights(&part, tile, weights.data() + size_t(first) * in_c * 9,
+                                    packed.data(), pool.get());
+          std::vector<float> ws(mrw_winograd_workspace_floats(&part, tile, pool.size()));
+          mrw_epilogue e{bias.data() + first, res.data() + first, size_t(out_c), 1, nullptr};
+          mrw_winograd_conv2d_strided(&part, tile, input.data(), packed.data(), &e,
+                                      out.data() + first, size_t(out_c), ws.data(), pool.get());
+        }
+        EXPECT_EQ(0, std::memcmp(out.data(), reference.data(), out.size() * sizeof(float)))
+            << "F(" << tile << ",3) groups of " << group << ", threads " << threads;
+      }
+    }
+  }
+}
+
 TEST(Winograd, RandomShapes) {
   TestRandom r(77);
   for (int i = 0; i < 12; i++) {

@@ -236,6 +236,7 @@ typedef struct wino_job {
   const float *packed;
   const mrw_epilogue *epilogue;
   float *output;
+  size_t ldo; /* floats from one output pixel to the next */
   float *workspace;
 } wino_job;
 
@@ -322,7 +323,7 @@ static void finish_tile(const wino_job *job, size_t t, const float *m) {
         if (e && e->residual)
           v = wasm_f32x4_add(v, mrw_load_f32_partial(e->residual + pixel * e->ldr + co, width));
         if (e && e->relu) v = wasm_f32x4_max(v, zero);
-        mrw_store_f32_partial(job->output + pixel * out_c + co, v, width);
+        mrw_store_f32_partial(job->output + pixel * job->ldo + co, v, width);
       }
   }
 }
@@ -376,9 +377,16 @@ static void run_job(wino_job *job, mrw_thread_pool *pool) {
 void mrw_winograd_conv2d(const mrw_conv_shape *s, int tile, const float *input,
                          const float *packed, const mrw_epilogue *epilogue, float *output,
                          float *workspace, mrw_thread_pool *pool) {
+  mrw_winograd_conv2d_strided(s, tile, input, packed, epilogue, output, (size_t)s->out_c,
+                              workspace, pool);
+}
+
+void mrw_winograd_conv2d_strided(const mrw_conv_shape *s, int tile, const float *input,
+                                 const float *packed, const mrw_epilogue *epilogue, float *output,
+                                 size_t ldo, float *workspace, mrw_thread_pool *pool) {
   wino_job job = {.shape = s, .plan = plan_bands(s, tile, mrw_thread_pool_size(pool)),
                   .row0 = 0, .image_h = s->in_h, .input = input, .packed = packed,
-                  .epilogue = epilogue, .output = output, .workspace = workspace};
+                  .epilogue = epilogue, .output = output, .ldo = ldo, .workspace = workspace};
   run_job(&job, pool);
 }
 
@@ -395,6 +403,7 @@ void mrw_winograd_conv2d_rows(const mrw_conv_shape *s, int tile, const float *in
   mrw_conv_shape window = mrw_winograd_window_shape(s, rows);
   wino_job job = {.shape = &window, .plan = plan_bands(&window, tile, mrw_thread_pool_size(pool)),
                   .row0 = row0, .image_h = s->in_h, .input = input, .packed = packed,
-                  .epilogue = epilogue, .output = output, .workspace = workspace};
+                  .epilogue = epilogue, .output = output, .ldo = (size_t)s->out_c,
+                  .workspace = workspace};
   run_job(&job, pool);
 }

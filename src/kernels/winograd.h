@@ -70,6 +70,15 @@ void mrw_winograd_conv2d(const mrw_conv_shape *s, int tile, const float *input,
                          const float *packed, const mrw_epilogue *epilogue, float *output,
                          float *workspace, mrw_thread_pool *pool);
 
+/* The same with each output pixel's out_c values ldo floats apart (ldo >= out_c): a group of
+ * a wider layer's output channels, from their own transformed weights, written in place
+ * among the others' (the epilogue's bias and residual pointing at the group's first channel,
+ * the residual with its own ldr). Each channel's outputs have the bits of the whole layer's
+ * call: a channel's sums do not depend on the other channels. */
+void mrw_winograd_conv2d_strided(const mrw_conv_shape *s, int tile, const float *input,
+                                 const float *packed, const mrw_epilogue *epilogue, float *output,
+                                 size_t ldo, float *workspace, mrw_thread_pool *pool);
+
 /* Output rows [row0, row0 + rows) of one image (s->batch 1) into output [rows][w][out_c] (the
  * residual, if any, in that layout too), reading the input rows around them as the whole
  * image's convolution does. With row0 a multiple of tile the tiles are the whole image's, so

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/passes.h"
 #include "kernels/conv2d_i8.h"
 #include "kernels/winograd.h"
 #include "kernels/winograd_i8.h"
@@ -226,6 +227,14 @@ void mrw_conv_layer_free(mrw_conv_layer *layer) {
   memset(layer, 0, sizeof *layer);
 }
 
+/* The layer's shape on one image of `in`'s height and width. */
+static mrw_conv_shape shape_on(const mrw_conv_layer *layer, const mrw_feature *in) {
+  mrw_conv_shape shape = layer->shape;
+  shape.in_h = in->h;
+  shape.in_w = in->w;
+  return shape;
+}
+
 /* A float Winograd layer's call: its tile, its transformed weights (the layer's own, or
  * transformed per call into the runtime's scratch) and the kernel's workspace after them. */
 typedef struct winograd_call {
@@ -236,14 +245,6 @@ typedef struct winograd_call {
 
 /* shape: the whole call's (it picks the tile); window: what one kernel call computes (the
  * workspace is sized for it). Returns 0 when out of memory (err set). */
-/* The layer's shape on one image of `in`'s height and width. */
-static mrw_conv_shape shape_on(const mrw_conv_layer *layer, const mrw_feature *in) {
-  mrw_conv_shape shape = layer->shape;
-  shape.in_h = in->h;
-  shape.in_w = in->w;
-  return shape;
-}
-
 static int prepare_winograd(const mrw_conv_layer *layer, const mrw_conv_shape *shape,
                             const mrw_conv_shape *window, winograd_call *call, mrw_runtime *rt,
                             mrw_error *err) {
@@ -262,6 +263,52 @@ static int prepare_winograd(const mrw_conv_layer *layer, const mrw_conv_shape *s
   }
   call->workspace = ws;
   return 1;
+}
+
+/* Floats of transformed weights a layer that transforms per call holds at once (8 MB): its
+ * output channels go in equal groups of whole panels within that. ResNet-50's 512 -> 512
+ * layers transform for F(2x2, 3x3) in two groups of 256 channels, not 16.8 MB at once; the
+ * 256 -> 256 ones (layer3, the mask head) for F(4x4, 3x3) in two of 128, not 9.4 MB. Each
+ * group transforms the input tiles again (a few percent of a layer's time). Groups of 4 MB
+ * (tried with the transposed convolution in passes of 8 boxes) lowered the package's heap
+ * top 5 MB more at 800x1199, with the mask head about 10 % slower in paired runs. */
+#define WINOGRAD_GROUP_FLOATS ((size_t)2 << 20)
+
+/* Output channels per group of a layer transformed per call. */
+static int winograd_group_channels(const mrw_conv_shape *shape, int tile) {
+  size_t per_panel = (size_t)mrw_winograd_points(tile) * (size_t)shape->in_c * MRW_GEMM_NR;
+  int panels = (shape->out_c + MRW_GEMM_NR - 1) / MRW_GEMM_NR;
+  size_t most = WINOGRAD_GROUP_FLOATS / per_panel;
+  return mrw_equal_pass_size(panels, most < (size_t)panels ? (int)most : panels) * MRW_GEMM_NR;
+}
+
+/* A layer that keeps its weights as loaded (panels of 8 output channels, 9 taps each): per
+ * group of output channels, transform the group's panels into the scratch and convolve them
+ * into their place in out. */
+static mrw_status run_winograd_in_groups(const mrw_conv_layer *layer, const mrw_conv_shape *shape,
+                                         const mrw_feature *in, const mrw_epilogue *e,
+                                         mrw_feature *out, mrw_runtime *rt, mrw_error *err) {
+  int tile = run_tile(layer, shape);
+  int group = winograd_group_channels(shape, tile);
+  mrw_conv_shape part = *shape;
+  part.out_c = group < shape->out_c ? group : shape->out_c;
+  size_t packed_floats = mrw_winograd_packed_floats(&part, tile);
+  size_t workspace_floats =
+      mrw_winograd_workspace_floats(&part, tile, mrw_thread_pool_size(rt->pool));
+  float *packed = mrw_runtime_scratch(rt, packed_floats + workspace_floats, err);
+  if (!packed) return MRW_ERR_OUT_OF_MEMORY;
+  size_t panel_floats = (size_t)shape->in_c * 9 * MRW_GEMM_NR;
+  for (int first = 0; first < shape->out_c; first += group) {
+    part.out_c = shape->out_c - first < group ? shape->out_c - first : group;
+    const float *panels = layer->packed + (size_t)first / MRW_GEMM_NR * panel_floats;
+    mrw_winograd_pack_panels(&part, tile, panels, packed, rt->pool);
+    mrw_epilogue ge = *e;
+    if (ge.bias) ge.bias += first;
+    if (ge.residual) ge.residual += first;
+    mrw_winograd_conv2d_strided(&part, tile, in->data, packed, &ge, out->data + first,
+                                (size_t)shape->out_c, packed + packed_floats, rt->pool);
+  }
+  return MRW_OK;
 }
 
 mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_feature *in,
@@ -311,6 +358,11 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
   if (!layer->winograd) {
     mrw_conv2d(&shape, in->data, layer->packed, &e, out->data, rt->gemm_workspace, rt->pool);
     return MRW_OK;
+  }
+  if (layer->winograd == MRW_WINOGRAD_AT_RUN) {
+    s = run_winograd_in_groups(layer, &shape, in, &e, out, rt, err);
+    if (s != MRW_OK) mrw_feature_free(out);
+    return s;
   }
   winograd_call call;
   if (!prepare_winograd(layer, &shape, &shape, &call, rt, err)) {

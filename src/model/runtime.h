@@ -24,10 +24,11 @@ void mrw_runtime_free(mrw_runtime *rt); /* a zeroed runtime is a no-op */
  * memory. */
 float *mrw_runtime_scratch(mrw_runtime *rt, size_t floats, mrw_error *err);
 
-/* Frees the scratch, for the end of a pass. A scratch kept from one pass to the next would
- * sit where it grew, high in the middle of the pass's maps, and split the free memory the
- * next pass's maps are placed in: each pass starts from the same free memory instead, and
- * the allocator places its maps as it did before. */
+/* Frees the scratch, for the end of a stage of a pass. A scratch kept from one pass to the
+ * next would sit where it grew, high in the middle of the pass's maps, and split the free
+ * memory the next pass's maps are placed in: each pass starts from the same free memory
+ * instead, and the allocator places its maps as it did before. Within a pass, a stage's
+ * scratch is not held through the stages after it. */
 void mrw_runtime_release_scratch(mrw_runtime *rt);
 
 #ifdef __cplusplus
