@@ -188,45 +188,66 @@ void check_stages(const char *name, bool backbone_levels = false) {
   check_mask_head(s, name);
 }
 
+// The ResNet-50 fixture's detector on 2 threads, for passes compared bit for bit.
+struct R50 {
+  ModelFilePtr file = open_fixture("r50_det.safetensors");
+  mrw_detector detector{};
+  mrw_runtime rt{};
+  mrw_error err{};
+  bool ready = false;
+  R50() {
+    EXPECT_TRUE(file);
+    if (!file) return;
+    EXPECT_EQ(mrw_detector_load(&detector, file.get(), &err), MRW_OK) << err.message;
+    EXPECT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK) << err.message;
+    ready = !testing::Test::HasFailure();
+  }
+  ~R50() {
+    mrw_runtime_free(&rt);
+    mrw_detector_free(&detector);
+  }
+};
+
+// Both sets of levels have the same shapes and bits; both are freed.
+void expect_same_levels(mrw_feature want[MRW_FPN_LEVELS], mrw_feature got[MRW_FPN_LEVELS]) {
+  for (int l = 0; l < MRW_FPN_LEVELS; l++) {
+    EXPECT_EQ(got[l].h, want[l].h) << "level " << l;
+    EXPECT_EQ(got[l].w, want[l].w) << "level " << l;
+    EXPECT_EQ(got[l].c, want[l].c) << "level " << l;
+    if (mrw_feature_count(&got[l]) == mrw_feature_count(&want[l])) {
+      EXPECT_EQ(0, std::memcmp(got[l].data, want[l].data,
+                               mrw_feature_count(&got[l]) * sizeof(float)))
+          << "level " << l;
+    }
+    mrw_feature_free(&want[l]);
+    mrw_feature_free(&got[l]);
+  }
+}
+
 // The detector's pass writes the finest lateral over C2 and the finest level over that sum, a
 // band of rows at a time: the same bits as the pass that keeps its inputs, in C2's buffer.
 // ResNet-50's FPN on random stages of a 320x480 input (C2 80x120x256 .. C5 10x15x2048).
 TEST(Stages, FpnOverItsInputsHoldsTheSameBits) {
-  ModelFilePtr file = open_fixture("r50_det.safetensors");
-  ASSERT_TRUE(file);
-  mrw_detector detector{};
-  mrw_runtime rt{};
-  mrw_error err{};
-  ASSERT_EQ(mrw_detector_load(&detector, file.get(), &err), MRW_OK) << err.message;
-  ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK) << err.message;
+  R50 r;
+  ASSERT_TRUE(r.ready);
   mrw_feature stages[4]{}, copies[4]{}, kept[MRW_FPN_LEVELS]{}, levels[MRW_FPN_LEVELS]{};
   TestRandom rng(700);
   for (int i = 0; i < 4; i++) {
     int h = 80 >> i, w = 120 >> i, c = 256 << i;
-    ASSERT_EQ(mrw_feature_alloc(&stages[i], h, w, c, &err), MRW_OK);
-    ASSERT_EQ(mrw_feature_alloc(&copies[i], h, w, c, &err), MRW_OK);
+    ASSERT_EQ(mrw_feature_alloc(&stages[i], h, w, c, &r.err), MRW_OK);
+    ASSERT_EQ(mrw_feature_alloc(&copies[i], h, w, c, &r.err), MRW_OK);
     std::vector<float> values = rng.floats(size_t(h) * w * c);
     std::memcpy(stages[i].data, values.data(), values.size() * sizeof(float));
     std::memcpy(copies[i].data, values.data(), values.size() * sizeof(float));
   }
-  ASSERT_EQ(mrw_fpn_forward(&detector.fpn, stages, kept, &rt, &err), MRW_OK) << err.message;
+  ASSERT_EQ(mrw_fpn_forward(&r.detector.fpn, stages, kept, &r.rt, &r.err), MRW_OK) << r.err.message;
   const float *c2 = copies[0].data;
-  ASSERT_EQ(mrw_fpn_forward_consuming(&detector.fpn, copies, levels, &rt, &err), MRW_OK)
-      << err.message;
+  ASSERT_EQ(mrw_fpn_forward_consuming(&r.detector.fpn, copies, levels, &r.rt, &r.err), MRW_OK)
+      << r.err.message;
   EXPECT_EQ(levels[0].data, c2) << "the finest level should be written over C2";
-  ASSERT_GT(levels[0].h, 2 * 32) << "the finest level should span several bands";
-  for (int l = 0; l < MRW_FPN_LEVELS; l++) {
-    const mrw_feature &want = kept[l], &got = levels[l];
-    ASSERT_EQ(got.h, want.h) << "level " << l;
-    ASSERT_EQ(got.w, want.w) << "level " << l;
-    ASSERT_EQ(got.c, want.c) << "level " << l;
-    EXPECT_EQ(0, std::memcmp(got.data, want.data, size_t(got.h) * got.w * got.c * sizeof(float)))
-        << "level " << l;
-  }
-  for (auto *set : {stages, copies}) for (int i = 0; i < 4; i++) mrw_feature_free(&set[i]);
-  for (auto *set : {kept, levels}) for (int l = 0; l < MRW_FPN_LEVELS; l++) mrw_feature_free(&set[l]);
-  mrw_runtime_free(&rt);
-  mrw_detector_free(&detector);
+  EXPECT_GT(levels[0].h, 2 * 32) << "the finest level should span several bands";
+  expect_same_levels(kept, levels);
+  for (int i = 0; i < 4; i++) mrw_feature_free(&stages[i]);
 }
 
 // The detector's ResNet pass hands each stage to the FPN's lateral as soon as the body has
@@ -246,46 +267,31 @@ mrw_status lateral_logged(void *ctx, int stage, mrw_feature *out, mrw_runtime *r
 }
 
 TEST(Stages, LateralsAsTheBodyFinishesHoldTheSameBits) {
-  ModelFilePtr file = open_fixture("r50_det.safetensors");
-  ASSERT_TRUE(file);
-  mrw_detector detector{};
-  mrw_runtime rt{};
-  mrw_error err{};
-  ASSERT_EQ(mrw_detector_load(&detector, file.get(), &err), MRW_OK) << err.message;
-  ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK) << err.message;
+  R50 r;
+  ASSERT_TRUE(r.ready);
   mrw_feature image{}, copy{}, stages[4]{}, laterals[4]{};
   mrw_feature kept[MRW_FPN_LEVELS]{}, levels[MRW_FPN_LEVELS]{};
-  ASSERT_EQ(mrw_feature_alloc(&image, 160, 224, 3, &err), MRW_OK);
-  ASSERT_EQ(mrw_feature_alloc(&copy, 160, 224, 3, &err), MRW_OK);
+  ASSERT_EQ(mrw_feature_alloc(&image, 160, 224, 3, &r.err), MRW_OK);
+  ASSERT_EQ(mrw_feature_alloc(&copy, 160, 224, 3, &r.err), MRW_OK);
   std::vector<float> pixels = TestRandom(701).floats(mrw_feature_count(&image));
   std::memcpy(image.data, pixels.data(), pixels.size() * sizeof(float));
   std::memcpy(copy.data, pixels.data(), pixels.size() * sizeof(float));
-  ASSERT_EQ(mrw_resnet_forward(&detector.resnet, &image, stages, nullptr, &rt, &err), MRW_OK);
-  ASSERT_EQ(mrw_fpn_forward(&detector.fpn, stages, kept, &rt, &err), MRW_OK) << err.message;
-  LateralLog log{&detector.fpn, {}};
+  ASSERT_EQ(mrw_resnet_forward(&r.detector.resnet, &image, stages, nullptr, &r.rt, &r.err), MRW_OK);
+  ASSERT_EQ(mrw_fpn_forward(&r.detector.fpn, stages, kept, &r.rt, &r.err), MRW_OK) << r.err.message;
+  LateralLog log{&r.detector.fpn, {}};
   mrw_stage_done done{lateral_logged, &log};
-  ASSERT_EQ(mrw_resnet_forward_consuming(&detector.resnet, &copy, &done, laterals, &rt, &err),
+  ASSERT_EQ(mrw_resnet_forward_consuming(&r.detector.resnet, &copy, &done, laterals, &r.rt, &r.err),
             MRW_OK)
-      << err.message;
+      << r.err.message;
   EXPECT_EQ(copy.data, nullptr) << "the image should be freed";
   EXPECT_EQ(log.stages, (std::vector<int>{0, 1, 2, 3}));
   for (int i = 0; i < 4; i++) EXPECT_EQ(laterals[i].c, 256) << "stage " << i;
-  ASSERT_EQ(mrw_fpn_forward_laterals(&detector.fpn, laterals, levels, &rt, &err), MRW_OK)
-      << err.message;
+  ASSERT_EQ(mrw_fpn_forward_laterals(&r.detector.fpn, laterals, levels, &r.rt, &r.err), MRW_OK)
+      << r.err.message;
   for (int i = 0; i < 4; i++) EXPECT_EQ(laterals[i].data, nullptr) << "lateral " << i;
-  for (int l = 0; l < MRW_FPN_LEVELS; l++) {
-    const mrw_feature &want = kept[l], &got = levels[l];
-    ASSERT_EQ(got.h, want.h) << "level " << l;
-    ASSERT_EQ(got.w, want.w) << "level " << l;
-    ASSERT_EQ(got.c, want.c) << "level " << l;
-    EXPECT_EQ(0, std::memcmp(got.data, want.data, mrw_feature_count(&got) * sizeof(float)))
-        << "level " << l;
-  }
+  expect_same_levels(kept, levels);
   mrw_feature_free(&image);
   for (int i = 0; i < 4; i++) mrw_feature_free(&stages[i]);
-  for (auto *set : {kept, levels}) for (int l = 0; l < MRW_FPN_LEVELS; l++) mrw_feature_free(&set[l]);
-  mrw_runtime_free(&rt);
-  mrw_detector_free(&detector);
 }
 
 // A pass frees the runtime's scratch at its end, so that the next pass places its maps in the
