@@ -206,6 +206,72 @@ TEST(ConvLayer, InPlaceLateralKeepsItsBufferAndBits) {
   }
 }
 
+// The shipped default model's int8 file: its FPN laterals are int8 GEMMs over the pixels
+// (64 -> 64 and 128 -> 64 channels). Written over their inputs in bands of rows (a 100x400
+// map in three) they hold the bits of a run into a new buffer, since each row is quantized
+// with its own scale and summed in integers; run onto a residual, they write over it with
+// the bits of a run into a new buffer. On 200x200 pixels the layers quantize their rows in
+// passes (of 31775 and 16131 rows): the bits of the map's two halves run one at a time,
+// whose passes end elsewhere.
+TEST(ConvLayer, Int8LayersOverTheirInputsAndInPassesKeepTheirBits) {
+  ModelFilePtr file = open_fixture("default_int8.safetensors");
+  ASSERT_TRUE(file);
+  mrw_runtime rt{};
+  mrw_error err{};
+  ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK);
+  for (int index : {0, 1}) {
+    int in_c = index == 0 ? 64 : 128;
+    std::string weight = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.weight";
+    std::string bias = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.bias";
+    mrw_conv_layer lateral{};
+    mrw_conv_spec spec = {weight.c_str(), bias.c_str(), nullptr, 0.0f, in_c, 64, 1, 1, 0, 0};
+    ASSERT_EQ(mrw_conv_layer_load(&lateral, file.get(), &spec, &err), MRW_OK) << err.message;
+    EXPECT_EQ(lateral.int8_conv, MRW_INT8_PIXELS);
+    auto random_map = [&](int h, int w, uint64_t seed, mrw_feature *f) {
+      ASSERT_EQ(mrw_feature_alloc(f, h, w, in_c, &err), MRW_OK);
+      std::vector<float> values = TestRandom(seed).floats(mrw_feature_count(f));
+      std::memcpy(f->data, values.data(), values.size() * sizeof(float));
+    };
+    mrw_feature x{}, want{};
+    random_map(100, 400, 11, &x);
+    ASSERT_EQ(mrw_conv_layer_run(&lateral, &x, nullptr, 0, &want, &rt, &err), MRW_OK);
+    ASSERT_EQ(mrw_conv_layer_run_in_place(&lateral, &x, &rt, &err), MRW_OK) << err.message;
+    ASSERT_EQ(x.c, 64);
+    EXPECT_EQ(0, std::memcmp(x.data, want.data, mrw_feature_count(&want) * sizeof(float)))
+        << in_c << " channels in";
+    mrw_feature_free(&x);
+    mrw_feature_free(&want);
+    // onto a residual of the output's shape, with ReLU: over the residual's own buffer
+    mrw_feature in{}, residual{};
+    random_map(30, 50, 13, &in);
+    ASSERT_EQ(mrw_feature_alloc(&residual, 30, 50, 64, &err), MRW_OK);
+    std::vector<float> r = TestRandom(14).floats(mrw_feature_count(&residual));
+    std::memcpy(residual.data, r.data(), r.size() * sizeof(float));
+    ASSERT_EQ(mrw_conv_layer_run(&lateral, &in, &residual, 1, &want, &rt, &err), MRW_OK);
+    const float *buffer = residual.data;
+    ASSERT_EQ(mrw_conv_layer_run_onto(&lateral, &in, &residual, 1, &rt, &err), MRW_OK);
+    EXPECT_EQ(residual.data, buffer) << "the result should be written over the residual";
+    EXPECT_EQ(0, std::memcmp(residual.data, want.data, mrw_feature_count(&want) * sizeof(float)));
+    for (mrw_feature *f : {&in, &residual, &want}) mrw_feature_free(f);
+    mrw_feature whole{}, top{}, bottom{}, out{}, out_top{}, out_bottom{};
+    random_map(200, 200, 12, &whole);
+    ASSERT_EQ(mrw_feature_alloc(&top, 100, 200, in_c, &err), MRW_OK);
+    ASSERT_EQ(mrw_feature_alloc(&bottom, 100, 200, in_c, &err), MRW_OK);
+    size_t half = mrw_feature_count(&top);
+    std::memcpy(top.data, whole.data, half * sizeof(float));
+    std::memcpy(bottom.data, whole.data + half, half * sizeof(float));
+    ASSERT_EQ(mrw_conv_layer_run(&lateral, &whole, nullptr, 0, &out, &rt, &err), MRW_OK);
+    ASSERT_EQ(mrw_conv_layer_run(&lateral, &top, nullptr, 0, &out_top, &rt, &err), MRW_OK);
+    ASSERT_EQ(mrw_conv_layer_run(&lateral, &bottom, nullptr, 0, &out_bottom, &rt, &err), MRW_OK);
+    size_t out_half = mrw_feature_count(&out_top);
+    EXPECT_EQ(0, std::memcmp(out.data, out_top.data, out_half * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(out.data + out_half, out_bottom.data, out_half * sizeof(float)));
+    for (mrw_feature *f : {&whole, &top, &bottom, &out, &out_top, &out_bottom}) mrw_feature_free(f);
+    mrw_conv_layer_free(&lateral);
+  }
+  mrw_runtime_free(&rt);
+}
+
 // The shipped default model's int8 file (written with the fixtures): its first FPN output
 // convolution, 3x3, 64 -> 64, int8 weights with a scale per output channel.
 const char *kInt8Weight = "backbone.fpn.layer_blocks.0.0.weight";

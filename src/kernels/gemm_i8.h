@@ -42,7 +42,9 @@ size_t mrw_gemm_i8_packed_b_count(size_t k, size_t n);
 void mrw_gemm_i8_pack_b(const int8_t *w, size_t ldw, size_t k, size_t n, int16_t *packed);
 
 /* c [m][ldc] = epilogue of (float)(QA row i . QB column j) * (row_scales[i] * col_scales[j]):
- * then + bias[j], + residual, then ReLU, in that order. qa: [m][ldq] from mrw_quantize_rows. */
+ * then + bias[j], + residual, then ReLU, in that order. qa: [m][ldq] from mrw_quantize_rows.
+ * Each element of c is stored once, right after its residual element is read: the residual
+ * may be c itself (ldr == ldc). */
 void mrw_gemm_i8(size_t m, size_t n, size_t k, const int16_t *qa, size_t ldq,
                  const float *row_scales, const int16_t *packed_b, const float *col_scales,
                  const mrw_epilogue *epilogue, float *c, size_t ldc, mrw_thread_pool *pool);

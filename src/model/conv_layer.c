@@ -386,6 +386,15 @@ mrw_status mrw_conv_layer_run_onto(const mrw_conv_layer *layer, const mrw_featur
   mrw_conv_shape shape = shape_on(layer, in);
   int same_shape = in->c == shape.in_c && residual->c == shape.out_c &&
                    residual->h == mrw_conv_out_h(&shape) && residual->w == mrw_conv_out_w(&shape);
+  if (layer->int8_conv == MRW_INT8_PIXELS && same_shape) {
+    /* the integer GEMM stores each output once, over the residual value it has just read */
+    mrw_epilogue e = {layer->bias, residual->data, (size_t)shape.out_c, relu, NULL};
+    mrw_status s = mrw_int8_matrix_run(&layer->int8, in->data, (size_t)in->h * in->w,
+                                       (size_t)in->c, &e, residual->data, (size_t)shape.out_c, rt,
+                                       err);
+    if (s != MRW_OK) mrw_feature_free(residual);
+    return s;
+  }
   if (layer->int8_conv != MRW_INT8_NONE || layer->winograd || !same_shape) {
     /* a path that writes its output before it has read the residual: a new buffer */
     mrw_feature out = {0};
@@ -453,7 +462,9 @@ mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_featu
  * copied to their place at the front of x's buffer. Output rows [r0, r1) take the floats of
  * input rows below r1 (out_c <= in_c), which every earlier band and this one have read. A
  * 1x1 layer's rows are independent and the GEMM's depth passes do not depend on how many
- * rows it is given, so the sums are those of one call over the whole map. */
+ * rows it is given, so the sums are those of one call over the whole map; an int8 layer
+ * (MRW_INT8_PIXELS) quantizes each row with its own scale and sums in integers, exactly, so
+ * its bands change no bit either. */
 static mrw_status run_over_input_in_bands(const mrw_conv_layer *layer, mrw_feature *x,
                                           mrw_runtime *rt, mrw_error *err) {
   mrw_conv_shape shape = layer->shape;
@@ -467,14 +478,23 @@ static mrw_status run_over_input_in_bands(const mrw_conv_layer *layer, mrw_featu
     return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for a band of a 1x1 layer");
   }
   mrw_epilogue e = {layer->bias, NULL, 0, 0, NULL};
+  mrw_status s = MRW_OK;
   shape.in_w = x->w;
-  for (int r0 = 0; r0 < x->h; r0 += band_rows) {
+  for (int r0 = 0; r0 < x->h && s == MRW_OK; r0 += band_rows) {
     shape.in_h = x->h - r0 < band_rows ? x->h - r0 : band_rows;
-    mrw_conv2d(&shape, x->data + (size_t)r0 * row_in, layer->packed, &e, band, rt->gemm_workspace,
-               rt->pool);
+    const float *in = x->data + (size_t)r0 * row_in;
+    if (layer->int8_conv == MRW_INT8_PIXELS)
+      s = mrw_int8_matrix_run(&layer->int8, in, (size_t)shape.in_h * x->w, (size_t)shape.in_c, &e,
+                              band, (size_t)shape.out_c, rt, err);
+    else
+      mrw_conv2d(&shape, in, layer->packed, &e, band, rt->gemm_workspace, rt->pool);
     memcpy(x->data + (size_t)r0 * row_out, band, (size_t)shape.in_h * row_out * sizeof(float));
   }
   free(band);
+  if (s != MRW_OK) {
+    mrw_feature_free(x);
+    return s;
+  }
   x->c = shape.out_c;
   /* the freed tail goes back to the allocator; a failed shrink keeps the larger buffer */
   float *shrunk = realloc(x->data, mrw_feature_count(x) * sizeof(float));
@@ -486,17 +506,18 @@ mrw_status mrw_conv_layer_run_in_place(const mrw_conv_layer *layer, mrw_feature 
                                        mrw_runtime *rt, mrw_error *err) {
   mrw_conv_shape shape = shape_on(layer, x);
   size_t pixels = (size_t)x->h * x->w;
-  int gemm_1x1 = layer->int8_conv == MRW_INT8_NONE && !layer->winograd && shape.kernel_h == 1 &&
-                 shape.kernel_w == 1 && shape.stride == 1 && shape.pad == 0 &&
-                 x->c == shape.in_c && shape.out_c <= shape.in_c;
-  if (!gemm_1x1) {
+  int float_1x1 = layer->int8_conv == MRW_INT8_NONE && !layer->winograd && shape.kernel_h == 1 &&
+                  shape.kernel_w == 1 && shape.stride == 1 && shape.pad == 0;
+  int banded = (float_1x1 || layer->int8_conv == MRW_INT8_PIXELS) && x->c == shape.in_c &&
+               shape.out_c <= shape.in_c;
+  if (!banded) {
     mrw_feature out = {0};
     mrw_status s = mrw_conv_layer_run(layer, x, NULL, 0, &out, rt, err);
     mrw_feature_free(x);
     *x = out;
     return s;
   }
-  if (shape.out_c < shape.in_c ||
+  if (!float_1x1 || shape.out_c < shape.in_c ||
       !mrw_gemm_reads_rows_first(pixels, (size_t)shape.out_c, (size_t)shape.in_c,
                                  mrw_thread_pool_size(rt->pool)))
     return run_over_input_in_bands(layer, x, rt, err);

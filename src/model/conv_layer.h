@@ -84,18 +84,19 @@ mrw_status mrw_conv_layer_run(const mrw_conv_layer *layer, const mrw_feature *in
                               mrw_runtime *rt, mrw_error *err);
 
 /* residual = relu?(conv(in) + residual): the result written over the residual's own buffer
- * where the float GEMM computes the layer (it keeps each block of the residual until it has
- * added it), else into a new buffer that replaces the residual's. Either way the sums are
- * mrw_conv_layer_run's, and on failure the residual is freed. */
+ * where a GEMM computes the layer (the float GEMM keeps each block of the residual until it
+ * has added it; the integer GEMM of a 1x1 int8 layer stores each output once, after reading
+ * its residual value), else into a new buffer that replaces the residual's. Either way the
+ * sums are mrw_conv_layer_run's, and on failure the residual is freed. */
 mrw_status mrw_conv_layer_run_onto(const mrw_conv_layer *layer, const mrw_feature *in,
                                    mrw_feature *residual, int relu, mrw_runtime *rt,
                                    mrw_error *err);
 
-/* x = conv(x) + bias, over x's own buffer where the float GEMM computes the layer (a 1x1
- * stride-1 layer with no more channels out than in): in one call where the GEMM may
- * (mrw_gemm_reads_rows_first), else a band of rows at a time, the buffer then shrunk to the
- * output's size. Other layers write a new buffer that replaces x's. Either way the sums are
- * mrw_conv_layer_run's, and on failure x is freed. */
+/* x = conv(x) + bias, over x's own buffer where a GEMM computes the layer (a 1x1 stride-1
+ * layer, float or int8, with no more channels out than in): in one call where the float GEMM
+ * may (mrw_gemm_reads_rows_first), else a band of rows at a time, the buffer then shrunk to
+ * the output's size. Other layers write a new buffer that replaces x's. Either way the sums
+ * are mrw_conv_layer_run's, and on failure x is freed. */
 mrw_status mrw_conv_layer_run_in_place(const mrw_conv_layer *layer, mrw_feature *x,
                                        mrw_runtime *rt, mrw_error *err);
 

@@ -63,18 +63,31 @@ void mrw_int8_matrix_free(mrw_int8_matrix *m) {
   memset(m, 0, sizeof *m);
 }
 
+/* Floats of scratch the quantized rows of one pass take at most (4 MB): a ResNet-50 layer on
+ * C2's 60800 pixels of 256 channels quantizes them 8192 rows at a time, not 31 MB at once.
+ * Each row has its own scale and its integer sums are exact, so the passes change no bit. */
+#define QUANTIZED_ROWS_FLOATS ((size_t)1 << 20)
+
 mrw_status mrw_int8_matrix_run(const mrw_int8_matrix *m, const float *x, size_t rows,
                                size_t ldx, const mrw_epilogue *epilogue, float *y, size_t ldy,
                                mrw_runtime *rt, mrw_error *err) {
   if (rows == 0) return MRW_OK;
   size_t ldq = mrw_gemm_i8_depth(m->k);
+  size_t pass = QUANTIZED_ROWS_FLOATS / (1 + (ldq + 1) / 2);
+  if (pass < MRW_GEMM_MB) pass = MRW_GEMM_MB;
+  if (pass > rows) pass = rows;
   /* scratch: the row scales, then the rows as int16 (two to a float) */
-  float *scratch = mrw_runtime_scratch(rt, rows + (rows * ldq + 1) / 2, err);
+  float *scratch = mrw_runtime_scratch(rt, pass + (pass * ldq + 1) / 2, err);
   if (!scratch) return MRW_ERR_OUT_OF_MEMORY;
   float *row_scales = scratch;
-  int16_t *q = (int16_t *)(scratch + rows);
-  mrw_quantize_rows(x, rows, m->k, ldx, q, ldq, row_scales, rt->pool);
-  mrw_gemm_i8(rows, m->n, m->k, q, ldq, row_scales, m->packed, m->scales, epilogue, y, ldy,
-              rt->pool);
+  int16_t *q = (int16_t *)(scratch + pass);
+  for (size_t first = 0; first < rows; first += pass) {
+    size_t n = rows - first < pass ? rows - first : pass;
+    mrw_epilogue e = *epilogue;
+    if (e.residual) e.residual += first * e.ldr;
+    mrw_quantize_rows(x + first * ldx, n, m->k, ldx, q, ldq, row_scales, rt->pool);
+    mrw_gemm_i8(n, m->n, m->k, q, ldq, row_scales, m->packed, m->scales, &e, y + first * ldy, ldy,
+                rt->pool);
+  }
   return MRW_OK;
 }
