@@ -12,6 +12,8 @@
 #include <vector>
 
 extern "C" {
+#include "kernels/pool.h"
+#include "kernels/resize.h"
 #include "model/detector.h"
 #include "model/instance.h"
 #include "model/roi_pool.h"
@@ -224,9 +226,35 @@ void expect_same_levels(mrw_feature want[MRW_FPN_LEVELS], mrw_feature got[MRW_FP
   }
 }
 
-// The detector's pass writes the finest lateral over C2 and the finest level over that sum, a
-// band of rows at a time: the same bits as the pass that keeps its inputs, in C2's buffer.
-// ResNet-50's FPN on random stages of a 320x480 input (C2 80x120x256 .. C5 10x15x2048).
+// torchvision's FPN step by step from the layers, each output into a new map: the laterals,
+// the inner sums from the top down, each level's output convolution on its sum, the pool.
+void reference_levels(const mrw_fpn *fpn, const mrw_feature stages[4],
+                      mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt) {
+  mrw_error err{};
+  int top = fpn->inputs - 1;
+  mrw_feature inner[4]{};
+  for (int i = 0; i <= top; i++)
+    ASSERT_EQ(mrw_conv_layer_run(&fpn->inner[i], &stages[i], nullptr, 0, &inner[i], rt, &err),
+              MRW_OK);
+  for (int i = top - 1; i >= 0; i--)
+    mrw_upsample_nearest_add(inner[i + 1].data, inner[i + 1].h, inner[i + 1].w, inner[i + 1].c,
+                             inner[i].data, inner[i].h, inner[i].w, rt->pool);
+  for (int i = 0; i <= top; i++) {
+    ASSERT_EQ(mrw_conv_layer_run(&fpn->layer[i], &inner[i], nullptr, 0, &levels[i], rt, &err),
+              MRW_OK);
+    mrw_feature_free(&inner[i]);
+  }
+  const mrw_feature &last = levels[top];
+  ASSERT_EQ(mrw_feature_alloc(&levels[top + 1], mrw_max_pool_out(last.h, 1, 2, 0),
+                              mrw_max_pool_out(last.w, 1, 2, 0), last.c, &err),
+            MRW_OK);
+  mrw_max_pool(last.data, last.h, last.w, last.c, 1, 2, 0, levels[top + 1].data, rt->pool);
+}
+
+// The detector's pass writes the finest lateral over C2 and each level over its inner sum, a
+// band of rows at a time: the bits of the FPN computed step by step into new maps, the finest
+// level in C2's buffer; the pass that keeps its inputs has those bits too. ResNet-50's FPN on
+// random stages of a 320x480 input (C2 80x120x256 .. C5 10x15x2048).
 TEST(Stages, FpnOverItsInputsHoldsTheSameBits) {
   R50 r;
   ASSERT_TRUE(r.ready);
@@ -240,13 +268,22 @@ TEST(Stages, FpnOverItsInputsHoldsTheSameBits) {
     std::memcpy(stages[i].data, values.data(), values.size() * sizeof(float));
     std::memcpy(copies[i].data, values.data(), values.size() * sizeof(float));
   }
+  mrw_feature want[MRW_FPN_LEVELS]{};
+  reference_levels(&r.detector.fpn, stages, want, &r.rt);
+  ASSERT_FALSE(HasFatalFailure());
   ASSERT_EQ(mrw_fpn_forward(&r.detector.fpn, stages, kept, &r.rt, &r.err), MRW_OK) << r.err.message;
   const float *c2 = copies[0].data;
   ASSERT_EQ(mrw_fpn_forward_consuming(&r.detector.fpn, copies, levels, &r.rt, &r.err), MRW_OK)
       << r.err.message;
   EXPECT_EQ(levels[0].data, c2) << "the finest level should be written over C2";
-  EXPECT_GT(levels[0].h, 2 * 32) << "the finest level should span several bands";
-  expect_same_levels(kept, levels);
+  EXPECT_GT(levels[1].h, 32) << "the two finest levels should span more than one band";
+  mrw_feature copy[MRW_FPN_LEVELS]{};
+  for (int l = 0; l < MRW_FPN_LEVELS; l++) {
+    ASSERT_EQ(mrw_feature_alloc(&copy[l], want[l].h, want[l].w, want[l].c, &r.err), MRW_OK);
+    std::memcpy(copy[l].data, want[l].data, mrw_feature_count(&want[l]) * sizeof(float));
+  }
+  expect_same_levels(want, levels);
+  expect_same_levels(copy, kept);
   for (int i = 0; i < 4; i++) mrw_feature_free(&stages[i]);
 }
 

@@ -49,9 +49,9 @@ void mrw_fpn_free(mrw_fpn *fpn) {
   }
 }
 
-/* Output rows of the finest level's convolution written over its own input: a band's rows
- * but its last go in at once; its last row is still input to the next band, so it waits in
- * `held` until that band has been computed. */
+/* Output rows of a level's convolution written over its own input: a band's rows but its
+ * last go in at once; its last row is still input to the next band, so it waits in `held`
+ * until that band has been computed. */
 typedef struct over_input {
   float *data;     /* the input map, [h][w][c] */
   float *held;     /* one row of output */
@@ -73,16 +73,17 @@ static mrw_status write_band_over_input(void *ctx, const mrw_feature *band, int 
   return MRW_OK;
 }
 
-/* Rows per band of the finest level's output convolution (10 MB of 256 channels at 800x1216).
- * With 16 rows the calls took about 5 % longer: each band's last thread-band often runs alone. */
-#define FINEST_BAND_ROWS 32
+/* Rows per band of a level's output convolution (10 MB of 256 channels at the finest level at
+ * 800x1216). With 16 rows the calls took about 5 % longer: each band's last thread-band often
+ * runs alone. */
+#define LEVEL_BAND_ROWS 32
 
 /* level = layer(inner), computed in bands over inner's own buffer, which becomes the level's. */
 static mrw_status run_over_input(const mrw_conv_layer *layer, mrw_feature *inner,
                                  mrw_feature *level, mrw_runtime *rt, mrw_error *err) {
   over_input o = {inner->data, NULL, (size_t)inner->w * inner->c, -1};
   o.held = malloc(o.row_floats * sizeof(float));
-  mrw_status s = o.held ? mrw_conv_layer_run_bands(layer, inner, 0, FINEST_BAND_ROWS,
+  mrw_status s = o.held ? mrw_conv_layer_run_bands(layer, inner, 0, LEVEL_BAND_ROWS,
                                                    write_band_over_input, &o, rt, err)
                         : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for an FPN row");
   if (s == MRW_OK) {
@@ -94,16 +95,18 @@ static mrw_status run_over_input(const mrw_conv_layer *layer, mrw_feature *inner
   return s;
 }
 
-/* The top-down pass over the laterals, which it owns: each is freed once read, the finest
- * becomes the finest level (its output convolution written over it a band at a time), so
- * the stride-4 maps are held once, not twice. */
+/* The top-down pass over the laterals, which it owns: each level's inner sum is the lateral
+ * plus the coarser inner sum upsampled, added in place; once the next finer lateral has added
+ * it, the sum's output convolution writes the level over the sum itself, a band at a time.
+ * So every level is held once, not as a sum and an output (the finest, 62 MB at 800x1216,
+ * and the next, 16 MB). */
 static mrw_status top_down(const mrw_fpn *fpn, mrw_feature laterals[4],
                            mrw_feature levels[MRW_FPN_LEVELS], mrw_runtime *rt, mrw_error *err) {
   memset(levels, 0, MRW_FPN_LEVELS * sizeof *levels);
   int top = fpn->inputs - 1;
   mrw_feature last_inner = laterals[top];
   memset(&laterals[top], 0, sizeof laterals[top]);
-  mrw_status s = mrw_conv_layer_run(&fpn->layer[top], &last_inner, NULL, 0, &levels[top], rt, err);
+  mrw_status s = MRW_OK;
   for (int i = top - 1; i >= 0 && s == MRW_OK; i--) {
     /* inner = lateral(C_i) + upsample(previous inner): the sum torchvision forms, added in
      * place after the lateral's bias, so the same two floats are added in the same order. */
@@ -111,11 +114,11 @@ static mrw_status top_down(const mrw_fpn *fpn, mrw_feature laterals[4],
     memset(&laterals[i], 0, sizeof laterals[i]);
     mrw_upsample_nearest_add(last_inner.data, last_inner.h, last_inner.w, last_inner.c,
                              inner.data, inner.h, inner.w, rt->pool);
-    mrw_feature_free(&last_inner);
+    s = run_over_input(&fpn->layer[i + 1], &last_inner, &levels[i + 1], rt, err);
+    mrw_feature_free(&last_inner); /* (empty unless that failed) */
     last_inner = inner;
-    s = i == 0 ? run_over_input(&fpn->layer[i], &last_inner, &levels[i], rt, err)
-               : mrw_conv_layer_run(&fpn->layer[i], &last_inner, NULL, 0, &levels[i], rt, err);
   }
+  if (s == MRW_OK) s = run_over_input(&fpn->layer[0], &last_inner, &levels[0], rt, err);
   mrw_feature_free(&last_inner);
   if (s == MRW_OK) {
     const mrw_feature *last = &levels[top];
