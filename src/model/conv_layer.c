@@ -495,10 +495,12 @@ static mrw_status run_over_input_in_bands(const mrw_conv_layer *layer, mrw_featu
     mrw_feature_free(x);
     return s;
   }
-  x->c = shape.out_c;
   /* the freed tail goes back to the allocator; a failed shrink keeps the larger buffer */
-  float *shrunk = realloc(x->data, mrw_feature_count(x) * sizeof(float));
-  if (shrunk) x->data = shrunk;
+  if (shape.out_c < x->c) {
+    x->c = shape.out_c;
+    float *shrunk = realloc(x->data, mrw_feature_count(x) * sizeof(float));
+    if (shrunk) x->data = shrunk;
+  }
   return MRW_OK;
 }
 
