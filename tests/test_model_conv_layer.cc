@@ -163,6 +163,15 @@ TEST(ConvLayer, BandsHoldTheWholeOutputsBits) {
   mrw_runtime_free(&rt);
 }
 
+// FPN lateral `index` of a model file: 1x1, in_c -> out_c, with its bias.
+mrw_status load_lateral(const mrw_safetensors *file, int index, int in_c, int out_c,
+                        mrw_conv_layer *layer, mrw_error *err) {
+  std::string weight = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.weight";
+  std::string bias = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.bias";
+  mrw_conv_spec spec = {weight.c_str(), bias.c_str(), nullptr, 0.0f, in_c, out_c, 1, 1, 0, 0};
+  return mrw_conv_layer_load(layer, file, &spec, err);
+}
+
 // The ResNet-50 fixture's two finest FPN laterals, 1x1, 256 -> 256 and 512 -> 256, written
 // over their inputs: in one call where every thread's task owns whole rows of C (50x76 of
 // 256 channels), else in bands of rows (3x5; 120x76 in three bands). The bits are those of a
@@ -172,12 +181,9 @@ TEST(ConvLayer, InPlaceLateralKeepsItsBufferAndBits) {
   ASSERT_TRUE(file);
   for (int index : {0, 1}) {
     int in_c = index == 0 ? 256 : 512;
-    std::string weight = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.weight";
-    std::string bias = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.bias";
     mrw_conv_layer lateral{};
-    mrw_conv_spec spec = {weight.c_str(), bias.c_str(), nullptr, 0.0f, in_c, 256, 1, 1, 0, 0};
     mrw_error err{};
-    ASSERT_EQ(mrw_conv_layer_load(&lateral, file.get(), &spec, &err), MRW_OK) << err.message;
+    ASSERT_EQ(load_lateral(file.get(), index, in_c, 256, &lateral, &err), MRW_OK) << err.message;
     for (int threads : {1, 2}) {
       mrw_runtime rt{};
       ASSERT_EQ(mrw_runtime_init(&rt, threads, &err), MRW_OK);
@@ -221,11 +227,8 @@ TEST(ConvLayer, Int8LayersOverTheirInputsAndInPassesKeepTheirBits) {
   ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK);
   for (int index : {0, 1}) {
     int in_c = index == 0 ? 64 : 128;
-    std::string weight = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.weight";
-    std::string bias = "backbone.fpn.inner_blocks." + std::to_string(index) + ".0.bias";
     mrw_conv_layer lateral{};
-    mrw_conv_spec spec = {weight.c_str(), bias.c_str(), nullptr, 0.0f, in_c, 64, 1, 1, 0, 0};
-    ASSERT_EQ(mrw_conv_layer_load(&lateral, file.get(), &spec, &err), MRW_OK) << err.message;
+    ASSERT_EQ(load_lateral(file.get(), index, in_c, 64, &lateral, &err), MRW_OK) << err.message;
     EXPECT_EQ(lateral.int8_conv, MRW_INT8_PIXELS);
     auto random_map = [&](int h, int w, uint64_t seed, mrw_feature *f) {
       ASSERT_EQ(mrw_feature_alloc(f, h, w, in_c, &err), MRW_OK);
