@@ -4,7 +4,7 @@ import { createLoad } from './api/load.js';
 import { browserPlatform } from './platform/browser.js';
 
 export { drawInstances } from './api/draw.js';
-export { convert } from './convert/convert.js';
+export { convert } from './api/convert-on-demand.js';
 
 /** Starts the engine, loads a model, and resolves to a Segmenter (see index.d.ts). */
 export const load = createLoad(browserPlatform);
