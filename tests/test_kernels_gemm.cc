@@ -17,8 +17,9 @@ struct GemmCase {
   bool bias, residual, relu;
 };
 
-// Runs the packed SIMD GEMM and the scalar reference on the same random operands.
-void check_gemm(const GemmCase &g, int threads, uint64_t seed) {
+// Runs the packed SIMD GEMM (or its tall-block form) and the scalar reference on the same
+// random operands.
+void check_gemm(const GemmCase &g, int threads, uint64_t seed, bool tall = false) {
   TestRandom rng(seed);
   size_t lda = g.k + 3, ldc = g.n + 5;
   std::vector<float> a = rng.floats(g.m * lda), b = rng.floats(g.k * g.n);
@@ -28,16 +29,18 @@ void check_gemm(const GemmCase &g, int threads, uint64_t seed) {
   std::vector<float> packed(mrw_gemm_packed_b_floats(g.k, g.n));
   mrw_gemm_pack_b(b.data(), g.n, g.k, g.n, packed.data());
   ScopedPool pool(threads);
-  std::vector<float> workspace(mrw_gemm_workspace_floats(pool.size()));
+  std::vector<float> workspace(tall ? mrw_gemm_tall_workspace_floats(g.m, pool.size())
+                                    : mrw_gemm_workspace_floats(pool.size()));
   std::vector<float> c(g.m * ldc, 7.0f), expected(g.m * ldc, 7.0f);
   mrw_dense_a dense{a.data(), lda};
-  mrw_gemm(g.m, g.n, g.k, mrw_gemm_a{mrw_pack_a_dense, &dense}, packed.data(), &e, c.data(), ldc,
-           workspace.data(), pool.get());
+  (tall ? mrw_gemm_tall : mrw_gemm)(g.m, g.n, g.k, mrw_gemm_a{mrw_pack_a_dense, &dense},
+                                    packed.data(), &e, c.data(), ldc, workspace.data(), pool.get());
   mrw_gemm_ref(g.m, g.n, g.k, a.data(), lda, b.data(), g.n, &e, expected.data(), ldc);
   // Same summation order: equal to the bit, including the untouched padding columns.
   Difference d = compare_arrays(c.data(), expected.data(), c.size());
   EXPECT_EQ(d.max_abs_diff, 0.0) << "m=" << g.m << " n=" << g.n << " k=" << g.k
-                                 << " threads=" << threads << " worst index " << d.worst_index;
+                                 << " threads=" << threads << " tall " << tall
+                                 << " worst index " << d.worst_index;
 }
 
 TEST(Gemm, MatchesReferenceOnOddShapes) {
@@ -63,6 +66,20 @@ TEST(Gemm, MatchesReferenceOnRandomShapesWithEveryEpilogue) {
 
 // The residual as C itself (the result written over it, with residual_keep): the same bits
 // as into a separate C, whatever the depth passes, edge tiles and threads.
+TEST(Gemm, TallBlocksMatchReference) {
+  // Row blocks of up to MRW_GEMM_TALL_MB rows: one, or several with a short last one; depths
+  // across KC passes; columns in whole and partial panels.
+  uint64_t seed = 3000;
+  for (int threads : kThreadCounts)
+    for (size_t m : {size_t{5}, size_t{65}, size_t{167}, size_t{MRW_GEMM_TALL_MB + 3}, size_t{600}})
+      for (size_t n : {size_t{8}, size_t{41}, size_t{130}})
+        for (size_t k : {size_t{300}, size_t{700}}) {
+          check_gemm({m, n, k, (seed % 2) == 0, (seed % 3) == 0, (seed % 5) != 0}, threads, seed,
+                     true);
+          seed++;
+        }
+}
+
 TEST(Gemm, WritingOverTheResidualGivesTheSameBits) {
   TestRandom shapes(7);
   for (int i = 0; i < 18; i++) {

@@ -76,6 +76,18 @@ void mrw_gemm(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
               const mrw_epilogue *epilogue, float *c, size_t ldc, float *workspace,
               mrw_thread_pool *pool);
 
+/* The same with up to MRW_GEMM_TALL_MB rows of A per task, for a B much larger than the
+ * caches (the box head's fc6: 12544 x 1024, 51 MB): each task streams its columns of B
+ * from memory once for that many rows rather than once per MRW_GEMM_MB, with each C element
+ * summed as mrw_gemm sums it. workspace: mrw_gemm_tall_workspace_floats(m, pool size)
+ * floats; the epilogue's residual may not be C (no residual_keep). */
+#define MRW_GEMM_TALL_MB 256
+size_t mrw_gemm_tall_block_rows(size_t m);
+size_t mrw_gemm_tall_workspace_floats(size_t m, int threads);
+void mrw_gemm_tall(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
+                   const mrw_epilogue *epilogue, float *c, size_t ldc, float *workspace,
+                   mrw_thread_pool *pool);
+
 /* A row-major A[m][k] (lda) as a packer context. */
 typedef struct mrw_dense_a {
   const float *data;

@@ -111,6 +111,10 @@ void mrw_linear_free(mrw_linear *layer) {
   memset(layer, 0, sizeof *layer);
 }
 
+/* Weights from this size on stream from memory rather than sit in a cache between row
+ * blocks: their GEMM takes more rows of the input per read of them (mrw_gemm_tall). */
+#define TALL_WEIGHT_BYTES ((size_t)8 << 20)
+
 mrw_status mrw_linear_run(const mrw_linear *layer, const float *x, int rows, int relu, float *y,
                           mrw_runtime *rt, mrw_error *err) {
   mrw_epilogue e = {layer->bias, NULL, 0, relu, NULL};
@@ -119,6 +123,15 @@ mrw_status mrw_linear_run(const mrw_linear *layer, const float *x, int rows, int
                                (size_t)layer->out_features, rt, err);
   mrw_dense_a dense = {x, (size_t)layer->in_features};
   mrw_gemm_a a = {mrw_pack_a_dense, &dense};
+  size_t weight_bytes = (size_t)layer->in_features * (size_t)layer->out_features * sizeof(float);
+  if (weight_bytes >= TALL_WEIGHT_BYTES && rows > MRW_GEMM_MB) {
+    float *workspace = mrw_runtime_scratch(
+        rt, mrw_gemm_tall_workspace_floats((size_t)rows, mrw_thread_pool_size(rt->pool)), err);
+    if (!workspace) return MRW_ERR_OUT_OF_MEMORY;
+    mrw_gemm_tall((size_t)rows, (size_t)layer->out_features, (size_t)layer->in_features, a,
+                  layer->packed, &e, y, (size_t)layer->out_features, workspace, rt->pool);
+    return MRW_OK;
+  }
   mrw_gemm((size_t)rows, (size_t)layer->out_features, (size_t)layer->in_features, a,
            layer->packed, &e, y, (size_t)layer->out_features, rt->gemm_workspace, rt->pool);
   return MRW_OK;
