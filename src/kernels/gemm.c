@@ -155,7 +155,7 @@ static void gemm_apply_tail(const gemm_job *job, size_t i0, size_t rows, size_t 
   }
 }
 
-// One task: rows [i0, i0 + 64) by columns [j0, j0 + n_block) of C, all of k in KC passes.
+// One task: rows [i0, i0 + mb) by columns [j0, j0 + n_block) of C, all of k in KC passes.
 static void gemm_task(void *ctx, size_t task, int thread) {
   const gemm_job *job = ctx;
   size_t i0 = task / job->n_tasks_per_row_block * job->mb;
