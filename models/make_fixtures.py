@@ -1684,7 +1684,8 @@ FIXTURES = {
     "e2e_r50_legacy": (make_e2e_r50_legacy,
                        ["r50_det_legacy.safetensors", "e2e_r50_legacy.safetensors"]),
     "e2e_r18": (make_e2e_r18, ["r18_det.safetensors", "e2e_r18.safetensors"]),
-    "e2e_int8": (make_e2e_int8, ["default_int8.safetensors", "e2e_int8.safetensors"]),
+    "e2e_int8": (make_e2e_int8, ["default_int8.safetensors", "e2e_int8.safetensors"],
+                 DEFAULT_DEPENDENCIES),
     "e2e_jpeg": (make_e2e_jpeg, ["fruits-nuts.safetensors", "r18_det.safetensors"]
                  + [f"{case}{ext}" for case in E2E_JPEG_PHOTOS for ext in (".jpg", ".safetensors")],
                  [FRUITS_MODEL]),
@@ -1729,7 +1730,8 @@ def main(argv=None):
     for name, (make, files, *extra) in FIXTURES.items():
         if args.only and name != args.only:
             continue
-        shipped = {make_e2e_default: DEFAULT_MODEL, make_e2e_live: LIVE_MODEL}.get(make)
+        shipped = {make_e2e_default: DEFAULT_MODEL, make_e2e_int8: DEFAULT_MODEL,
+                   make_e2e_live: LIVE_MODEL}.get(make)
         if shipped and not os.path.exists(shipped):
             print(f"{name}: {os.path.relpath(shipped)} is not there yet, not made")
             continue
