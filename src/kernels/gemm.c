@@ -24,6 +24,9 @@ float *mrw_gemm_packed_b_column(float *packed, size_t k, size_t j) {
   return packed + j / MRW_GEMM_NR * MRW_GEMM_NR * k + j % MRW_GEMM_NR;
 }
 
+/* Tasks a GEMM aims at per thread, so that threads finishing early find more. */
+#define TASKS_PER_THREAD 4
+
 static mrw_gemm_tasks split_into(size_t m, size_t n, size_t rows_per_task, size_t nr,
                                  size_t wanted_tasks) {
   size_t row_blocks = (m + rows_per_task - 1) / rows_per_task;
@@ -39,7 +42,7 @@ static mrw_gemm_tasks split_into(size_t m, size_t n, size_t rows_per_task, size_
 }
 
 mrw_gemm_tasks mrw_gemm_split(size_t m, size_t n, size_t rows_per_task, size_t nr, int threads) {
-  return split_into(m, n, rows_per_task, nr, 4 * (size_t)threads);
+  return split_into(m, n, rows_per_task, nr, TASKS_PER_THREAD * (size_t)threads);
 }
 
 int mrw_gemm_reads_rows_first(size_t m, size_t n, size_t k, int threads) {
@@ -215,20 +218,18 @@ static void gemm_zero_depth(size_t m, size_t n, const mrw_epilogue *e, float *c,
     }
 }
 
-static void gemm_blocks(size_t m, size_t n, size_t k, size_t mb, mrw_gemm_a a,
-                        const float *packed_b, const mrw_epilogue *epilogue, float *c, size_t ldc,
-                        float *workspace, mrw_thread_pool *pool) {
+/* mb rows per task; columns split too when there are fewer than tasks_per_thread row blocks
+ * per thread. */
+static void gemm_blocks(size_t m, size_t n, size_t k, size_t mb, size_t tasks_per_thread,
+                        mrw_gemm_a a, const float *packed_b, const mrw_epilogue *epilogue,
+                        float *c, size_t ldc, float *workspace, mrw_thread_pool *pool) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     gemm_zero_depth(m, n, epilogue, c, ldc);
     return;
   }
-  /* Tall blocks: one task per thread, as few as keep every thread busy, since each column
-   * task packs the block's rows of A again (two tasks, 300 ms for fc6 on 2 threads, against
-   * 313 for four and 325 for eight). */
-  size_t threads = (size_t)mrw_thread_pool_size(pool);
-  mrw_gemm_tasks tasks = mb > MRW_GEMM_MB ? split_into(m, n, mb, MRW_GEMM_NR, threads)
-                                          : mrw_gemm_split(m, n, mb, MRW_GEMM_NR, (int)threads);
+  mrw_gemm_tasks tasks = split_into(m, n, mb, MRW_GEMM_NR,
+                                    tasks_per_thread * (size_t)mrw_thread_pool_size(pool));
   gemm_job job = {
       .m = m, .n = n, .k = k, .a = a, .packed_b = packed_b, .epilogue = epilogue,
       .c = c, .ldc = ldc, .workspace = workspace, .mb = mb,
@@ -240,7 +241,7 @@ static void gemm_blocks(size_t m, size_t n, size_t k, size_t mb, mrw_gemm_a a,
 void mrw_gemm(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
               const mrw_epilogue *epilogue, float *c, size_t ldc, float *workspace,
               mrw_thread_pool *pool) {
-  gemm_blocks(m, n, k, MRW_GEMM_MB, a, packed_b, epilogue, c, ldc, workspace, pool);
+  gemm_blocks(m, n, k, MRW_GEMM_MB, TASKS_PER_THREAD, a, packed_b, epilogue, c, ldc, workspace, pool);
 }
 
 size_t mrw_gemm_tall_block_rows(size_t m) {
@@ -256,6 +257,8 @@ size_t mrw_gemm_tall_workspace_floats(size_t m, int threads) {
 void mrw_gemm_tall(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
                    const mrw_epilogue *epilogue, float *c, size_t ldc, float *workspace,
                    mrw_thread_pool *pool) {
-  gemm_blocks(m, n, k, mrw_gemm_tall_block_rows(m), a, packed_b, epilogue, c, ldc, workspace,
+  /* one task per thread: each column task packs the block's rows of A again (two tasks, 300 ms
+   * for fc6 on 2 threads, against 313 for four and 325 for eight) */
+  gemm_blocks(m, n, k, mrw_gemm_tall_block_rows(m), 1, a, packed_b, epilogue, c, ldc, workspace,
               pool);
 }
