@@ -66,6 +66,57 @@ bool same_bits(const std::vector<float> &a, const std::vector<float> &b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
+// The weights' floats a loaded F32 layer holds, in its layout.
+size_t packed_floats(const mrw_conv_layer *layer) {
+  return layer->winograd == MRW_WINOGRAD_AT_RUN ? mrw_winograd_panel_floats(&layer->shape)
+         : layer->winograd                      ? mrw_winograd_packed_floats(&layer->shape, 2)
+                                                : mrw_conv_packed_floats(&layer->shape);
+}
+
+// A streamed file whose blocks are offered (as the detector loads) has its F32 weights folded
+// and packed where their bytes were, panel by panel: the bits of packing from a copy, as from
+// a file that keeps its blocks. ResNet-50's stem (7x7 stride 2) and a stride-2 3x3 (GEMM
+// panels), a 1x1 and a 3x3 on Winograd panels (each with its BatchNorm); and a small-map 3x3,
+// whose F(2x2, 3x3) weights (16 floats a pair) do not fit the block and take one of their own.
+TEST(ConvLayer, WeightsPackedInTheirFileBlocksKeepTheirBits) {
+  ModelFilePtr kept = open_fixture("r50_det.safetensors");
+  ModelFilePtr offered = open_fixture("r50_det.safetensors");
+  ASSERT_TRUE(kept && offered);
+  mrw_safetensors_offer_blocks(offered.get());
+  struct Case {
+    mrw_conv_spec spec;
+    bool in_place;
+  };
+  const Case cases[] = {
+      {{"backbone.body.conv1.weight", nullptr, "backbone.body.bn1", 1e-5f, 3, 64, 7, 2, 3, 400 * 600}, true},
+      {{"backbone.body.layer1.0.conv1.weight", nullptr, "backbone.body.layer1.0.bn1", 1e-5f, 64, 64, 1, 1, 0, 200 * 300}, true},
+      {{"backbone.body.layer1.0.conv2.weight", nullptr, "backbone.body.layer1.0.bn2", 1e-5f, 64, 64, 3, 1, 1, 200 * 300}, true},
+      {{"backbone.body.layer2.0.conv2.weight", nullptr, "backbone.body.layer2.0.bn2", 1e-5f, 128, 128, 3, 2, 1, 200 * 300}, true},
+      {{kWeight, kBias, nullptr, 0.0f, 256, 256, 3, 1, 1, 25 * 25}, false},
+  };
+  const enum mrw_winograd_weights modes[] = {MRW_WINOGRAD_NONE, MRW_WINOGRAD_NONE,
+                                             MRW_WINOGRAD_AT_RUN, MRW_WINOGRAD_NONE,
+                                             MRW_WINOGRAD_PACKED};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const mrw_conv_spec *spec = &cases[i].spec;
+    mrw_conv_layer copy{}, placed{};
+    mrw_error err{};
+    ASSERT_EQ(mrw_conv_layer_load(&copy, kept.get(), spec, &err), MRW_OK) << err.message;
+    ASSERT_EQ(mrw_conv_layer_load(&placed, offered.get(), spec, &err), MRW_OK) << err.message;
+    EXPECT_EQ(placed.winograd, modes[i]) << spec->weight;
+    ASSERT_EQ(placed.winograd, copy.winograd) << spec->weight;
+    // a taken block leaves the file
+    EXPECT_EQ(mrw_safetensors_find(offered.get(), spec->weight) == nullptr, cases[i].in_place)
+        << spec->weight;
+    size_t n = packed_floats(&copy);
+    EXPECT_EQ(0, std::memcmp(placed.packed, copy.packed, n * sizeof(float))) << spec->weight;
+    EXPECT_EQ(0, std::memcmp(placed.bias, copy.bias, size_t(spec->out_c) * sizeof(float)))
+        << spec->weight;
+    mrw_conv_layer_free(&copy);
+    mrw_conv_layer_free(&placed);
+  }
+}
+
 TEST(ConvLayer, WinogradTransformsPerCallOnlyWhereCallsAreLarge) {
   ModelFilePtr file = open_fixture("r50_det.safetensors");
   ASSERT_TRUE(file);
