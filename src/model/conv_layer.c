@@ -58,11 +58,6 @@ mrw_status mrw_read_tensor_f32(const mrw_safetensors *file, const char *name, in
   return MRW_OK;
 }
 
-float *mrw_weights_alloc(const mrw_safetensors *file, const mrw_tensor_view *read, size_t floats) {
-  float *block = mrw_safetensors_take_block(file, read, floats * sizeof(float));
-  return block ? block : malloc((floats ? floats : 1) * sizeof(float));
-}
-
 /* Folds a FrozenBatchNorm into weights [out_c][rest] and a new bias [out_c], computing the
  * scale in float as torchvision does: weight * rsqrt(running_var + eps). */
 mrw_status mrw_fold_batch_norm(const mrw_safetensors *file, const mrw_conv_spec *spec,
@@ -234,7 +229,7 @@ static mrw_status load_f32_weights(mrw_conv_layer *layer, const mrw_safetensors 
   s = mrw_read_tensor_f32(file, spec->weight, 4, wshape, &weights, err);
   if (s == MRW_OK && spec->bn) s = mrw_fold_batch_norm(file, spec, weights, layer->bias, err);
   if (s == MRW_OK) {
-    layer->packed = mrw_weights_alloc(file, weight, floats);
+    layer->packed = malloc(floats * sizeof(float));
     if (!layer->packed)
       s = mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory packing '%s'", spec->weight);
     else

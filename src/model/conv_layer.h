@@ -131,12 +131,6 @@ mrw_status mrw_find_float_tensor(const mrw_safetensors *file, const char *name, 
 mrw_status mrw_read_tensor_f32(const mrw_safetensors *file, const char *name, int ndim,
                                const int64_t *shape, float **out, mrw_error *err);
 
-/* Room for `floats` floats of weights built from `read`, a tensor already read: the block
- * that held the tensor's bytes when the file hands it over (mrw_safetensors_take_block),
- * else a new allocation (NULL when out of memory). Built where the file's bytes were, a
- * streamed F32 model leaves no holes between its weights for the runs' maps to miss. */
-float *mrw_weights_alloc(const mrw_safetensors *file, const mrw_tensor_view *read, size_t floats);
-
 #ifdef __cplusplus
 }
 #endif
