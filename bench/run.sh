@@ -23,6 +23,9 @@
 #                                    as a GEMM and by float and int8 Winograd; 1 and 2 threads) and the whole model's per-stage time at 800x1199
 #                                    (v1 R50, and maskrcnn_resnet50_fpn_v2 with 2 threads)
 #   npm run bench -- --kernels-only  the kernel throughput only
+#   npm run bench -- --relaxed-simd  the 4x8 tile's multiply-add loop with SIMD128's multiply and
+#                                    add against relaxed SIMD's FMA (bench/relaxed-simd/run.sh;
+#                                    Debian's clang-16 and lld-16, installed when missing)
 # Other arguments go to bench/compare.mjs (--runs N, --warmup N, --threads 1,2, --sizes ...).
 # The ONNX files, model files and images are cached in build/bench/ and remade when their
 # inputs change. onnxruntime-node is bench/package.json's; it is installed into
@@ -37,10 +40,34 @@ for a in "$@"; do
   case $a in
     --kernels) mode=kernels ;;
     --kernels-only) mode=kernels-only ;;
+    --relaxed-simd) mode=relaxed-simd ;;
     --quick) quick=1; args+=("$a") ;;
     *) args+=("$a") ;;
   esac
 done
+
+# Installs the Debian packages named that are missing, the way scripts/setup.sh installs its own.
+install_debian_packages() {
+  local missing=() pkg status
+  for pkg in "$@"; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "bench: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench: run as root (or install these packages yourself)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+if [ "$mode" = relaxed-simd ]; then
+  install_debian_packages clang-16 lld-16
+  exec bash bench/relaxed-simd/run.sh "${args[@]}"
+fi
 
 bash scripts/setup.sh >/dev/null
 node_run() { node --no-experimental-fetch "$@"; }
@@ -72,24 +99,9 @@ if [ "$mode" != compare ]; then
   exit 0
 fi
 
-# Debian packages this benchmark alone needs, installed the way scripts/setup.sh installs its
-# own: python3-onnx checks the exported graph (torch.onnx.export itself is python3-torch's).
-BENCH_APT_PACKAGES=(python3-onnx)
-missing=()
-for pkg in "${BENCH_APT_PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [ "$status" = "install ok installed" ] || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "bench: installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "bench: run as root (or install these packages yourself)" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# Debian packages this benchmark alone needs: python3-onnx checks the exported graph
+# (torch.onnx.export itself is python3-torch's).
+install_debian_packages python3-onnx
 
 # npm packages this benchmark alone needs (bench/package.json: ONNX Runtime's native Node
 # binding, 113 MB, kept out of the package's own devDependencies), installed without install
