@@ -46,26 +46,10 @@ for a in "$@"; do
   esac
 done
 
-# Installs the Debian packages named that are missing, the way scripts/setup.sh installs its own.
-install_debian_packages() {
-  local missing=() pkg status
-  for pkg in "$@"; do
-    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-    [ "$status" = "install ok installed" ] || missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "bench: installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "bench: run as root (or install these packages yourself)" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+source scripts/debian-packages.sh
 
 if [ "$mode" = relaxed-simd ]; then
-  install_debian_packages clang-16 lld-16
+  install_debian_packages bench clang-16 lld-16
   exec bash bench/relaxed-simd/run.sh "${args[@]}"
 fi
 
@@ -101,7 +85,7 @@ fi
 
 # Debian packages this benchmark alone needs: python3-onnx checks the exported graph
 # (torch.onnx.export itself is python3-torch's).
-install_debian_packages python3-onnx
+install_debian_packages bench python3-onnx
 
 # npm packages this benchmark alone needs (bench/package.json: ONNX Runtime's native Node
 # binding, 113 MB, kept out of the package's own devDependencies), installed without install

@@ -15,25 +15,8 @@ APT_PACKAGES=(
   chromium                                  # browser tests of the npm package
 )
 
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [ "$status" = "install ok installed" ] || missing+=("$pkg")
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: run as root (or install these packages yourself)" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  echo "setup: Debian packages installed"
-else
-  echo "setup: Debian packages present"
-fi
+source scripts/debian-packages.sh
+install_debian_packages setup "${APT_PACKAGES[@]}"
 
 if grep -q '"dependencies"\|"devDependencies"' package.json; then
   if [ ! -d node_modules ] || [ package.json -nt node_modules ] || [ package-lock.json -nt node_modules ]; then
