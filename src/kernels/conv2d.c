@@ -42,9 +42,11 @@ typedef struct conv_a {
 } conv_a;
 
 // Implicit im2col. Row r of A is output pixel r of the batch, depth p is (tap = p / in_c, ci = p % in_c).
-// dst: [ceil(rows/4)][kc][4]. A depth range is cut where the tap changes; inside a piece the
-// four rows read contiguous channels of their input pixels (or zeros in the padding), which
-// a 4x4 transpose interleaves.
+// dst: [ceil(rows/4)][kc][4]. A depth range is cut into pieces that each of the four rows reads
+// contiguously from its input (or as zeros in the padding), which a 4x4 transpose interleaves:
+// the rest of a kernel row's taps where every row has them all inside the image (their pixels
+// are neighbours, so their channels follow one another: 21 floats for a 7x7 stem over 3
+// channels), else the rest of one tap's channels.
 static void conv_pack_a(const void *ctx, size_t row0, size_t rows, size_t k0, size_t kc,
                         float *dst) {
   const conv_a *a = ctx;
@@ -68,15 +70,18 @@ static void conv_pack_a(const void *ctx, size_t row0, size_t rows, size_t k0, si
     while (p < k0 + kc) {
       int tap = (int)(p / s->in_c);
       size_t ci = p % s->in_c;
-      size_t piece = s->in_c - ci;
-      if (piece > k0 + kc - p) piece = k0 + kc - p;
       int ky = tap / s->kernel_w, kx = tap % s->kernel_w;
       const float *src[MRW_GEMM_MR];
+      int whole_row = 1; /* every row reads taps kx.. of kernel row ky whole, or none of them */
       for (int r = 0; r < MRW_GEMM_MR; r++) {
         int iy = oy[r] * s->stride - s->pad + ky, ix = ox[r] * s->stride - s->pad + kx;
-        int inside = valid[r] && iy >= 0 && iy < s->in_h && ix >= 0 && ix < s->in_w;
+        int row_inside = valid[r] && iy >= 0 && iy < s->in_h;
+        int inside = row_inside && ix >= 0 && ix < s->in_w;
+        if (row_inside && !(ix >= 0 && ix + (s->kernel_w - 1 - kx) < s->in_w)) whole_row = 0;
         src[r] = inside ? image[r] + ((size_t)iy * s->in_w + ix) * s->in_c + ci : NULL;
       }
+      size_t piece = (whole_row ? (size_t)(s->kernel_w - kx) * s->in_c : (size_t)s->in_c) - ci;
+      if (piece > k0 + kc - p) piece = k0 + kc - p;
       float *out = tile + (p - k0) * MRW_GEMM_MR;
       size_t q = 0;
       for (; q + 4 <= piece; q += 4) {
