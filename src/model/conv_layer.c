@@ -195,18 +195,22 @@ static void pack_f32(const mrw_conv_layer *layer, const mrw_conv_shape *shape,
  * Returns 0, leaving the tensor, when the weight does not qualify. */
 static int pack_f32_in_place(mrw_conv_layer *layer, const mrw_safetensors *file,
                              const mrw_conv_spec *spec, const mrw_tensor_view *weight,
-                             float *rows, mrw_status *s, mrw_error *err) {
+                             mrw_status *s, mrw_error *err) {
   size_t row = weight->count / (size_t)spec->out_c;
   float *block = mrw_safetensors_take_block(file, weight, weight->count * sizeof(float));
   if (!block) return 0;
   layer->packed = block;
-  if (spec->bn) *s = mrw_fold_batch_norm(file, spec, block, layer->bias, err);
+  float *rows = malloc(MRW_GEMM_NR * row * sizeof(float));
+  *s = rows ? MRW_OK
+            : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory packing '%s'", spec->weight);
+  if (*s == MRW_OK && spec->bn) *s = mrw_fold_batch_norm(file, spec, block, layer->bias, err);
   mrw_conv_shape panel = layer->shape;
   panel.out_c = MRW_GEMM_NR;
   for (size_t first = 0; first < (size_t)spec->out_c && *s == MRW_OK; first += MRW_GEMM_NR) {
     memcpy(rows, block + first * row, MRW_GEMM_NR * row * sizeof(float));
     pack_f32(layer, &panel, rows, block + first * row);
   }
+  free(rows);
   return 1;
 }
 
@@ -217,13 +221,9 @@ static mrw_status load_f32_weights(mrw_conv_layer *layer, const mrw_safetensors 
                   : layer->winograd ? mrw_winograd_packed_floats(&layer->shape, 2)
                                     : mrw_conv_packed_floats(&layer->shape);
   mrw_status s = MRW_OK;
-  if (weight->dtype == MRW_DTYPE_F32 && floats == weight->count) {
-    float *rows = malloc(MRW_GEMM_NR * (weight->count / (size_t)spec->out_c) * sizeof(float));
-    if (!rows) return mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory packing '%s'", spec->weight);
-    int packed = pack_f32_in_place(layer, file, spec, weight, rows, &s, err);
-    free(rows);
-    if (packed) return s;
-  }
+  if (weight->dtype == MRW_DTYPE_F32 && floats == weight->count &&
+      pack_f32_in_place(layer, file, spec, weight, &s, err))
+    return s;
   int64_t wshape[4] = {spec->out_c, spec->in_c, spec->kernel, spec->kernel};
   float *weights = NULL;
   s = mrw_read_tensor_f32(file, spec->weight, 4, wshape, &weights, err);
