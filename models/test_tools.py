@@ -436,6 +436,40 @@ class TrainCommand(unittest.TestCase):
             pre = config2["preprocess"]
             self.assertEqual((pre["min_size"], pre["max_size"]), (96, 128))
 
+    def test_bf16_run_trains_and_keeps_float32_weights(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            scenes.write_dataset(data, 2, seed=5, width=128, height=96)
+            run = os.path.join(tmp, "run")
+            r = run_tool(os.path.join(HERE, "train.py"), "--data", data, "--out", run,
+                         "--batch", "1", "--fpn", "16", "--box-head", "32", "--mask-head", "16",
+                         "--min-size", "96", "--max-size", "128", "--log-every", "1",
+                         "--iterations", "1", "--bf16")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"iter 1/1  loss \d+\.\d+ ")
+            import torch
+            state = torch.load(os.path.join(run, "checkpoint.pth"), map_location="cpu")
+            dtypes = {v.dtype for v in state["model"].values() if v.is_floating_point()}
+            self.assertEqual(dtypes, {torch.float32})
+
+    def test_bf16_features_are_float32_and_near_the_float32_ones(self):
+        import torch
+        import train
+        torch.manual_seed(0)
+        model = train.build_model(4, 18, 32, 64, 32, 96, 128).eval()
+        x = torch.rand(1, 3, 96, 128)
+        with torch.no_grad():
+            want = model.backbone(x)
+            train.run_in_bfloat16(model)
+            got = model.backbone(x)
+        self.assertEqual(list(got), list(want))
+        for name in want:
+            self.assertEqual(got[name].dtype, torch.float32)
+            err = (got[name] - want[name]).abs().max() / want[name].abs().max()
+            # bfloat16 keeps 8 significant bits: a few units of 2^-8 after a dozen layers
+            self.assertLess(float(err), 0.05, name)
+            self.assertGreater(float(err), 0.0, name)  # it did run in bfloat16
+
     def test_mobilenet_trains_and_converts(self):
         with tempfile.TemporaryDirectory() as tmp:
             data = os.path.join(tmp, "data")

