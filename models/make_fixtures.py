@@ -44,10 +44,11 @@ End to end (model([image]) with image = U8 [H, W, 3] -> permute(2,0,1).float() /
   r18v2_det.safetensors, e2e_r18v2   the v2 parts over ResNet-18 (FPN 128, box head 2 convs of
                                  128 + fc 256, mask head 2 x 128, 4 classes) on a 300x400 image,
                                  with body.* and fpn.*
-  e2e_default                    the shipped models/default.safetensors (copied beside) on a
+  default-f16.safetensors, e2e_default   the shipped default model's F16 file,
+                                 models/default-f16.safetensors (copied beside), on a
                                  512x384 scene from scenes.py
-  default_int8.safetensors, e2e_int8   the shipped default model converted with --int8
-                                 --fp16, and torchvision run with its weights dequantized
+  default_int8.safetensors, e2e_int8   the default model's F16 file converted with --int8
+                                 --fp16 (the shipped models/default.safetensors), and torchvision run with its weights dequantized
                                  and the layers the engine runs in integers computed as the
                                  engine computes them, on the e2e_default scene
   e2e_live_camera, _scene        the shipped models/live.safetensors (copied beside) on a
@@ -129,7 +130,8 @@ RESIDUAL_DAMPING = 0.5
 R18_LABELS = ["__background__", "circle", "square", "triangle"]
 DEPENDENCIES = [os.path.abspath(__file__), os.path.join(HERE, "convert.py"),
                 os.path.join(HERE, "model_file.py")]
-DEFAULT_MODEL = os.path.join(HERE, "default.safetensors")
+# the default model's F16 file: the reference; the package ships its int8 conversion
+DEFAULT_MODEL = os.path.join(HERE, "default-f16.safetensors")
 FRUITS_MODEL = os.path.join(HERE, "fruits-nuts.safetensors")
 PHOTOS = image_fixtures.FRUITS_PHOTOS
 # fruits_nuts photos (800x600 JPEG, 4:2:0) held out of the fruits-nuts model's training
@@ -1186,10 +1188,11 @@ def write_int8_case(outdir, case, model, config, tensors, int8_names, image, mod
 
 
 def make_e2e_int8(outdir, models):
-    """The shipped default model converted with --int8 --fp16 (every convolution and fully
-    connected layer but the first and the predictors in int8: the 3x3 stride-1 ones run as
-    int8 Winograd, the 1x1 ones and the box head on the integer GEMM) on the e2e_default
-    scene, against torchvision running the same arithmetic.
+    """The default model's F16 file converted with --int8 --fp16, which is the shipped
+    models/default.safetensors (every convolution and fully connected layer but the first
+    and the predictors in int8: the 3x3 stride-1 ones run as int8 Winograd, the 1x1 ones
+    and the box head on the integer GEMM) on the e2e_default scene, against torchvision
+    running the same arithmetic.
 
     Every int8 layer quantizes its input, so a value that one float rounding pushes over a
     rounding edge changes the next layer's inputs by a whole step, and that spreads: two
@@ -1248,12 +1251,12 @@ def load_trained_model(path=DEFAULT_MODEL):
 
 
 def make_e2e_default(outdir, models):
-    """The shipped model on a generated scene: F16 weights, BatchNorm statistics, FPN 64."""
+    """The shipped default model's F16 file on a generated scene: BatchNorm statistics."""
     import scenes
     seed, index, h, w = DEFAULT_SCENE
     image, _ = scenes.render_scene(scenes.scene_rng(seed, index), w, h)
-    shutil.copyfile(DEFAULT_MODEL, os.path.join(outdir, "default.safetensors"))
-    out = write_e2e(outdir, "e2e_default", load_trained_model(), image, "default.safetensors")
+    shutil.copyfile(DEFAULT_MODEL, os.path.join(outdir, "default-f16.safetensors"))
+    out = write_e2e(outdir, "e2e_default", load_trained_model(), image, "default-f16.safetensors")
     if len(out["scores"]) == 0:
         raise RuntimeError("e2e_default: no detections")
 
@@ -1702,7 +1705,7 @@ FIXTURES = {
                         [f"mnv3_{m}_det.safetensors" for m in ("s16", "s4")]
                         + [f"e2e_mnv3_{m}_{shape}.safetensors" for m in ("s16", "s4")
                            for shape in E2E_MNV3_IMAGES]),
-    "e2e_default": (make_e2e_default, ["default.safetensors", "e2e_default.safetensors"],
+    "e2e_default": (make_e2e_default, ["default-f16.safetensors", "e2e_default.safetensors"],
                     DEFAULT_DEPENDENCIES),
     "e2e_live": (make_e2e_live, ["live.safetensors"]
                  + [f"{case}.safetensors" for case in E2E_LIVE_SCENES], LIVE_DEPENDENCIES),

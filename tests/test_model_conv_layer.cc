@@ -263,8 +263,11 @@ TEST(ConvLayer, InPlaceLateralKeepsItsBufferAndBits) {
   }
 }
 
+// The shipped default model (ResNet-34, FPN 128) in int8, written with the fixtures.
+constexpr int kDefaultFpn = 128;
+
 // The shipped default model's int8 file: its FPN laterals are int8 GEMMs over the pixels
-// (64 -> 64 and 128 -> 64 channels). Written over their inputs in bands of rows (a 100x400
+// (64 -> 128 and 128 -> 128 channels). Written over their inputs in bands of rows (a 100x400
 // map in three) they hold the bits of a run into a new buffer, since each row is quantized
 // with its own scale and summed in integers; run onto a residual, they write over it with
 // the bits of a run into a new buffer. On 200x200 pixels the layers quantize their rows in
@@ -279,7 +282,7 @@ TEST(ConvLayer, Int8LayersOverTheirInputsAndInPassesKeepTheirBits) {
   for (int index : {0, 1}) {
     int in_c = index == 0 ? 64 : 128;
     mrw_conv_layer lateral{};
-    ASSERT_EQ(load_lateral(file.get(), index, in_c, 64, &lateral, &err), MRW_OK) << err.message;
+    ASSERT_EQ(load_lateral(file.get(), index, in_c, kDefaultFpn, &lateral, &err), MRW_OK) << err.message;
     EXPECT_EQ(lateral.int8_conv, MRW_INT8_PIXELS);
     auto random_map = [&](int h, int w, uint64_t seed, mrw_feature *f) {
       ASSERT_EQ(mrw_feature_alloc(f, h, w, in_c, &err), MRW_OK);
@@ -290,7 +293,7 @@ TEST(ConvLayer, Int8LayersOverTheirInputsAndInPassesKeepTheirBits) {
     random_map(100, 400, 11, &x);
     ASSERT_EQ(mrw_conv_layer_run(&lateral, &x, nullptr, 0, &want, &rt, &err), MRW_OK);
     ASSERT_EQ(mrw_conv_layer_run_in_place(&lateral, &x, &rt, &err), MRW_OK) << err.message;
-    ASSERT_EQ(x.c, 64);
+    ASSERT_EQ(x.c, kDefaultFpn);
     EXPECT_EQ(0, std::memcmp(x.data, want.data, mrw_feature_count(&want) * sizeof(float)))
         << in_c << " channels in";
     mrw_feature_free(&x);
@@ -298,7 +301,7 @@ TEST(ConvLayer, Int8LayersOverTheirInputsAndInPassesKeepTheirBits) {
     // onto a residual of the output's shape, with ReLU: over the residual's own buffer
     mrw_feature in{}, residual{};
     random_map(30, 50, 13, &in);
-    ASSERT_EQ(mrw_feature_alloc(&residual, 30, 50, 64, &err), MRW_OK);
+    ASSERT_EQ(mrw_feature_alloc(&residual, 30, 50, kDefaultFpn, &err), MRW_OK);
     std::vector<float> r = TestRandom(14).floats(mrw_feature_count(&residual));
     std::memcpy(residual.data, r.data(), r.size() * sizeof(float));
     ASSERT_EQ(mrw_conv_layer_run(&lateral, &in, &residual, 1, &want, &rt, &err), MRW_OK);
@@ -326,8 +329,8 @@ TEST(ConvLayer, Int8LayersOverTheirInputsAndInPassesKeepTheirBits) {
   mrw_runtime_free(&rt);
 }
 
-// The shipped default model's int8 file (written with the fixtures): its first FPN output
-// convolution, 3x3, 64 -> 64, int8 weights with a scale per output channel.
+// The shipped default model's int8 file: its first FPN output convolution, 3x3,
+// 128 -> 128, int8 weights with a scale per output channel.
 const char *kInt8Weight = "backbone.fpn.layer_blocks.0.0.weight";
 const char *kInt8Bias = "backbone.fpn.layer_blocks.0.0.bias";
 
@@ -336,15 +339,16 @@ const char *kInt8Bias = "backbone.fpn.layer_blocks.0.0.bias";
 std::vector<float> int8_reference(const mrw_safetensors *file, int tile, int h, int w,
                                   uint64_t seed) {
   const mrw_tensor_view *t = nullptr;
-  const int64_t shape[4] = {64, 64, 3, 3};
+  const int64_t shape[4] = {kDefaultFpn, kDefaultFpn, 3, 3};
   mrw_error err{};
   EXPECT_EQ(mrw_find_float_tensor(file, kInt8Weight, 4, shape, &t, &err), MRW_OK) << err.message;
   EXPECT_EQ(t->dtype, MRW_DTYPE_I8);
-  std::vector<float> scales(64);
+  std::vector<float> scales(kDefaultFpn);
   std::memcpy(scales.data(), t->scales, scales.size() * sizeof(float));
   FixtureTensor bias = read_fixture_tensor(file, kInt8Bias);
-  mrw_conv_shape s{h, w, 64, 64, 3, 3, 1, 1, 1};
-  std::vector<float> in = TestRandom(seed).floats(size_t(h) * w * 64), out(size_t(h) * w * 64);
+  mrw_conv_shape s{h, w, kDefaultFpn, kDefaultFpn, 3, 3, 1, 1, 1};
+  const size_t count = size_t(h) * w * kDefaultFpn;
+  std::vector<float> in = TestRandom(seed).floats(count), out(count);
   mrw_epilogue e{bias.values.data(), nullptr, 0, 1, nullptr};
   mrw_winograd_i8_conv2d_ref(&s, tile, in.data(), static_cast<const int8_t *>(t->data),
                              scales.data(), &e, out.data());
@@ -354,16 +358,16 @@ std::vector<float> int8_reference(const mrw_safetensors *file, int tile, int h, 
 TEST(ConvLayer, Int8WinogradTakesWideTilesWhereCallsAreLarge) {
   ModelFilePtr file = open_fixture("default_int8.safetensors");
   ASSERT_TRUE(file);
-  Layer small(file.get(), 25 * 25, kInt8Weight, kInt8Bias, 64);
-  Layer large(file.get(), 104 * 104, kInt8Weight, kInt8Bias, 64);
+  Layer small(file.get(), 25 * 25, kInt8Weight, kInt8Bias, kDefaultFpn);
+  Layer large(file.get(), 104 * 104, kInt8Weight, kInt8Bias, kDefaultFpn);
   ASSERT_EQ(small.layer.int8_conv, MRW_INT8_WINOGRAD);
   ASSERT_EQ(large.layer.int8_conv, MRW_INT8_WINOGRAD);
   EXPECT_EQ(small.layer.int8.winograd_tile, 2);
   EXPECT_EQ(large.layer.int8.winograd_tile, 4);
   // Each runs its tile, which quantizes the map in patches of its own: bit for bit its
   // reference, and the two differ.
-  std::vector<float> wide = run(&large.layer, 23, 17, 3, 64);
-  std::vector<float> narrow = run(&small.layer, 23, 17, 3, 64);
+  std::vector<float> wide = run(&large.layer, 23, 17, 3, kDefaultFpn);
+  std::vector<float> narrow = run(&small.layer, 23, 17, 3, kDefaultFpn);
   EXPECT_TRUE(same_bits(wide, int8_reference(file.get(), 4, 23, 17, 3)));
   EXPECT_TRUE(same_bits(narrow, int8_reference(file.get(), 2, 23, 17, 3)));
   EXPECT_FALSE(same_bits(wide, narrow));

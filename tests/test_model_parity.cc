@@ -102,9 +102,10 @@ TEST(Parity, ResNet50FpnPortrait) { check_case("e2e_r50_portrait"); }
 TEST(Parity, ResNet50FpnSmallOddSize) { check_case("e2e_r50_small"); }
 TEST(Parity, ResNet50FpnLegacyNames) { check_case("e2e_r50_legacy"); }
 TEST(Parity, ResNet18Fpn128Box256FourClasses) { check_case("e2e_r18", 1); }
-// The shipped model: trained BatchNorm statistics folded at load, F16 weights, FPN 64.
+// The shipped default model's F16 file: ResNet-34, trained BatchNorm statistics folded at
+// load, F16 weights, FPN 128.
 TEST(Parity, ShippedDefaultModel) { check_case("e2e_default"); }
-// The shipped default model converted with --int8: its 3x3 stride-1 convolutions run as int8
+// The shipped default model (its F16 file converted with --int8): its 3x3 stride-1 convolutions run as int8
 // Winograd, its 1x1 ones and fully connected layers on the integer GEMM; torchvision runs the
 // same arithmetic (make_fixtures.py), and the two differ by int8 noise (parity_rules.json).
 TEST(Parity, Int8ShippedDefaultModel) {

@@ -1,7 +1,8 @@
 // int8 models keep their F16 model's accuracy: box and mask AP (the package's COCO evaluator)
 // on the first 40 held-out synthetic scenes (make_fixtures.py heldout_scenes), for the
-// shipped live model against its shipped int8 file (what the webcam pages run), and for the
-// shipped default model against its int8 conversion by the package's own convert().
+// shipped int8 files against the F16 files they were converted from: the live model (what the
+// webcam pages run) and the default model (what the package loads without a model). Each
+// shipped int8 file is what the package's own convert() makes of its F16 file.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
@@ -39,12 +40,23 @@ async function compare(t, name, f16, int8) {
   assert.ok(b.mask >= a.mask - MAX_AP_DROP, `${name}: int8 mask AP ${b.mask} against ${a.mask} in F16`);
 }
 
-test('the shipped int8 live model keeps the live model\'s accuracy', { timeout: 300_000 }, async (t) => {
-  await compare(t, 'live', fileURLToPath(new URL('live.safetensors', MODELS)), fileURLToPath(new URL('live-int8.safetensors', MODELS)));
-});
+// [name, F16 file, shipped int8 file] in models/
+const SHIPPED_INT8 = [
+  ['live', 'live.safetensors', 'live-int8.safetensors'],
+  ['default', 'default-f16.safetensors', 'default.safetensors'],
+];
 
-test('the default model converted to int8 keeps its accuracy', { timeout: 300_000 }, async (t) => {
-  const f16 = fileURLToPath(new URL('default.safetensors', MODELS));
-  const int8 = await convert(await readFile(f16), { int8: true });
-  await compare(t, 'default', f16, int8);
-});
+for (const [name, f16, int8] of SHIPPED_INT8) {
+  const path = (file) => fileURLToPath(new URL(file, MODELS));
+
+  test(`the shipped int8 ${name} model is convert()'s int8 of its F16 file`, async () => {
+    const made = await convert(await readFile(path(f16)), { int8: true, fp16: true });
+    const shipped = await readFile(path(int8));
+    assert.equal(made.length, shipped.length, `${int8}: ${shipped.length} bytes, convert() makes ${made.length}`);
+    assert.ok(Buffer.from(made).equals(shipped), `${int8} differs from convert()'s output`);
+  });
+
+  test(`the shipped int8 ${name} model keeps its F16 model's accuracy`, { timeout: 300_000 }, async (t) => {
+    await compare(t, name, path(f16), path(int8));
+  });
+}

@@ -15,6 +15,8 @@ import { resultJson } from '../web/src/cli/result-json.js';
 
 const TOOL = process.env.MRW_SEGMENT_JSON ?? join(ROOT, 'build', 'native', 'segment_json');
 const MAX_INSTANCES = 20;
+// a trained model finds fewer on a plain scene; enough that a difference in any stage shows
+const MIN_INSTANCES = 10;
 // a float model, and the same with int8 weights whose 1x1 convolutions and fully connected
 // layers run in integers
 const CASES = ['e2e_r18', 'e2e_int8'];
@@ -30,7 +32,8 @@ before(() => {
     writeFileSync(raw, c.image.data);
     const out = execFileSync(TOOL, [c.modelPath, raw, String(c.image.width), String(c.image.height), '2', String(MAX_INSTANCES)]);
     cases[name] = { c, native: JSON.parse(out.toString('utf8')) };
-    assert.equal(cases[name].native.instances.length, MAX_INSTANCES, `the native run of ${name} found fewer instances than the case has`);
+    const found = cases[name].native.instances.length;
+    assert.ok(found >= MIN_INSTANCES && found <= MAX_INSTANCES, `the native run of ${name} found ${found} instances`);
   }
 });
 
