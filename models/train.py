@@ -10,7 +10,7 @@
 DIR holds annotations.json (COCO instances: polygon or RLE segmentation) and the images it
 names, under DIR/images/ or DIR/; or give --annotations FILE and --images DIR instead.
 --init starts from another run's checkpoint or from a model file such as
-models/default.safetensors (every tensor whose shape fits, so a model trained on other
+models/default-f16.safetensors (every tensor whose shape fits, so a model trained on other
 classes lends its backbone and heads but not its class layers). The run directory keeps checkpoint.pth, written every
 --save-every iterations and at the end; a run started again with the same RUNDIR resumes
 from it. Each --log-every iterations a line shows the iteration, the losses, seconds per

@@ -26,7 +26,8 @@ const WEBCAM_MAX_INSTANCES = 10;
 const DEFAULT_MODEL = 'default.safetensors';
 const LIVE_MODEL = 'live-int8.safetensors';
 const SHIPPED_MODELS = [
-  { file: DEFAULT_MODEL, label: 'Default: ResNet-18, six shapes' },
+  { file: DEFAULT_MODEL, label: 'Default: ResNet-34 int8, six shapes' },
+  { file: 'default-f16.safetensors', label: 'Default F16: ResNet-34, six shapes (exact to torchvision)' },
   { file: LIVE_MODEL, label: 'Live: MobileNetV3-Large int8, six shapes (for video)' },
   { file: 'live.safetensors', label: 'Live F16: MobileNetV3-Large, six shapes (exact to torchvision)' },
   { file: 'fruits-nuts.safetensors', label: 'Fruits and nuts: dates, figs, hazelnuts (your photos)' },

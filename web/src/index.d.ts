@@ -33,7 +33,7 @@ export interface LoadOptions {
   /**
    * The model file (safetensors, optionally gzip-compressed): a URL (relative URLs resolve
    * against the page; in Node also a file path or file: URL), or its bytes. Left out: the
-   * package's default model (models/default.safetensors: six shapes, ResNet-18 FPN), which
+   * package's default model (models/default.safetensors: six shapes, ResNet-34 FPN in int8), which
    * bundlers copy into the app's build.
    */
   model?: string | URL | ArrayBuffer | Uint8Array;
