@@ -77,13 +77,15 @@ describe('demo page, image mode', { timeout: 300_000 }, () => {
   });
 
   it('kept the page responsive while the model loaded and ran', async (t) => {
-    // Run on the page's thread, the engine would block it for the whole segment call; in its
-    // worker the page's own tasks stay short (a bound relative to the engine's time, so that
-    // a busy machine slowing everything down does not matter).
+    // Run on the page's thread, the engine would block it for the whole segment call: one
+    // task at least as long as the engine's own time. In its worker the page's tasks stay
+    // shorter, though on two cores the worker's threads, building the model while it
+    // downloads, slow the page's own download tasks (measured 150 to 500 ms): the bound is
+    // relative to the engine's time, so that a busy machine slowing everything does not matter.
     const { longestTask } = await page.evaluate(() => globalThis.demoRecord);
     const engine = parseFloat(await text('#timings tr[data-stage="total"] .ms'));
     t.diagnostic(`longest main-thread task ${Math.round(longestTask)} ms; engine ${Math.round(engine)} ms`);
-    assert.ok(longestTask < Math.max(500, engine / 5), `the main thread was blocked for ${Math.round(longestTask)} ms`);
+    assert.ok(longestTask < Math.max(500, 0.9 * engine), `the main thread was blocked for ${Math.round(longestTask)} ms`);
   });
 
   it('shows the timings of every stage', async () => {
