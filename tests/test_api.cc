@@ -116,15 +116,24 @@ struct Instance {
   }
 };
 
-static std::vector<Instance> segment_gradient(mrw_model *m) {
+// consuming: through mrw_model_segment_consuming, on a malloc'd copy of the pixels.
+static std::vector<Instance> segment_gradient(mrw_model *m, bool consuming = false) {
   std::vector<uint8_t> pixels(96 * 80 * 4);
   for (size_t i = 0; i < pixels.size(); i++) pixels[i] = static_cast<uint8_t>(i * 7 % 251);
   mrw_segment_options options = mrw_default_options();
   options.score_threshold = 0.0f;
   mrw_result *r = nullptr;
-  EXPECT_EQ(mrw_model_segment(m, pixels.data(), 96, 80, 96 * 4, MRW_PIXELS_RGBA, &options, &r),
-            MRW_OK)
-      << mrw_model_error(m);
+  if (consuming) {
+    auto *copy = static_cast<uint8_t *>(malloc(pixels.size()));
+    memcpy(copy, pixels.data(), pixels.size());
+    EXPECT_EQ(mrw_model_segment_consuming(m, copy, 96, 80, 96 * 4, MRW_PIXELS_RGBA, &options, &r),
+              MRW_OK)
+        << mrw_model_error(m);
+  } else {
+    EXPECT_EQ(mrw_model_segment(m, pixels.data(), 96, 80, 96 * 4, MRW_PIXELS_RGBA, &options, &r),
+              MRW_OK)
+        << mrw_model_error(m);
+  }
   std::vector<Instance> out;
   for (int i = 0; i < mrw_result_count(r); i++) {
     int x, y, w, h;
@@ -237,6 +246,32 @@ TEST(Api, SegmentRefusesBadArguments) {
   EXPECT_EQ(mrw_result_box(r, -1), nullptr);
   EXPECT_EQ(mrw_result_box(r, mrw_result_count(r)), nullptr);
   mrw_result_free(r);
+}
+
+// mrw_model_segment_consuming gives mrw_model_segment's instances and frees the pixels whatever
+// the outcome (the sanitizer build reports a leak or a double free if it does not).
+TEST(Api, SegmentConsumingTakesOverThePixels) {
+  auto copy = [] { return static_cast<uint8_t *>(calloc(64 * 48 * 4, 1)); };
+  Model model;
+  mrw_result *r = nullptr;
+  EXPECT_EQ(mrw_model_segment_consuming(nullptr, copy(), 64, 48, 256, MRW_PIXELS_RGBA, nullptr, &r),
+            MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mrw_model_segment_consuming(model.m, copy(), 64, 48, 256, MRW_PIXELS_RGBA, nullptr, &r),
+            MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "no model is loaded"));
+  std::string path = fixture_path("r18_fpn128.safetensors");
+  ASSERT_EQ(mrw_model_load_file(model.m, path.c_str()), MRW_OK) << mrw_model_error(model.m);
+  EXPECT_EQ(mrw_model_segment_consuming(model.m, copy(), 64, 48, 100, MRW_PIXELS_RGBA, nullptr, &r),
+            MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "row stride 100"));
+  mrw_segment_options bad = mrw_default_options();
+  bad.mask_threshold = 1.0f;
+  EXPECT_EQ(mrw_model_segment_consuming(model.m, copy(), 64, 48, 256, MRW_PIXELS_RGBA, &bad, &r),
+            MRW_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(mrw_model_error(model.m), "mask threshold 1"));
+  std::vector<Instance> expected = segment_gradient(model.m);
+  ASSERT_FALSE(expected.empty());
+  EXPECT_TRUE(segment_gradient(model.m, true) == expected);
 }
 
 // A result with one hand-made instance on a 3-wide, 2-high image.

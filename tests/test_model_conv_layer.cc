@@ -214,6 +214,51 @@ TEST(ConvLayer, BandsHoldTheWholeOutputsBits) {
   mrw_runtime_free(&rt);
 }
 
+// A 3x3 layer written over its own input, in bands of 8 rows, with ReLU: the bits of a run
+// into a new buffer, in the input's buffer. ResNet-50's layer2 3x3 (128 -> 128, weights
+// transformed per call for F(4x4, 3x3), 2.4 MB: in one group) and the FPN's output
+// convolution with F(2x2, 3x3) weights transformed at load (small maps) run in bands with
+// their weights transformed whole; the same FPN layer loaded for large maps transforms its
+// F(4x4, 3x3) weights (9.4 MB) on large maps in groups, which bands would hold at once.
+TEST(ConvLayer, OverItsInputKeepsTheBits) {
+  ModelFilePtr file = open_fixture("r50_det.safetensors");
+  ASSERT_TRUE(file);
+  Layer stage2(file.get(), 100 * 152, "backbone.body.layer2.1.conv2.weight", nullptr, 128);
+  Layer small(file.get(), 25 * 25), large(file.get(), 200 * 200);
+  mrw_runtime rt{};
+  mrw_error err{};
+  ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK);
+  struct Case {
+    const mrw_conv_layer *layer;
+    int c;
+    bool whole;
+  } cases[] = {{&stage2.layer, 128, true}, {&small.layer, 256, true}, {&large.layer, 256, false}};
+  for (const Case &k : cases) {
+    for (auto [h, w] : {std::pair{47, 45}, std::pair{6, 7}}) {
+      mrw_feature x{};
+      ASSERT_EQ(mrw_feature_alloc(&x, h, w, k.c, &err), MRW_OK);
+      std::vector<float> values = TestRandom(5).floats(size_t(h) * w * k.c);
+      std::memcpy(x.data, values.data(), values.size() * sizeof(float));
+      // (a 6x7 map runs F(2x2, 3x3), whose 256-channel weights take 4.2 MB: one group)
+      EXPECT_EQ(mrw_conv_layer_transforms_whole(k.layer, &x), k.whole || h == 6) << k.c << " " << h;
+      const float *buffer = x.data;
+      ASSERT_EQ(mrw_conv_layer_run_over_input(k.layer, &x, 1, 8, &rt, &err), MRW_OK) << err.message;
+      EXPECT_EQ(x.data, buffer);
+      ASSERT_EQ(x.h * x.w * x.c, h * w * k.c);
+      EXPECT_TRUE(same_bits(std::vector<float>(x.data, x.data + size_t(h) * w * k.c),
+                            run(k.layer, h, w, 5, k.c)))
+          << k.c << " channels, " << h << "x" << w;
+      mrw_feature_free(&x);
+    }
+  }
+  // a layer that would change the map's shape is refused, and the map freed
+  mrw_feature narrow{};
+  ASSERT_EQ(mrw_feature_alloc(&narrow, 9, 9, 64, &err), MRW_OK);
+  EXPECT_EQ(mrw_conv_layer_run_over_input(&small.layer, &narrow, 1, 8, &rt, &err), MRW_ERR_INTERNAL);
+  EXPECT_EQ(narrow.data, nullptr);
+  mrw_runtime_free(&rt);
+}
+
 // FPN lateral `index` of a model file: 1x1, in_c -> out_c, with its bias.
 mrw_status load_lateral(const mrw_safetensors *file, int index, int in_c, int out_c,
                         mrw_conv_layer *layer, mrw_error *err) {

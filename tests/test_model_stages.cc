@@ -342,7 +342,7 @@ TEST(Stages, APassLeavesNoScratch) {
                       int(image->shape[0]), int(image->shape[1]) * 3, 3};
   struct mrw_result *result = nullptr;
   mrw_error err{};
-  ASSERT_EQ(mrw_detector_run(&s.detector, &view, 0.0f, 100, &result, &s.rt, &err), MRW_OK) << err.message;
+  ASSERT_EQ(mrw_detector_run(&s.detector, &view, nullptr, 0.0f, 100, &result, &s.rt, &err), MRW_OK) << err.message;
   EXPECT_EQ(s.rt.scratch, nullptr);
   EXPECT_EQ(s.rt.scratch_floats, 0u);
   mrw_instances_free(result);

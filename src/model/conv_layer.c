@@ -496,6 +496,59 @@ mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_featu
   return s;
 }
 
+/* Output rows written over the convolution's own input: a band's rows but its last go in at
+ * once; its last row is still input to the next band, so it waits in `held` until that band
+ * has been computed. */
+typedef struct over_input {
+  float *data; /* the input map, [h][w][c] */
+  float *held; /* one row of output */
+  size_t row_floats;
+  int held_row; /* -1: none */
+} over_input;
+
+static mrw_status write_band_over_input(void *ctx, const mrw_feature *band, int row0,
+                                        mrw_error *err) {
+  (void)err;
+  over_input *o = ctx;
+  if (o->held_row >= 0)
+    memcpy(o->data + (size_t)o->held_row * o->row_floats, o->held, o->row_floats * sizeof(float));
+  memcpy(o->data + (size_t)row0 * o->row_floats, band->data,
+         (size_t)(band->h - 1) * o->row_floats * sizeof(float));
+  memcpy(o->held, band->data + (size_t)(band->h - 1) * o->row_floats,
+         o->row_floats * sizeof(float));
+  o->held_row = row0 + band->h - 1;
+  return MRW_OK;
+}
+
+mrw_status mrw_conv_layer_run_over_input(const mrw_conv_layer *layer, mrw_feature *x, int relu,
+                                         int band_rows, mrw_runtime *rt, mrw_error *err) {
+  mrw_conv_shape shape = shape_on(layer, x);
+  if (x->c != shape.in_c || shape.out_c != shape.in_c || mrw_conv_out_h(&shape) != x->h ||
+      mrw_conv_out_w(&shape) != x->w) {
+    mrw_feature_free(x);
+    return mrw_error_set(err, MRW_ERR_INTERNAL,
+                         "a convolution over its own input must keep the map's shape");
+  }
+  over_input o = {x->data, NULL, (size_t)x->w * x->c, -1};
+  o.held = malloc(o.row_floats * sizeof(float));
+  mrw_status s = o.held ? mrw_conv_layer_run_bands(layer, x, relu, band_rows,
+                                                   write_band_over_input, &o, rt, err)
+                        : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for a row of a map");
+  if (s == MRW_OK)
+    memcpy(o.data + (size_t)o.held_row * o.row_floats, o.held, o.row_floats * sizeof(float));
+  else
+    mrw_feature_free(x);
+  free(o.held);
+  return s;
+}
+
+int mrw_conv_layer_transforms_whole(const mrw_conv_layer *layer, const mrw_feature *in) {
+  if (!mrw_conv_layer_runs_in_bands(layer)) return 0;
+  if (layer->winograd != MRW_WINOGRAD_AT_RUN) return 1;
+  mrw_conv_shape shape = shape_on(layer, in);
+  return winograd_group_channels(&shape, run_tile(layer, &shape)) >= shape.out_c;
+}
+
 /* Floats of output a band of rows holds when a 1x1 layer writes over its own input in bands
  * (4 MB; C3's lateral at 800x1216 in bands of 26 rows). */
 #define IN_PLACE_BAND_FLOATS ((size_t)1 << 20)

@@ -122,6 +122,21 @@ mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_featu
                                     int band_rows, mrw_band_sink sink, void *ctx,
                                     mrw_runtime *rt, mrw_error *err);
 
+/* x = relu?(conv(x)) for a layer that keeps the map's shape (3x3 stride 1, as many channels
+ * out as in), written over x's own buffer a band of band_rows rows at a time (see
+ * mrw_conv_layer_run_bands): each band but its last row goes in at once, its last row once the
+ * next band, which reads it, has been computed. The bits of mrw_conv_layer_run; the memory of a
+ * band instead of a second map, on layers that run in bands (others compute the whole output,
+ * then copy it over x). On failure x is freed. */
+mrw_status mrw_conv_layer_run_over_input(const mrw_conv_layer *layer, mrw_feature *x, int relu,
+                                         int band_rows, mrw_runtime *rt, mrw_error *err);
+
+/* Whether the layer runs in bands on `in` with its Winograd weights transformed whole, no more
+ * scratch than mrw_conv_layer_run would hold: weights transformed at load, or transformed per
+ * call in a single group (see WINOGRAD_GROUP_FLOATS; ResNet-50's layer3 and layer4 transform
+ * theirs in groups, which bands would hold at once). */
+int mrw_conv_layer_transforms_whole(const mrw_conv_layer *layer, const mrw_feature *in);
+
 /* Finds a float (F32 or F16) tensor of exactly the given shape (ndim entries); the message
  * names what is missing, mis-shaped or of another type. */
 mrw_status mrw_find_float_tensor(const mrw_safetensors *file, const char *name, int ndim,

@@ -120,7 +120,7 @@ static mrw_status lateral_when_read(void *ctx, int stage, mrw_feature *out, mrw_
   return s;
 }
 
-mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
+mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image, void *release,
                             float score_threshold, int max_instances, struct mrw_result **out,
                             mrw_runtime *rt, mrw_error *err) {
   *out = NULL;
@@ -138,6 +138,7 @@ mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
     mrw_runtime_release_scratch(rt);           \
   } while (0)
   mrw_status s = mrw_preprocess(&d->config, image, &st.input, rt, err);
+  free(release);
   STAGE_DONE(MRW_STAGE_PREPROCESS);
   int resnet = d->config.backbone != MRW_BACKBONE_MOBILENET_V3_LARGE;
   /* ResNet stages become their FPN laterals as the body finishes with them (C3's 512
@@ -177,6 +178,9 @@ mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
                                           st.mask_probs, rt, err)
                       : mrw_error_set(err, MRW_ERR_OUT_OF_MEMORY, "out of memory for masks");
   }
+  /* the levels and proposals are spent: the masks are pasted without them */
+  for (int i = 0; i < MRW_FPN_LEVELS; i++) mrw_feature_free(&st.levels[i]);
+  mrw_proposals_free(&st.proposals);
   STAGE_DONE(MRW_STAGE_MASK_HEAD);
   struct mrw_result *result = NULL;
   if (s == MRW_OK) s = mrw_instances_alloc(count, image->width, image->height, &result, err);

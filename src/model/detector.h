@@ -44,8 +44,10 @@ void mrw_detector_free(mrw_detector *d);
 
 /* Runs the model; keeps instances with score >= score_threshold, at most max_instances, in a
  * new result (boxes, labels, scores, mask probabilities and stage times; no class names or
- * binary masks yet). */
-mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image,
+ * binary masks yet). release (may be NULL) is freed (free()) once preprocessing has read the
+ * image, whatever the outcome: the caller's copy of the pixels, when it is one, is not held
+ * through the run. Only the image's sizes are read after that. */
+mrw_status mrw_detector_run(const mrw_detector *d, const mrw_image_view *image, void *release,
                             float score_threshold, int max_instances, struct mrw_result **out,
                             mrw_runtime *rt, mrw_error *err);
 

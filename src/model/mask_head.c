@@ -239,6 +239,9 @@ static mrw_status run_pass(const mrw_mask_head *head, const mrw_feature levels[M
       memset(&y, 0, sizeof y);
     }
   }
+  /* the stack's scratch (its weights transformed per call) is not held beside the
+   * predictor's maps */
+  mrw_runtime_release_scratch(rt);
   for (int first = 0; first < count && s == MRW_OK; first += MASK_CHUNK) {
     int n = count - first < MASK_CHUNK ? count - first : MASK_CHUNK;
     s = run_predictor(head, &x, first, n, labels + first,

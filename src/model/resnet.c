@@ -95,20 +95,40 @@ void mrw_resnet_free(mrw_resnet *net) {
   memset(net, 0, sizeof *net);
 }
 
+/* Rows per band of a convolution written over its input (run_block). */
+#define OVER_INPUT_BAND_ROWS 32
+
+/* Whether a block's convolution before the last writes its output over its input (ours then):
+ * a bottleneck's 3x3 (as many channels out as in) that runs in bands with its weights
+ * transformed whole. It then holds a band of rows instead of a second map: layer2's conv2 out
+ * is 7.8 MB at 800x1216, beside C2's 62 MB lateral, the stage's own map and conv1's out, in
+ * the run's largest live set; layer3's and layer4's, which transform their weights in groups,
+ * would hold more weights than they save. */
+static int runs_over_input(const mrw_conv_layer *conv, const mrw_feature *in) {
+  return conv->shape.in_c == conv->shape.out_c && mrw_conv_layer_transforms_whole(conv, in);
+}
+
 /* out = relu(convs(x) + shortcut(x)), the residual add and ReLU fused into the last conv,
  * which writes over the shortcut: the downsample's output, or x itself when x is ours (then x
  * becomes out and is left empty). So a block holds one map of its output's size, not two.
  * The downsample runs after the convolutions before the last, once their wide intermediate
  * maps are freed: in a stage's first block the map at the input's size (layer2's conv1 out is
- * C2's size in pixels) and the shortcut are then never held at once. */
+ * C2's size in pixels) and the shortcut are then never held at once. A bottleneck's 3x3
+ * writes over conv1's output where it can (runs_over_input). */
 static mrw_status run_block(const mrw_resnet_block *block, mrw_feature *x, int x_is_ours,
                             mrw_feature *out, mrw_runtime *rt, mrw_error *err) {
   mrw_feature shortcut = {0}, a = {0}, b = {0};
   mrw_status s = MRW_OK;
   const mrw_feature *current = x;
   for (int i = 0; i < block->conv_count - 1 && s == MRW_OK; i++) {
+    const mrw_conv_layer *conv = &block->conv[i];
+    if (current != x && runs_over_input(conv, current)) {
+      s = mrw_conv_layer_run_over_input(conv, (mrw_feature *)current, 1, OVER_INPUT_BAND_ROWS, rt,
+                                        err);
+      continue;
+    }
     mrw_feature *next = (i % 2 == 0) ? &a : &b;
-    s = mrw_conv_layer_run(&block->conv[i], current, NULL, 1, next, rt, err);
+    s = mrw_conv_layer_run(conv, current, NULL, 1, next, rt, err);
     if (current != x) mrw_feature_free((mrw_feature *)current);
     current = next;
   }
@@ -159,6 +179,10 @@ static mrw_status forward(const mrw_resnet *net, const mrw_feature *image, mrw_f
     if (s == MRW_OK) memcpy(stem->data, x.data, mrw_feature_count(&x) * sizeof(float));
   }
   for (int stage = 0; stage < 4 && s == MRW_OK; stage++) {
+    /* A stage's scratch is not held through the next: layer2's Winograd weights and
+     * workspace (4.5 MB at 800x1216) would sit beside layer3's first block, whose stride-2
+     * 3x3 runs with C2's lateral, C3 and its own wide conv1 map, the run's largest live set. */
+    mrw_runtime_release_scratch(rt);
     int end = net->stage_first_block[stage + 1];
     for (int b = net->stage_first_block[stage]; b < end && s == MRW_OK; b++) {
       mrw_feature y = {0};

@@ -162,7 +162,6 @@ export class Engine {
     const length = width * height * 4;
     const at = m._malloc(length);
     if (!at) throw new Error(`out of memory for a ${width}x${height} image`);
-    let status;
     try {
       new Uint8Array(this.#buffer(), at, length).set(pixels);
       const { options: fields } = this.#layout;
@@ -171,11 +170,15 @@ export class Engine {
       o.setInt32(this.#at.options + fields.max_instances, options.maxInstances ?? -1, true);
       o.setFloat32(this.#at.options + fields.mask_threshold, options.maskThreshold ?? -1, true);
       o.setUint32(this.#at.result, 0, true);
-      status = m._mrw_model_segment(this.#model, at, width, height, width * 4, this.#layout.pixels_rgba,
-                                    this.#scratch + this.#at.options, this.#scratch + this.#at.result);
-    } finally {
+    } catch (error) {
       m._free(at);
+      throw error;
     }
+    // The module frees the copy once preprocessing has read it: it is not held through the run.
+    const status = m._mrw_model_segment_consuming(this.#model, at, width, height, width * 4,
+                                                  this.#layout.pixels_rgba,
+                                                  this.#scratch + this.#at.options,
+                                                  this.#scratch + this.#at.result);
     if (status !== 0) throw new Error(this.#error());
     const result = new DataView(this.#buffer(), this.#scratch, this.#at.bytes).getUint32(this.#at.result, true);
     try {
