@@ -127,7 +127,7 @@ static mrw_status run_block(const mrw_resnet_block *block, mrw_feature *x, int x
                                         err);
       continue;
     }
-    mrw_feature *next = (i % 2 == 0) ? &a : &b;
+    mrw_feature *next = current == &a ? &b : &a;
     s = mrw_conv_layer_run(conv, current, NULL, 1, next, rt, err);
     if (current != x) mrw_feature_free((mrw_feature *)current);
     current = next;
