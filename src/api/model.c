@@ -161,37 +161,43 @@ static mrw_status check_segment_arguments(mrw_model *model, const uint8_t *pixel
   return MRW_OK;
 }
 
-/* mrw_model_segment; release (may be NULL) is freed once preprocessing has read the pixels, or
- * before returning on any earlier failure. */
-static mrw_status segment(mrw_model *model, const uint8_t *pixels, void *release, int width,
-                          int height, int stride, mrw_pixel_format format,
-                          const mrw_segment_options *options, mrw_result **result) {
-  if (!model) {
-    free(release);
-    return MRW_ERR_INVALID_ARGUMENT;
-  }
-  if (result) *result = NULL;
-  mrw_status s = check_segment_arguments(model, pixels, width, height, stride, format, result);
-  if (s != MRW_OK) {
-    free(release);
-    return s;
-  }
+/* The options with the model's defaults in place of negative thresholds, checked. */
+static mrw_status resolve_options(mrw_model *model, const mrw_segment_options *options,
+                                  mrw_segment_options *out) {
   const mrw_config *c = &model->detector.config;
   mrw_segment_options o = options ? *options : mrw_default_options();
   if (o.score_threshold < 0.0f) o.score_threshold = 0.0f;
   if (o.max_instances < 0) o.max_instances = c->box_detections_per_img;
   if (o.mask_threshold < 0.0f) o.mask_threshold = (float)c->mask_threshold;
-  if (!(o.score_threshold <= 1.0f) || !(o.mask_threshold < 1.0f)) {
-    free(release);
+  if (!(o.score_threshold <= 1.0f) || !(o.mask_threshold < 1.0f))
     return mrw_error_set(&model->error, MRW_ERR_INVALID_ARGUMENT,
                          "score threshold %g must be in [0, 1] and mask threshold %g in [0, 1)",
                          o.score_threshold, o.mask_threshold);
+  *out = o;
+  return MRW_OK;
+}
+
+/* mrw_model_segment; release (may be NULL) is freed once preprocessing has read the pixels, or
+ * before returning on any earlier failure. */
+static mrw_status segment(mrw_model *model, const uint8_t *pixels, void *release, int width,
+                          int height, int stride, mrw_pixel_format format,
+                          const mrw_segment_options *options, mrw_result **result) {
+  if (result) *result = NULL;
+  mrw_segment_options o = mrw_default_options();
+  mrw_status s = model ? check_segment_arguments(model, pixels, width, height, stride, format,
+                                                 result)
+                       : MRW_ERR_INVALID_ARGUMENT;
+  if (s == MRW_OK) s = resolve_options(model, options, &o);
+  if (s != MRW_OK) {
+    free(release);
+    return s;
   }
   mrw_image_view image = {pixels, width, height, stride, (int)format};
   mrw_result *r = NULL;
   s = mrw_detector_run(&model->detector, &image, release, o.score_threshold, o.max_instances, &r,
                        &model->runtime, &model->error);
-  if (s == MRW_OK) s = mrw_instances_finish(r, c->labels, o.mask_threshold, &model->error);
+  if (s == MRW_OK)
+    s = mrw_instances_finish(r, model->detector.config.labels, o.mask_threshold, &model->error);
   if (s != MRW_OK) {
     mrw_result_free(r);
     return s;
