@@ -7,6 +7,29 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 
+# The builds run in the background from here, in the order the suites need them: making the
+# fixtures and the model tools' tests leave about one core idle (torchvision's Python side runs
+# on one thread), which the compilers take. Each suite waits for its own build. The builder
+# has a process group of its own, ended with the script.
+variants=(native asan tsan wasm wasm-mt)
+mkdir -p build
+rm -f build/*.build.status
+echo "test: building ${variants[*]} and the package in the background (build/*.build.out)"
+setsid -w bash -c 'for v in "$@"; do
+    bash scripts/build.sh "$v" >"build/$v.build.out" 2>&1
+    echo $? >"build/$v.build.status.part" && mv "build/$v.build.status.part" "build/$v.build.status"
+  done' builder "${variants[@]}" package &
+builder=$!
+trap 'kill -- -"$builder" 2>/dev/null' EXIT
+
+# built VARIANT: waits for VARIANT's build, shows what it printed, and succeeds if it built.
+built() {
+  local status=build/$1.build.status
+  while [ ! -f "$status" ] && kill -0 "$builder" 2>/dev/null; do sleep 1; done
+  cat "build/$1.build.out" 2>/dev/null
+  [ -f "$status" ] && [ "$(cat "$status")" = 0 ]
+}
+
 echo "test: making reference fixtures with torchvision (build/fixtures)"
 /usr/bin/python3 models/make_fixtures.py build/fixtures || exit 1
 
@@ -26,8 +49,8 @@ f=$(grep -cE ' \.\.\. (FAIL|ERROR|skipped)' "$log" || true)
 passed=$((passed + p))
 failed=$((failed + f))
 
-for variant in native asan tsan wasm wasm-mt; do
-  if ! bash scripts/build.sh "$variant"; then
+for variant in "${variants[@]}"; do
+  if ! built "$variant"; then
     failed=$((failed + 1))
     continue
   fi
@@ -47,7 +70,7 @@ done
 # The package's modules link from the wasm and wasm-mt builds above; the tests also use the
 # native build's segment_json and the fixtures. One test file at a time: most use both cores.
 echo "test: running the package tests (wasm-tests, node:test)"
-if bash scripts/build.sh package; then
+if built package; then
   log=build/wasm-tests.log
   tap=build/wasm-tests.tap
   node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
