@@ -111,15 +111,24 @@ static int runs_over_input(const mrw_conv_layer *conv, const mrw_feature *in) {
 /* out = relu(convs(x) + shortcut(x)), the residual add and ReLU fused into the last conv,
  * which writes over the shortcut: the downsample's output, or x itself when x is ours (then x
  * becomes out and is left empty). So a block holds one map of its output's size, not two.
- * The downsample runs after the convolutions before the last, once their wide intermediate
- * maps are freed: in a stage's first block the map at the input's size (layer2's conv1 out is
- * C2's size in pixels) and the shortcut are then never held at once. A bottleneck's 3x3
- * writes over conv1's output where it can (runs_over_input). */
+ * A strided block's downsample runs after the convolutions before the last, once their wide
+ * intermediate maps are freed: in a stage's first block the map at the input's size (layer2's
+ * conv1 out is C2's size in pixels) and the shortcut are then never held at once; a stride-1
+ * block's runs first (below). A bottleneck's 3x3 writes over conv1's output where it can
+ * (runs_over_input). */
 static mrw_status run_block(const mrw_resnet_block *block, mrw_feature *x, int x_is_ours,
                             mrw_feature *out, mrw_runtime *rt, mrw_error *err) {
   mrw_feature shortcut = {0}, a = {0}, b = {0};
   mrw_status s = MRW_OK;
   const mrw_feature *current = x;
+  /* A stride-1 block (ResNet-50's layer1 first) holds its shortcut beside conv1's output either
+   * way, as its 3x3 writes over that output. The shortcut goes first, into the hole the stem's
+   * freed maps leave low in the heap, before conv1's output and the scratch split that hole: it
+   * becomes C2, then C2's lateral, held until the mask head, and the maps after it no longer
+   * sit above it (with ResNet-50 at 800x1199 the WebAssembly memory's high-water mark is 4 MiB
+   * lower, with the RPN's bands of 24 rows). */
+  int shortcut_first = block->has_downsample && block->downsample.shape.stride == 1;
+  if (shortcut_first) s = mrw_conv_layer_run(&block->downsample, x, NULL, 0, &shortcut, rt, err);
   for (int i = 0; i < block->conv_count - 1 && s == MRW_OK; i++) {
     const mrw_conv_layer *conv = &block->conv[i];
     if (current != x && runs_over_input(conv, current)) {
@@ -132,7 +141,7 @@ static mrw_status run_block(const mrw_resnet_block *block, mrw_feature *x, int x
     if (current != x) mrw_feature_free((mrw_feature *)current);
     current = next;
   }
-  if (s == MRW_OK && block->has_downsample)
+  if (s == MRW_OK && block->has_downsample && !shortcut_first)
     s = mrw_conv_layer_run(&block->downsample, x, NULL, 0, &shortcut, rt, err);
   const mrw_conv_layer *last = &block->conv[block->conv_count - 1];
   if (s == MRW_OK && !block->has_downsample && !x_is_ours) {

@@ -130,9 +130,11 @@ static mrw_status level_candidates(const mrw_rpn *rpn, const mrw_config *config,
   return MRW_OK;
 }
 
-/* Rows per band of the head's 3x3 convolution (10 MB of 256 channels at 800x1216).
- * With 16 rows the calls took about 5 % longer: each band's last thread-band often runs alone. */
-#define HEAD_BAND_ROWS 32
+/* Rows per band of the head's 3x3 convolution (7.5 MB of 256 channels at 800x1216). With 16
+ * rows the calls took about 5 % longer: each band's last thread-band often runs alone. Bands of
+ * 32 rows (10 MB) did not fit the gaps the FPN's maps leave in the heap: with ResNet-50 at
+ * 800x1199 they set the WebAssembly memory's high-water mark, 4 MiB above what 24 rows reach. */
+#define HEAD_BAND_ROWS 24
 
 typedef struct head_rows {
   const mrw_conv_layer *heads; /* the fused 1x1 objectness and delta convolutions */
