@@ -159,6 +159,43 @@ TEST(WinogradI8, MatchesReferenceOnLargerMapsWithEveryEpilogue) {
   }
 }
 
+// Windows of output rows (each starting on a tile row, the last cut short) at 1 and 2 threads:
+// each window holds the bits of those rows of the whole image's call, with bias, residual and
+// ReLU, on an odd width and a channel count that is not a multiple of 8.
+TEST(WinogradI8, RowWindowsHoldTheWholeImagesRows) {
+  const int h = 23, w = 17, in_c = 13, out_c = 10;
+  mrw_conv_shape s{h, w, in_c, out_c, 3, 3, 1, 1, 1};
+  TestRandom rng(700);
+  std::vector<float> input = rng.floats(size_t(h) * w * in_c, -3.0f, 3.0f);
+  std::vector<int8_t> weights = random_weights(rng, size_t(out_c) * in_c * 9);
+  std::vector<float> col_scales = rng.floats(out_c, 0.001f, 0.02f);
+  std::vector<float> bias = rng.floats(out_c), res = rng.floats(size_t(h) * w * out_c);
+  const size_t row = size_t(w) * out_c;
+  for (int tile : kTiles) {
+    std::vector<int16_t> packed = pack(s, tile, weights);
+    mrw_epilogue whole_e{bias.data(), res.data(), size_t(out_c), 1, nullptr};
+    std::vector<float> whole = run_kernel(s, tile, input, packed, col_scales, whole_e, 2);
+    for (int threads : {1, 2}) {
+      ScopedPool pool(threads);
+      for (int rows : {tile, 2 * tile, 3 * tile, 24}) {
+        std::vector<float> ws(
+            (mrw_winograd_i8_rows_workspace_bytes(&s, tile, rows, pool.size()) + 3) / 4, NAN);
+        for (int row0 = 0; row0 < h; row0 += rows) {
+          int n = h - row0 < rows ? h - row0 : rows;
+          mrw_epilogue e{bias.data(), res.data() + size_t(row0) * row, size_t(out_c), 1, nullptr};
+          std::vector<float> out(size_t(n) * row, NAN);
+          mrw_winograd_i8_conv2d_rows(&s, tile, input.data(), row0, n, packed.data(),
+                                      col_scales.data(), &e, out.data(), ws.data(), pool.get());
+          EXPECT_EQ(0, std::memcmp(out.data(), whole.data() + size_t(row0) * row,
+                                   out.size() * sizeof(float)))
+              << "tile " << tile << ", rows " << row0 << ".." << row0 + n << ", threads "
+              << threads;
+        }
+      }
+    }
+  }
+}
+
 // Trained-like weights (mostly small, a few at the peak) on 256 channels: beyond the channel
 // count any weights allow for tile 4, within the sum bound, and exact there.
 TEST(WinogradI8, Tile4ExactOnWideLayersWithinTheWeightBound) {

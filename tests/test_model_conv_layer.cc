@@ -168,16 +168,17 @@ mrw_status gather_band(void *ctx, const mrw_feature *band, int row0, mrw_error *
 }
 
 // The layer's output on the random map of run(), in bands of band_rows rows.
-Gathered run_in_bands(const mrw_conv_layer *layer, int h, int w, uint64_t seed, int band_rows) {
+Gathered run_in_bands(const mrw_conv_layer *layer, int h, int w, uint64_t seed, int band_rows,
+                      int c = 256) {
   mrw_runtime rt{};
   mrw_error err{};
   EXPECT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK) << err.message;
   mrw_feature in{};
-  EXPECT_EQ(mrw_feature_alloc(&in, h, w, 256, &err), MRW_OK);
-  std::vector<float> values = TestRandom(seed).floats(size_t(h) * w * 256);
+  EXPECT_EQ(mrw_feature_alloc(&in, h, w, c, &err), MRW_OK);
+  std::vector<float> values = TestRandom(seed).floats(size_t(h) * w * c);
   std::memcpy(in.data, values.data(), values.size() * sizeof(float));
   Gathered g;
-  g.values.assign(size_t(h) * w * 256, NAN);
+  g.values.assign(size_t(h) * w * c, NAN);
   EXPECT_EQ(mrw_conv_layer_run_bands(layer, &in, 1, band_rows, gather_band, &g, &rt, &err), MRW_OK)
       << err.message;
   EXPECT_EQ(g.next_row, h);
@@ -416,6 +417,41 @@ TEST(ConvLayer, Int8WinogradTakesWideTilesWhereCallsAreLarge) {
   EXPECT_TRUE(same_bits(wide, int8_reference(file.get(), 4, 23, 17, 3)));
   EXPECT_TRUE(same_bits(narrow, int8_reference(file.get(), 2, 23, 17, 3)));
   EXPECT_FALSE(same_bits(wide, narrow));
+}
+
+// int8 Winograd layers run in bands too, as each tile's patch is quantized on its own: with
+// either tile, gathered from bands of 8 rows (the last cut short) and written over their own
+// input, the bits of one call into a new buffer.
+TEST(ConvLayer, Int8WinogradBandsHoldTheWholeOutputsBits) {
+  ModelFilePtr file = open_fixture("default_int8.safetensors");
+  ASSERT_TRUE(file);
+  Layer small(file.get(), 25 * 25, kInt8Weight, kInt8Bias, kDefaultFpn);
+  Layer large(file.get(), 104 * 104, kInt8Weight, kInt8Bias, kDefaultFpn);
+  mrw_runtime rt{};
+  mrw_error err{};
+  ASSERT_EQ(mrw_runtime_init(&rt, 2, &err), MRW_OK);
+  for (const mrw_conv_layer *layer : {&small.layer, &large.layer}) {
+    ASSERT_EQ(layer->int8_conv, MRW_INT8_WINOGRAD);
+    EXPECT_TRUE(mrw_conv_layer_runs_in_bands(layer));
+    for (auto [h, w] : {std::pair{47, 45}, std::pair{21, 9}}) {
+      const int tile = layer->int8.winograd_tile;
+      std::vector<float> whole = run(layer, h, w, 3, kDefaultFpn);
+      Gathered g = run_in_bands(layer, h, w, 3, 8, kDefaultFpn);
+      EXPECT_EQ(g.bands, (h + 7) / 8);
+      EXPECT_TRUE(same_bits(g.values, whole)) << "tile " << tile << ", " << h << "x" << w;
+      mrw_feature x{};
+      ASSERT_EQ(mrw_feature_alloc(&x, h, w, kDefaultFpn, &err), MRW_OK);
+      std::vector<float> values = TestRandom(3).floats(mrw_feature_count(&x));
+      std::memcpy(x.data, values.data(), values.size() * sizeof(float));
+      const float *buffer = x.data;
+      ASSERT_EQ(mrw_conv_layer_run_over_input(layer, &x, 1, 8, &rt, &err), MRW_OK) << err.message;
+      EXPECT_EQ(x.data, buffer);
+      EXPECT_TRUE(same_bits(std::vector<float>(x.data, x.data + values.size()), whole))
+          << "over its input, tile " << tile << ", " << h << "x" << w;
+      mrw_feature_free(&x);
+    }
+  }
+  mrw_runtime_free(&rt);
 }
 
 }  // namespace

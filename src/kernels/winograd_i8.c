@@ -24,21 +24,23 @@ static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 #define PER_TILE static inline __attribute__((always_inline))
 
 /* Where everything lives in the workspace (byte offsets, each 16-byte aligned): the largest
- * magnitude of each input pixel [batch * pixels] (floats), then per thread: M
- * [points][band][ldm] (int32), V [points][band][depth] (int16) and the band's tile scales
- * [band] (floats). */
+ * magnitude of each input pixel the call reads [maxima] (floats: every pixel of the batch, or
+ * a window's rows and the row above and below them), then per thread: M [points][band][ldm]
+ * (int32), V [points][band][depth] (int16) and the band's tile scales [band] (floats). */
 typedef struct i8_plan {
-  size_t tile, points, batch, pixels, depth, ldm;
+  size_t tile, points, batch, pixels, maxima, depth, ldm;
   size_t tiles_x, tiles_per_image, tiles, band, bands, max_tasks;
   size_t threads_at, per_thread, v_in_thread, scales_in_thread;
 } i8_plan;
 
-static i8_plan plan(const mrw_conv_shape *s, int tile, int threads) {
+/* s: the call's shape (a window's: in_h its rows); maxima: the pixel magnitudes it reads. */
+static i8_plan plan(const mrw_conv_shape *s, int tile, size_t maxima, int threads) {
   i8_plan p;
   p.tile = (size_t)tile;
   p.points = (size_t)mrw_winograd_points(tile);
   p.batch = (size_t)mrw_conv_batch(s);
   p.pixels = (size_t)s->in_h * (size_t)s->in_w;
+  p.maxima = maxima;
   p.depth = round_up((size_t)s->in_c, 8);
   p.ldm = round_up((size_t)s->out_c, MRW_GEMM_I8_NR);
   p.tiles_x = ((size_t)s->in_w + p.tile - 1) / p.tile;
@@ -52,17 +54,35 @@ static i8_plan plan(const mrw_conv_shape *s, int tile, int threads) {
   if (band > round_up(p.tiles, 4)) band = round_up(p.tiles, 4);
   p.band = band < 4 ? 4 : band;
   p.bands = (p.tiles + p.band - 1) / p.band;
-  p.max_tasks = (p.batch * p.pixels + MAX_PIXELS - 1) / MAX_PIXELS;
-  p.threads_at = round_up(p.batch * p.pixels * sizeof(float), 16);
+  p.max_tasks = (p.maxima + MAX_PIXELS - 1) / MAX_PIXELS;
+  p.threads_at = round_up(p.maxima * sizeof(float), 16);
   p.v_in_thread = p.points * p.band * p.ldm * sizeof(int32_t);
   p.scales_in_thread = p.v_in_thread + p.points * p.band * p.depth * sizeof(int16_t);
   p.per_thread = round_up(p.scales_in_thread + p.band * sizeof(float), 16);
   return p;
 }
 
+static size_t workspace_bytes(const i8_plan *p, int threads) {
+  return p->threads_at + (size_t)threads * p->per_thread;
+}
+
 size_t mrw_winograd_i8_workspace_bytes(const mrw_conv_shape *s, int tile, int threads) {
-  i8_plan p = plan(s, tile, threads);
-  return p.threads_at + (size_t)threads * p.per_thread;
+  i8_plan p = plan(s, tile, (size_t)mrw_conv_batch(s) * s->in_h * s->in_w, threads);
+  return workspace_bytes(&p, threads);
+}
+
+/* A window of `rows` output rows reads the pixel magnitudes of those rows and of one row on
+ * either side (fewer at the image's edges). */
+static size_t window_maxima(const mrw_conv_shape *s, int rows) {
+  int halo_rows = rows + 2 < s->in_h ? rows + 2 : s->in_h;
+  return (size_t)halo_rows * (size_t)s->in_w;
+}
+
+size_t mrw_winograd_i8_rows_workspace_bytes(const mrw_conv_shape *s, int tile, int rows,
+                                            int threads) {
+  mrw_conv_shape window = mrw_winograd_window_shape(s, rows);
+  i8_plan p = plan(&window, tile, window_maxima(s, rows), threads);
+  return workspace_bytes(&p, threads);
 }
 
 size_t mrw_winograd_i8_packed_count(const mrw_conv_shape *s, int tile) {
@@ -88,9 +108,13 @@ void mrw_winograd_i8_pack_weights(const mrw_conv_shape *s, int tile, const int8_
     }
 }
 
+/* shape: the call's (a window's: in_h its rows); the window's rows start at row0 of an image
+ * image_h rows high, and the pixel magnitudes at image row maxima_row0 (all 0 for a whole
+ * call). */
 typedef struct i8_job {
   const mrw_conv_shape *shape;
   i8_plan plan;
+  int row0, image_h, maxima_row0;
   const float *input;
   const int16_t *packed;
   const float *col_scales;
@@ -105,10 +129,11 @@ static float *pixel_max(const i8_job *job) { return (float *)job->ws; }
 static void max_task(void *ctx, size_t task, int thread) {
   (void)thread;
   const i8_job *job = ctx;
-  size_t c = (size_t)job->shape->in_c, all = job->plan.batch * job->plan.pixels;
+  size_t c = (size_t)job->shape->in_c, all = job->plan.maxima;
   size_t end = (task + 1) * MAX_PIXELS < all ? (task + 1) * MAX_PIXELS : all;
+  const float *first = job->input + (size_t)job->maxima_row0 * (size_t)job->shape->in_w * c;
   for (size_t px = task * MAX_PIXELS; px < end; px++)
-    pixel_max(job)[px] = mrw_max_abs(job->input + px * c, c);
+    pixel_max(job)[px] = mrw_max_abs(first + px * c, c);
 }
 
 // Channels [c, c + 8) of a pixel quantized to int16 lanes (channels past in_c are zero).
@@ -201,17 +226,18 @@ static float tile_sources(const i8_job *job, size_t t, const float **src, float 
   const mrw_conv_shape *s = job->shape;
   int m = (int)job->plan.tile, n = m + 2;
   size_t b = t / job->plan.tiles_per_image, r = t % job->plan.tiles_per_image;
-  int y0 = (int)(r / job->plan.tiles_x) * m - 1, x0 = (int)(r % job->plan.tiles_x) * m - 1;
-  size_t first = b * job->plan.pixels;
+  int y0 = job->row0 + (int)(r / job->plan.tiles_x) * m - 1;
+  int x0 = (int)(r % job->plan.tiles_x) * m - 1;
+  size_t first = b * job->plan.pixels; /* a window is of one image */
   float peak = 0.0f;
   for (int i = 0; i < n; i++)
     for (int j = 0; j < n; j++) {
       int y = y0 + i, x = x0 + j;
       src[i * n + j] = NULL;
-      if (y < 0 || y >= s->in_h || x < 0 || x >= s->in_w) continue;
+      if (y < 0 || y >= job->image_h || x < 0 || x >= s->in_w) continue;
       size_t px = first + (size_t)y * s->in_w + (size_t)x;
       src[i * n + j] = job->input + px * (size_t)s->in_c;
-      float a = pixel_max(job)[px];
+      float a = pixel_max(job)[px - (size_t)job->maxima_row0 * (size_t)s->in_w];
       peak = peak < a ? a : peak;
     }
   return mrw_quantize_factor(peak, scale);
@@ -317,14 +343,36 @@ static void band_task(void *ctx, size_t index, int thread) {
   for (size_t k = 0; k < count; k++) finish_tile(job, first + k, m, k, scales[k]);
 }
 
+static void run_job(i8_job *job, mrw_thread_pool *pool) {
+  if (job->plan.tiles == 0) return;
+  mrw_thread_pool_run(pool, job->plan.max_tasks, max_task, job);
+  mrw_thread_pool_run(pool, job->plan.bands, band_task, job);
+}
+
 void mrw_winograd_i8_conv2d(const mrw_conv_shape *s, int tile, const float *input,
                             const int16_t *packed, const float *col_scales,
                             const mrw_epilogue *epilogue, float *output, void *workspace,
                             mrw_thread_pool *pool) {
-  i8_job job = {.shape = s, .plan = plan(s, tile, mrw_thread_pool_size(pool)), .input = input,
+  size_t maxima = (size_t)mrw_conv_batch(s) * s->in_h * s->in_w;
+  i8_job job = {.shape = s, .plan = plan(s, tile, maxima, mrw_thread_pool_size(pool)),
+                .row0 = 0, .image_h = s->in_h, .maxima_row0 = 0, .input = input,
                 .packed = packed, .col_scales = col_scales, .epilogue = epilogue,
                 .output = output, .ws = workspace};
-  if (job.plan.tiles == 0) return;
-  mrw_thread_pool_run(pool, job.plan.max_tasks, max_task, &job);
-  mrw_thread_pool_run(pool, job.plan.bands, band_task, &job);
+  run_job(&job, pool);
+}
+
+void mrw_winograd_i8_conv2d_rows(const mrw_conv_shape *s, int tile, const float *input, int row0,
+                                 int rows, const int16_t *packed, const float *col_scales,
+                                 const mrw_epilogue *epilogue, float *output, void *workspace,
+                                 mrw_thread_pool *pool) {
+  mrw_conv_shape window = mrw_winograd_window_shape(s, rows);
+  int maxima_row0 = row0 > 0 ? row0 - 1 : 0;
+  int maxima_end = row0 + rows + 1 < s->in_h ? row0 + rows + 1 : s->in_h;
+  size_t maxima = (size_t)(maxima_end - maxima_row0) * (size_t)s->in_w;
+  i8_job job = {.shape = &window,
+                .plan = plan(&window, tile, maxima, mrw_thread_pool_size(pool)),
+                .row0 = row0, .image_h = s->in_h, .maxima_row0 = maxima_row0, .input = input,
+                .packed = packed, .col_scales = col_scales, .epilogue = epilogue,
+                .output = output, .ws = workspace};
+  run_job(&job, pool);
 }

@@ -71,6 +71,18 @@ void mrw_winograd_i8_conv2d(const mrw_conv_shape *s, int tile, const float *inpu
                             const mrw_epilogue *epilogue, float *output, void *workspace,
                             mrw_thread_pool *pool);
 
+/* Output rows [row0, row0 + rows) of one image (s->batch 1) into output [rows][w][out_c] (the
+ * residual, if any, in that layout too), reading the input rows around them as the whole
+ * image's call does. With row0 a multiple of tile, and rows one too unless the window ends the
+ * image, the tiles are the whole image's, each patch has the same scale (its own magnitudes)
+ * and the window holds the bits of those rows of mrw_winograd_i8_conv2d. Its workspace is
+ * mrw_winograd_i8_rows_workspace_bytes. */
+size_t mrw_winograd_i8_rows_workspace_bytes(const mrw_conv_shape *s, int tile, int rows,
+                                            int threads);
+void mrw_winograd_i8_conv2d_rows(const mrw_conv_shape *s, int tile, const float *input, int row0,
+                                 int rows, const int16_t *packed, const float *col_scales,
+                                 const mrw_epilogue *epilogue, float *output, void *workspace,
+                                 mrw_thread_pool *pool);
 /* Scalar reference: each tile's patch quantized by mrw_quantize_rows_ref as one row, then the
  * direct 3x3 convolution of it in int32 and the same float epilogue. weights:
  * [out_c][in_c][3][3] int8. */

@@ -458,7 +458,31 @@ mrw_status mrw_conv_layer_run_onto(const mrw_conv_layer *layer, const mrw_featur
 }
 
 int mrw_conv_layer_runs_in_bands(const mrw_conv_layer *layer) {
-  return layer->int8_conv == MRW_INT8_NONE && layer->winograd != MRW_WINOGRAD_NONE;
+  return (layer->int8_conv == MRW_INT8_NONE && layer->winograd != MRW_WINOGRAD_NONE) ||
+         layer->int8_conv == MRW_INT8_WINOGRAD;
+}
+
+/* An int8 Winograd layer's bands: each tile's patch is quantized on its own, so a band whose
+ * rows start on tile rows holds the whole call's bits (kernels/winograd_i8.h). */
+static mrw_status run_int8_bands(const mrw_conv_layer *layer, const mrw_conv_shape *shape,
+                                 const mrw_feature *in, int relu, int band_rows,
+                                 mrw_band_sink sink, void *ctx, mrw_runtime *rt, mrw_error *err) {
+  int tile = layer->int8.winograd_tile;
+  size_t bytes = mrw_winograd_i8_rows_workspace_bytes(shape, tile, band_rows,
+                                                      mrw_thread_pool_size(rt->pool));
+  float *ws = mrw_runtime_scratch(rt, (bytes + sizeof(float) - 1) / sizeof(float), err);
+  if (!ws) return MRW_ERR_OUT_OF_MEMORY;
+  mrw_feature band = {0};
+  mrw_status s = mrw_feature_alloc(&band, band_rows, in->w, shape->out_c, err);
+  mrw_epilogue e = {layer->bias, NULL, 0, relu, NULL};
+  for (int row0 = 0; row0 < in->h && s == MRW_OK; row0 += band_rows) {
+    band.h = in->h - row0 < band_rows ? in->h - row0 : band_rows;
+    mrw_winograd_i8_conv2d_rows(shape, tile, in->data, row0, band.h, layer->int8.packed,
+                                layer->int8.scales, &e, band.data, ws, rt->pool);
+    s = sink(ctx, &band, row0, err);
+  }
+  mrw_feature_free(&band);
+  return s;
 }
 
 mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_feature *in, int relu,
@@ -479,6 +503,8 @@ mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_featu
   if (in->c != shape.in_c)
     return mrw_error_set(err, MRW_ERR_INTERNAL, "convolution expects %d input channels, got %d",
                          shape.in_c, in->c);
+  if (layer->int8_conv == MRW_INT8_WINOGRAD)
+    return run_int8_bands(layer, &shape, in, relu, band_rows, sink, ctx, rt, err);
   mrw_conv_shape window = mrw_winograd_window_shape(&shape, band_rows);
   winograd_call call;
   if (!prepare_winograd(layer, &shape, &window, &call, rt, err)) return MRW_ERR_OUT_OF_MEMORY;

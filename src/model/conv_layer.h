@@ -111,8 +111,8 @@ mrw_status mrw_conv_layer_run_batch(const mrw_conv_layer *layer, const mrw_featu
  * use the runtime's scratch (mrw_runtime_scratch), which holds the layer's weights meanwhile. */
 typedef mrw_status (*mrw_band_sink)(void *ctx, const mrw_feature *band, int row0, mrw_error *err);
 
-/* Whether mrw_conv_layer_run_bands computes the layer a band at a time (float Winograd layers)
- * rather than in one piece. */
+/* Whether mrw_conv_layer_run_bands computes the layer a band at a time (Winograd layers, float
+ * or int8) rather than in one piece. */
 int mrw_conv_layer_runs_in_bands(const mrw_conv_layer *layer);
 
 /* relu?(conv(in) + bias) for one image, handed to sink in bands of band_rows rows (a multiple
