@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -201,6 +202,54 @@ TEST(Winograd, ManyBandsAndWideChannels) {
 
 // Windows of output rows starting on tile rows, the last one cut short by the image's edge,
 // each with its own residual rows: every window holds the reference's bits for its rows.
+// The bands of a call: in order, covering every tile once, starting on groups of 4, within
+// the budget and the capacity, as many as a multiple of the thread count unless each is a
+// single group, about two a thread where each keeps the minimum, and within 4 tiles of each other so
+// that the threads finish together. Before, 100 tiles on 2 threads went in bands of 32, 32, 32
+// and 4, one thread doing 64 of them.
+TEST(Winograd, BandsSplitTheTilesEvenlyOverTheThreads) {
+  for (int threads : {1, 2, 3, 4}) {
+    for (size_t most : {size_t(4), size_t(28), size_t(64), size_t(1000)}) {
+      for (size_t tiles : {size_t(1), size_t(3), size_t(4), size_t(36), size_t(100), size_t(247),
+                           size_t(950), size_t(3800)}) {
+        mrw_winograd_split split = mrw_winograd_split_bands(tiles, most, threads);
+        size_t quads = (tiles + 3) / 4, capacity = mrw_winograd_band_capacity(tiles, most);
+        std::string where = std::to_string(tiles) + " tiles, most " + std::to_string(most) + ", " +
+                            std::to_string(threads) + " threads";
+        ASSERT_GE(split.bands, size_t(1)) << where;
+        if (split.bands < quads) {  // (else each band is one group of 4)
+          EXPECT_EQ(split.bands % threads, size_t(0)) << where;
+        }
+        if (quads >= size_t(2 * threads * MRW_WINOGRAD_BAND_MIN_TILES / 4)) {
+          EXPECT_GE(split.bands, size_t(2 * threads)) << where;
+        }
+        EXPECT_EQ(mrw_winograd_band_first(&split, 0), size_t(0)) << where;
+        EXPECT_EQ(mrw_winograd_band_first(&split, split.bands), tiles) << where;
+        size_t smallest = tiles, largest = 0;
+        for (size_t b = 0; b < split.bands; b++) {
+          size_t first = mrw_winograd_band_first(&split, b);
+          size_t count = mrw_winograd_band_first(&split, b + 1) - first;
+          EXPECT_EQ(first % 4, size_t(0)) << where;
+          EXPECT_GE(count, size_t(1)) << where << ", band " << b;
+          EXPECT_LE(count, capacity) << where;
+          EXPECT_LE(count, most) << where;
+          if (b + 1 < split.bands) smallest = std::min(smallest, count);
+          largest = std::max(largest, count);
+        }
+        if (split.bands > 1) {
+          EXPECT_LE(largest - smallest, size_t(4)) << where;
+        }
+      }
+    }
+  }
+  // the capacity never shrinks as the tiles grow, so a window's workspace serves a shorter one
+  for (size_t tiles = 1; tiles < 300; tiles++)
+    EXPECT_LE(mrw_winograd_band_capacity(tiles, 28), mrw_winograd_band_capacity(tiles + 1, 28));
+  mrw_winograd_split two = mrw_winograd_split_bands(100, 1000, 2);
+  EXPECT_EQ(two.bands, size_t(4));
+  EXPECT_EQ(mrw_winograd_band_first(&two, 2), size_t(48));
+}
+
 TEST(Winograd, RowWindowsHoldTheWholeImagesRows) {
   const int h = 23, w = 17, in_c = 13, out_c = 10;
   mrw_conv_shape s{h, w, in_c, out_c, 3, 3, 1, 1, 1};

@@ -11,14 +11,11 @@
  * Against 4 MB, ResNet-50's scratch at 800x1199 is 4 MB smaller per thread in each stage and
  * the package's heap top 6 MB lower; paired runs showed no change in time beyond the noise. */
 #define BAND_BUDGET_FLOATS ((size_t)1 << 19)
-/* Fewer tiles per band would reload each transformed weight matrix too often per product. */
-#define BAND_MIN_TILES 32
-
 typedef struct band_plan {
   int tile, patch, points;                /* output tile edge, input patch edge, points */
   size_t tiles_x, tiles_per_image, tiles; /* tiles over the whole batch */
-  size_t band;                            /* tiles per band, a multiple of 4 */
-  size_t bands;
+  mrw_winograd_split split;
+  size_t band;                            /* the most tiles a band holds, a multiple of 4 */
   size_t v_floats;                        /* per point: [band / 4][in_c][4] */
   size_t m_floats;                        /* per point: [band][out_c] */
   size_t zero_floats;                     /* a zero pixel for the padding */
@@ -27,8 +24,35 @@ typedef struct band_plan {
 
 static size_t round_up4(size_t x) { return (x + 3) / 4 * 4; }
 
-/* Band size: as large as the budget allows, but small enough that every thread gets about two
- * bands. Any band size gives the same results: a tile's outputs depend on its own data only. */
+/* The most tiles a band may hold within the budget (at least one group of 4). */
+static size_t most_tiles(size_t budget, size_t per_tile) {
+  size_t most = budget / per_tile / 4 * 4;
+  return most < 4 ? 4 : most;
+}
+
+mrw_winograd_split mrw_winograd_split_bands(size_t tiles, size_t most, int threads) {
+  mrw_winograd_split split = {tiles, (tiles + 3) / 4, 0};
+  if (tiles == 0) return split;
+  size_t t = threads < 1 ? 1 : (size_t)threads, most_quads = most < 4 ? 1 : most / 4;
+  size_t bands = (split.quads + most_quads - 1) / most_quads;
+  size_t wanted = split.quads / (MRW_WINOGRAD_BAND_MIN_TILES / 4);
+  if (wanted > 2 * t) wanted = 2 * t;
+  if (bands < wanted) bands = wanted;
+  bands = (bands + t - 1) / t * t;
+  split.bands = bands < split.quads ? bands : split.quads;
+  return split;
+}
+
+size_t mrw_winograd_band_first(const mrw_winograd_split *split, size_t band) {
+  size_t first = 4 * (band * split->quads / split->bands);
+  return first < split->tiles ? first : split->tiles;
+}
+
+size_t mrw_winograd_band_capacity(size_t tiles, size_t most) {
+  size_t cap = round_up4(tiles);
+  return cap < most ? cap : round_up4(most);
+}
+
 static band_plan plan_bands(const mrw_conv_shape *s, int tile, int threads) {
   band_plan p;
   size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
@@ -39,13 +63,10 @@ static band_plan plan_bands(const mrw_conv_shape *s, int tile, int threads) {
   p.tiles_x = ((size_t)s->in_w + (size_t)tile - 1) / (size_t)tile;
   p.tiles_per_image = tiles_y * p.tiles_x;
   p.tiles = p.tiles_per_image * (size_t)mrw_conv_batch(s);
-  size_t most = BAND_BUDGET_FLOATS / ((size_t)p.points * (in_c + out_c)) / 4 * 4;
-  size_t share = round_up4((p.tiles + 2 * (size_t)threads - 1) / (2 * (size_t)threads));
-  size_t band = share > BAND_MIN_TILES ? share : BAND_MIN_TILES;
-  if (band > most) band = most;
-  if (band > round_up4(p.tiles)) band = round_up4(p.tiles);
-  p.band = band < 4 ? 4 : band;
-  p.bands = (p.tiles + p.band - 1) / p.band;
+  size_t most = most_tiles(BAND_BUDGET_FLOATS, (size_t)p.points * (in_c + out_c));
+  p.split = mrw_winograd_split_bands(p.tiles, most, threads);
+  p.band = mrw_winograd_band_capacity(p.tiles, most);
+  if (p.band < 4) p.band = 4;
   p.v_floats = p.band * in_c;
   p.m_floats = p.band * out_c;
   p.zero_floats = round_up4(in_c);
@@ -355,8 +376,8 @@ static void band_task(void *ctx, size_t index, int thread) {
   float *m = v + (size_t)p->points * p->v_floats;
   float *zero = m + (size_t)p->points * p->m_floats;
   memset(zero, 0, p->zero_floats * sizeof(float));
-  size_t first = index * p->band;
-  size_t count = p->tiles - first < p->band ? p->tiles - first : p->band;
+  size_t first = mrw_winograd_band_first(&p->split, index);
+  size_t count = mrw_winograd_band_first(&p->split, index + 1) - first;
   for (size_t k = 0; k < count; k += 4)
     transform_group(job, first + k, count - k < 4 ? count - k : 4, zero, v + k * in_c);
   size_t per_point = mrw_gemm_packed_b_floats(in_c, out_c);
@@ -371,7 +392,7 @@ static void band_task(void *ctx, size_t index, int thread) {
 
 static void run_job(wino_job *job, mrw_thread_pool *pool) {
   if (job->plan.tiles == 0) return;
-  mrw_thread_pool_run(pool, job->plan.bands, band_task, job);
+  mrw_thread_pool_run(pool, job->plan.split.bands, band_task, job);
 }
 
 void mrw_winograd_conv2d(const mrw_conv_shape *s, int tile, const float *input,

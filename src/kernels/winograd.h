@@ -63,6 +63,23 @@ void mrw_winograd_pack_panels(const mrw_conv_shape *s, int tile, const float *pa
  * and products (a few MB at most) and the GEMM's packing buffer. */
 size_t mrw_winograd_workspace_floats(const mrw_conv_shape *s, int tile, int threads);
 
+/* How a Winograd call (float or int8) splits its tiles into bands, the tasks of its parallel
+ * loop: each band at most `most` tiles (the per-thread budget), about two a thread where each
+ * keeps at least MRW_WINOGRAD_BAND_MIN_TILES, and as many bands as a multiple of the thread
+ * count, the tiles spread evenly over them in groups of 4, so that the threads finish
+ * together (a call of three equal bands on two threads leaves one thread idle for a third of
+ * it). Band i holds tiles [mrw_winograd_band_first(split, i), mrw_winograd_band_first(split,
+ * i + 1)), at most mrw_winograd_band_capacity(tiles, most) of them; that capacity grows with the
+ * tile count, so a call's workspace also serves any smaller call. Any split gives the same
+ * results: a tile's outputs depend on its own data only. */
+#define MRW_WINOGRAD_BAND_MIN_TILES 32
+typedef struct mrw_winograd_split {
+  size_t tiles, quads, bands;
+} mrw_winograd_split;
+mrw_winograd_split mrw_winograd_split_bands(size_t tiles, size_t most, int threads);
+size_t mrw_winograd_band_first(const mrw_winograd_split *split, size_t band);
+size_t mrw_winograd_band_capacity(size_t tiles, size_t most);
+
 /* input: [batch][h][w][in_c]; output: [batch][h][w][out_c]; residual (if any) has the output's
  * layout with ldr. The tiles of the batch are cut into bands that the threads share; each
  * output is computed the same way whatever the thread count. */

@@ -12,8 +12,6 @@
 /* Per thread, a band's transformed tiles and sums take at most this many bytes, so a band
  * stays in the caches' reach and memory stays bounded whatever the image size. */
 #define BAND_BUDGET_BYTES ((size_t)1 << 20)
-/* Fewer tiles per band would reload each transformed weight panel too often per product. */
-#define BAND_MIN_TILES 32
 /* Pixels per task of the magnitude pass: enough work to outweigh a task's dispatch. */
 #define MAX_PIXELS 256
 
@@ -29,7 +27,8 @@ static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
  * (int32), V [points][band][depth] (int16) and the band's tile scales [band] (floats). */
 typedef struct i8_plan {
   size_t tile, points, batch, pixels, maxima, depth, ldm;
-  size_t tiles_x, tiles_per_image, tiles, band, bands, max_tasks;
+  size_t tiles_x, tiles_per_image, tiles, band, max_tasks; /* band: the most tiles of a band */
+  mrw_winograd_split split;
   size_t threads_at, per_thread, v_in_thread, scales_in_thread;
 } i8_plan;
 
@@ -48,12 +47,10 @@ static i8_plan plan(const mrw_conv_shape *s, int tile, size_t maxima, int thread
   p.tiles = p.tiles_per_image * p.batch;
   size_t per_tile = p.points * (p.depth * sizeof(int16_t) + p.ldm * sizeof(int32_t));
   size_t most = BAND_BUDGET_BYTES / per_tile / 4 * 4;
-  size_t share = round_up((p.tiles + 2 * (size_t)threads - 1) / (2 * (size_t)threads), 4);
-  size_t band = share > BAND_MIN_TILES ? share : BAND_MIN_TILES;
-  if (band > most) band = most;
-  if (band > round_up(p.tiles, 4)) band = round_up(p.tiles, 4);
-  p.band = band < 4 ? 4 : band;
-  p.bands = (p.tiles + p.band - 1) / p.band;
+  if (most < 4) most = 4;
+  p.split = mrw_winograd_split_bands(p.tiles, most, threads);
+  p.band = mrw_winograd_band_capacity(p.tiles, most);
+  if (p.band < 4) p.band = 4;
   p.max_tasks = (p.maxima + MAX_PIXELS - 1) / MAX_PIXELS;
   p.threads_at = round_up(p.maxima * sizeof(float), 16);
   p.v_in_thread = p.points * p.band * p.ldm * sizeof(int32_t);
@@ -321,8 +318,8 @@ static void band_task(void *ctx, size_t index, int thread) {
   int32_t *m = (int32_t *)mine;
   int16_t *v = (int16_t *)(mine + p->v_in_thread);
   float *scales = (float *)(mine + p->scales_in_thread);
-  size_t first = index * p->band;
-  size_t count = p->tiles - first < p->band ? p->tiles - first : p->band;
+  size_t first = mrw_winograd_band_first(&p->split, index);
+  size_t count = mrw_winograd_band_first(&p->split, index + 1) - first;
   size_t padded = round_up(count, MRW_GEMM_I8_MR);
   for (size_t k = 0; k < count; k++) transform_tile(job, first + k, v, k, scales);
   for (size_t e = 0; e < p->points; e++)
@@ -346,7 +343,7 @@ static void band_task(void *ctx, size_t index, int thread) {
 static void run_job(i8_job *job, mrw_thread_pool *pool) {
   if (job->plan.tiles == 0) return;
   mrw_thread_pool_run(pool, job->plan.max_tasks, max_task, job);
-  mrw_thread_pool_run(pool, job->plan.bands, band_task, job);
+  mrw_thread_pool_run(pool, job->plan.split.bands, band_task, job);
 }
 
 void mrw_winograd_i8_conv2d(const mrw_conv_shape *s, int tile, const float *input,
