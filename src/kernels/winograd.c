@@ -11,6 +11,7 @@
  * Against 4 MB, ResNet-50's scratch at 800x1199 is 4 MB smaller per thread in each stage and
  * the package's heap top 6 MB lower; paired runs showed no change in time beyond the noise. */
 #define BAND_BUDGET_FLOATS ((size_t)1 << 19)
+
 typedef struct band_plan {
   int tile, patch, points;                /* output tile edge, input patch edge, points */
   size_t tiles_x, tiles_per_image, tiles; /* tiles over the whole batch */
