@@ -25,12 +25,6 @@ typedef struct band_plan {
 
 static size_t round_up4(size_t x) { return (x + 3) / 4 * 4; }
 
-/* The most tiles a band may hold within the budget (at least one group of 4). */
-static size_t most_tiles(size_t budget, size_t per_tile) {
-  size_t most = budget / per_tile / 4 * 4;
-  return most < 4 ? 4 : most;
-}
-
 mrw_winograd_split mrw_winograd_split_bands(size_t tiles, size_t most, int threads) {
   mrw_winograd_split split = {tiles, (tiles + 3) / 4, 0};
   if (tiles == 0) return split;
@@ -50,8 +44,9 @@ size_t mrw_winograd_band_first(const mrw_winograd_split *split, size_t band) {
 }
 
 size_t mrw_winograd_band_capacity(size_t tiles, size_t most) {
-  size_t cap = round_up4(tiles);
-  return cap < most ? cap : round_up4(most);
+  size_t cap = round_up4(tiles), most4 = most < 4 ? 4 : most / 4 * 4;
+  cap = cap < most4 ? cap : most4;
+  return cap < 4 ? 4 : cap;
 }
 
 static band_plan plan_bands(const mrw_conv_shape *s, int tile, int threads) {
@@ -64,10 +59,9 @@ static band_plan plan_bands(const mrw_conv_shape *s, int tile, int threads) {
   p.tiles_x = ((size_t)s->in_w + (size_t)tile - 1) / (size_t)tile;
   p.tiles_per_image = tiles_y * p.tiles_x;
   p.tiles = p.tiles_per_image * (size_t)mrw_conv_batch(s);
-  size_t most = most_tiles(BAND_BUDGET_FLOATS, (size_t)p.points * (in_c + out_c));
+  size_t most = BAND_BUDGET_FLOATS / ((size_t)p.points * (in_c + out_c));
   p.split = mrw_winograd_split_bands(p.tiles, most, threads);
   p.band = mrw_winograd_band_capacity(p.tiles, most);
-  if (p.band < 4) p.band = 4;
   p.v_floats = p.band * in_c;
   p.m_floats = p.band * out_c;
   p.zero_floats = round_up4(in_c);

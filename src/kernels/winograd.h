@@ -64,7 +64,8 @@ void mrw_winograd_pack_panels(const mrw_conv_shape *s, int tile, const float *pa
 size_t mrw_winograd_workspace_floats(const mrw_conv_shape *s, int tile, int threads);
 
 /* How a Winograd call (float or int8) splits its tiles into bands, the tasks of its parallel
- * loop: each band at most `most` tiles (the per-thread budget), about two a thread where each
+ * loop: each band at most `most` tiles (the per-thread budget, rounded down to a group of 4,
+ * at least one), about two a thread where each
  * keeps at least MRW_WINOGRAD_BAND_MIN_TILES, and as many bands as a multiple of the thread
  * count, the tiles spread evenly over them in groups of 4, so that the threads finish
  * together (a call of three equal bands on two threads leaves one thread idle for a third of

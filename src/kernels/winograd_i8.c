@@ -46,11 +46,9 @@ static i8_plan plan(const mrw_conv_shape *s, int tile, size_t maxima, int thread
   p.tiles_per_image = ((size_t)s->in_h + p.tile - 1) / p.tile * p.tiles_x;
   p.tiles = p.tiles_per_image * p.batch;
   size_t per_tile = p.points * (p.depth * sizeof(int16_t) + p.ldm * sizeof(int32_t));
-  size_t most = BAND_BUDGET_BYTES / per_tile / 4 * 4;
-  if (most < 4) most = 4;
+  size_t most = BAND_BUDGET_BYTES / per_tile;
   p.split = mrw_winograd_split_bands(p.tiles, most, threads);
   p.band = mrw_winograd_band_capacity(p.tiles, most);
-  if (p.band < 4) p.band = 4;
   p.max_tasks = (p.maxima + MAX_PIXELS - 1) / MAX_PIXELS;
   p.threads_at = round_up(p.maxima * sizeof(float), 16);
   p.v_in_thread = p.points * p.band * p.ldm * sizeof(int32_t);

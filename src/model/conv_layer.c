@@ -462,27 +462,20 @@ int mrw_conv_layer_runs_in_bands(const mrw_conv_layer *layer) {
          layer->int8_conv == MRW_INT8_WINOGRAD;
 }
 
-/* An int8 Winograd layer's bands: each tile's patch is quantized on its own, so a band whose
- * rows start on tile rows holds the whole call's bits (kernels/winograd_i8.h). */
-static mrw_status run_int8_bands(const mrw_conv_layer *layer, const mrw_conv_shape *shape,
-                                 const mrw_feature *in, int relu, int band_rows,
-                                 mrw_band_sink sink, void *ctx, mrw_runtime *rt, mrw_error *err) {
-  int tile = layer->int8.winograd_tile;
-  size_t bytes = mrw_winograd_i8_rows_workspace_bytes(shape, tile, band_rows,
-                                                      mrw_thread_pool_size(rt->pool));
-  float *ws = mrw_runtime_scratch(rt, (bytes + sizeof(float) - 1) / sizeof(float), err);
-  if (!ws) return MRW_ERR_OUT_OF_MEMORY;
-  mrw_feature band = {0};
-  mrw_status s = mrw_feature_alloc(&band, band_rows, in->w, shape->out_c, err);
-  mrw_epilogue e = {layer->bias, NULL, 0, relu, NULL};
-  for (int row0 = 0; row0 < in->h && s == MRW_OK; row0 += band_rows) {
-    band.h = in->h - row0 < band_rows ? in->h - row0 : band_rows;
-    mrw_winograd_i8_conv2d_rows(shape, tile, in->data, row0, band.h, layer->int8.packed,
-                                layer->int8.scales, &e, band.data, ws, rt->pool);
-    s = sink(ctx, &band, row0, err);
+/* The workspace of a layer's bands: a float layer's tile, transformed weights and kernel
+ * workspace (prepare_winograd); an int8 one's kernel workspace. Returns 0 when out of memory. */
+static int prepare_bands(const mrw_conv_layer *layer, const mrw_conv_shape *shape, int band_rows,
+                         winograd_call *call, mrw_runtime *rt, mrw_error *err) {
+  if (layer->int8_conv != MRW_INT8_WINOGRAD) {
+    mrw_conv_shape window = mrw_winograd_window_shape(shape, band_rows);
+    return prepare_winograd(layer, shape, &window, call, rt, err);
   }
-  mrw_feature_free(&band);
-  return s;
+  call->tile = layer->int8.winograd_tile;
+  call->packed = NULL;
+  size_t bytes = mrw_winograd_i8_rows_workspace_bytes(shape, call->tile, band_rows,
+                                                      mrw_thread_pool_size(rt->pool));
+  call->workspace = mrw_runtime_scratch(rt, (bytes + sizeof(float) - 1) / sizeof(float), err);
+  return call->workspace != NULL;
 }
 
 mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_feature *in, int relu,
@@ -503,19 +496,21 @@ mrw_status mrw_conv_layer_run_bands(const mrw_conv_layer *layer, const mrw_featu
   if (in->c != shape.in_c)
     return mrw_error_set(err, MRW_ERR_INTERNAL, "convolution expects %d input channels, got %d",
                          shape.in_c, in->c);
-  if (layer->int8_conv == MRW_INT8_WINOGRAD)
-    return run_int8_bands(layer, &shape, in, relu, band_rows, sink, ctx, rt, err);
-  mrw_conv_shape window = mrw_winograd_window_shape(&shape, band_rows);
   winograd_call call;
-  if (!prepare_winograd(layer, &shape, &window, &call, rt, err)) return MRW_ERR_OUT_OF_MEMORY;
+  if (!prepare_bands(layer, &shape, band_rows, &call, rt, err)) return MRW_ERR_OUT_OF_MEMORY;
   mrw_feature band = {0};
   mrw_status s = mrw_feature_alloc(&band, band_rows, in->w, shape.out_c, err);
   mrw_epilogue e = {layer->bias, NULL, 0, relu, NULL};
   for (int row0 = 0; row0 < in->h && s == MRW_OK; row0 += band_rows) {
     band.h = in->h - row0 < band_rows ? in->h - row0 : band_rows;
-    /* band rows start on tile rows (band_rows is a multiple of 4, so of either tile) */
-    mrw_winograd_conv2d_rows(&shape, call.tile, in->data, row0, band.h, call.packed, &e, band.data,
-                             call.workspace, rt->pool);
+    /* band rows start on tile rows (band_rows is a multiple of 4, so of either tile); an int8
+     * layer quantizes each tile's patch on its own, so its bands too hold the whole call's bits */
+    if (layer->int8_conv == MRW_INT8_WINOGRAD)
+      mrw_winograd_i8_conv2d_rows(&shape, call.tile, in->data, row0, band.h, layer->int8.packed,
+                                  layer->int8.scales, &e, band.data, call.workspace, rt->pool);
+    else
+      mrw_winograd_conv2d_rows(&shape, call.tile, in->data, row0, band.h, call.packed, &e,
+                               band.data, call.workspace, rt->pool);
     s = sink(ctx, &band, row0, err);
   }
   mrw_feature_free(&band);
