@@ -23,17 +23,29 @@ function savedDigest(page) {
   });
 }
 
-/** Drops the file at `path` on the page under `name`, as a file dragged from the desktop: the
- * page fetches its bytes from a route that serves them (a large file is no argument to pass). */
+/** Drops the file at `path` on the page under `name`, as a file dragged from the desktop. The
+ * browser reads the file from disk through a file input the test adds (and removes), so the
+ * File is disk-backed as a dragged one is; nothing large crosses the protocol. (Serving the
+ * bytes from a `page.route` and fetching them in the page hung now and then.) */
 async function dropFile(page, path, name) {
-  const url = `/dropped/${encodeURIComponent(name)}`;
-  await page.route(`**${url}`, (route) => route.fulfill({ body: readFileSync(path), contentType: 'application/octet-stream' }));
-  await page.evaluate(async ({ url, name }) => {
-    const bytes = await (await fetch(url)).arrayBuffer();
-    const files = new DataTransfer();
-    files.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
-    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
-  }, { url, name });
+  const input = await page.evaluateHandle(() => {
+    const element = document.createElement('input');
+    element.type = 'file';
+    element.hidden = true;
+    document.body.append(element);
+    return element;
+  });
+  try {
+    await input.setInputFiles(path);
+    await input.evaluate((element, name) => {
+      const files = new DataTransfer();
+      files.items.add(new File([element.files[0]], name, { type: 'application/octet-stream' }));
+      element.remove();
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+    }, name);
+  } finally {
+    await input.dispose();
+  }
 }
 
 describe('demo page, converting a checkpoint', { timeout: 300_000 }, () => {
