@@ -56,7 +56,8 @@ for variant in "${variants[@]}"; do
   fi
   echo "test: running the suite ($variant)"
   log=build/$variant.ctest.log
-  ctest --test-dir "build/$variant" --output-on-failure --timeout 1500 >"$log" 2>&1
+  # Each test is a process of its own (one per source file): as many at once as there are cores.
+  ctest --test-dir "build/$variant" --output-on-failure --timeout 1500 -j "$(nproc)" >"$log" 2>&1
   status=$?
   grep -E 'Test +#|tests passed|tests failed|Total Test time' "$log"
   [ $status -eq 0 ] || { grep -A40 'Failure\|FAILED\|Error' "$log" | head -80; }
