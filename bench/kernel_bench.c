@@ -221,7 +221,7 @@ static double measure_gemm(size_t m, size_t n, size_t k, int repeats, mrw_thread
   float *ws = malloc(mrw_gemm_workspace_floats(mrw_thread_pool_size(pool)) * sizeof(float));
   mrw_gemm_pack_b(b, n, k, n, packed);
   mrw_dense_a dense = {a, k};
-  mrw_gemm_a op = {mrw_pack_a_dense, &dense};
+  mrw_gemm_a op = {.pack = mrw_pack_a_dense, .ctx = &dense};
   double best = 1e30;
   for (int r = 0; r < repeats; r++) {
     double t0 = now_seconds();

@@ -17,9 +17,19 @@ struct GemmCase {
   bool bias, residual, relu;
 };
 
+// A [m][lda] in the GEMM's packed left-operand layout over its whole depth: [ceil(m/4)][k][4],
+// rows past m zero.
+std::vector<float> pack_left(const std::vector<float> &a, size_t m, size_t k, size_t lda) {
+  std::vector<float> packed((m + 3) / 4 * k * 4, 0.0f);
+  for (size_t i = 0; i < m; i++)
+    for (size_t p = 0; p < k; p++) packed[(i / 4 * k + p) * 4 + i % 4] = a[i * lda + p];
+  return packed;
+}
+
 // Runs the packed SIMD GEMM (or its tall-block form) and the scalar reference on the same
-// random operands.
-void check_gemm(const GemmCase &g, int threads, uint64_t seed, bool tall = false) {
+// random operands; with prepacked, A goes in already packed (read in place), else by its packer.
+void check_gemm(const GemmCase &g, int threads, uint64_t seed, bool tall = false,
+                bool prepacked = false) {
   TestRandom rng(seed);
   size_t lda = g.k + 3, ldc = g.n + 5;
   std::vector<float> a = rng.floats(g.m * lda), b = rng.floats(g.k * g.n);
@@ -33,13 +43,17 @@ void check_gemm(const GemmCase &g, int threads, uint64_t seed, bool tall = false
                                     : mrw_gemm_workspace_floats(pool.size()));
   std::vector<float> c(g.m * ldc, 7.0f), expected(g.m * ldc, 7.0f);
   mrw_dense_a dense{a.data(), lda};
-  (tall ? mrw_gemm_tall : mrw_gemm)(g.m, g.n, g.k, mrw_gemm_a{mrw_pack_a_dense, &dense},
-                                    packed.data(), &e, c.data(), ldc, workspace.data(), pool.get());
+  std::vector<float> packed_a = prepacked ? pack_left(a, g.m, g.k, lda) : std::vector<float>{};
+  mrw_gemm_a left = prepacked ? mrw_gemm_a{nullptr, nullptr, packed_a.data()}
+                              : mrw_gemm_a{mrw_pack_a_dense, &dense, nullptr};
+  (tall ? mrw_gemm_tall : mrw_gemm)(g.m, g.n, g.k, left, packed.data(), &e, c.data(), ldc,
+                                    workspace.data(), pool.get());
   mrw_gemm_ref(g.m, g.n, g.k, a.data(), lda, b.data(), g.n, &e, expected.data(), ldc);
   // Same summation order: equal to the bit, including the untouched padding columns.
   Difference d = compare_arrays(c.data(), expected.data(), c.size());
   EXPECT_EQ(d.max_abs_diff, 0.0) << "m=" << g.m << " n=" << g.n << " k=" << g.k
                                  << " threads=" << threads << " tall " << tall
+                                 << " prepacked " << prepacked
                                  << " worst index " << d.worst_index;
 }
 
@@ -51,6 +65,19 @@ TEST(Gemm, MatchesReferenceOnOddShapes) {
       for (size_t n : {size_t{1}, size_t{3}, size_t{8}, size_t{17}, size_t{40}})
         for (size_t k : {size_t{1}, size_t{7}, size_t{255}, size_t{300}}) {
           check_gemm({m, n, k, (seed % 2) == 0, (seed % 3) == 0, (seed % 5) != 0}, threads, seed);
+          seed++;
+        }
+}
+
+// A left operand given already packed is read in place over every depth pass (k past
+// MRW_GEMM_KC) and row block, in both blocking forms, with the reference's bits.
+TEST(Gemm, PackedLeftOperandMatchesReference) {
+  uint64_t seed = 500;
+  for (int threads : kThreadCounts)
+    for (size_t m : {size_t{1}, size_t{6}, size_t{28}, size_t{130}, size_t{300}})
+      for (size_t k : {size_t{5}, size_t{256}, size_t{300}, size_t{600}})
+        for (bool tall : {false, true}) {
+          check_gemm({m, 19, k, (seed % 2) == 0, (seed % 3) == 0, true}, threads, seed, tall, true);
           seed++;
         }
 }
@@ -95,11 +122,11 @@ TEST(Gemm, WritingOverTheResidualGivesTheSameBits) {
     mrw_dense_a dense{a.data(), k + 1};
     mrw_epilogue apart{(i & 1) ? bias.data() : nullptr, residual.data(), n, (i & 2) ? 1 : 0, nullptr};
     std::vector<float> expected(m * n);
-    mrw_gemm(m, n, k, mrw_gemm_a{mrw_pack_a_dense, &dense}, packed.data(), &apart, expected.data(), n,
+    mrw_gemm(m, n, k, mrw_gemm_a{mrw_pack_a_dense, &dense, nullptr}, packed.data(), &apart, expected.data(), n,
              workspace.data(), pool.get());
     std::vector<float> over = residual, keep(mrw_gemm_keep_floats(n, pool.size()));
     mrw_epilogue onto{apart.bias, over.data(), n, apart.relu, keep.data()};
-    mrw_gemm(m, n, k, mrw_gemm_a{mrw_pack_a_dense, &dense}, packed.data(), &onto, over.data(), n,
+    mrw_gemm(m, n, k, mrw_gemm_a{mrw_pack_a_dense, &dense, nullptr}, packed.data(), &onto, over.data(), n,
              workspace.data(), pool.get());
     Difference d = compare_arrays(over.data(), expected.data(), over.size());
     EXPECT_EQ(d.max_abs_diff, 0.0) << "m=" << m << " n=" << n << " k=" << k << " threads=" << threads;
@@ -137,7 +164,7 @@ TEST(Gemm, KnownSmallProduct) {
   float c[4];
   mrw_dense_a dense{a, 2};
   mrw_epilogue e{bias, nullptr, 0, 1, nullptr};
-  mrw_gemm(2, 2, 2, mrw_gemm_a{mrw_pack_a_dense, &dense}, packed.data(), &e, c, 2, ws.data(),
+  mrw_gemm(2, 2, 2, mrw_gemm_a{mrw_pack_a_dense, &dense, nullptr}, packed.data(), &e, c, 2, ws.data(),
            nullptr);
   EXPECT_EQ(c[0], 20.0f);
   EXPECT_EQ(c[1], 0.0f);

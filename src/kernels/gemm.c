@@ -182,7 +182,16 @@ static void gemm_task(void *ctx, size_t task, int thread) {
 
   for (size_t k0 = 0; k0 < job->k; k0 += MRW_GEMM_KC) {
     size_t kc = job->k - k0 < MRW_GEMM_KC ? job->k - k0 : MRW_GEMM_KC;
-    job->a.pack(job->a.ctx, i0, rows, k0, kc, packed_a);
+    /* the strips of 4 rows of A for this depth pass: in the caller's packed A (a strip's rows
+     * k floats apart) or packed here (kc apart) */
+    const float *a_pass = packed_a;
+    size_t strip_floats = kc * MRW_GEMM_MR;
+    if (job->a.packed) {
+      a_pass = job->a.packed + (i0 * job->k + k0 * MRW_GEMM_MR);
+      strip_floats = job->k * MRW_GEMM_MR;
+    } else {
+      job->a.pack(job->a.ctx, i0, rows, k0, kc, packed_a);
+    }
     for (size_t j = j0; j < j0 + cols; j += MRW_GEMM_NR) {
       size_t tile_cols = j0 + cols - j < MRW_GEMM_NR ? j0 + cols - j : MRW_GEMM_NR;
       const float *b = job->packed_b + (j / MRW_GEMM_NR) * job->k * MRW_GEMM_NR + k0 * MRW_GEMM_NR;
@@ -196,7 +205,7 @@ static void gemm_task(void *ctx, size_t task, int thread) {
       }
       for (size_t i = 0; i < rows; i += MRW_GEMM_MR) {
         size_t tile_rows = rows - i < MRW_GEMM_MR ? rows - i : MRW_GEMM_MR;
-        const float *a = packed_a + i * kc;
+        const float *a = a_pass + i / MRW_GEMM_MR * strip_floats;
         if (tile_rows == MRW_GEMM_MR && tile_cols == MRW_GEMM_NR)
           gemm_micro_4x8(kc, a, b, job->c + (i0 + i) * job->ldc + j, job->ldc, init);
         else

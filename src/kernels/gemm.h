@@ -39,9 +39,13 @@ size_t mrw_gemm_keep_floats(size_t n, int threads);
 typedef void (*mrw_pack_a_fn)(const void *ctx, size_t row0, size_t rows, size_t k0, size_t kc,
                               float *dst);
 
+/* A left operand: a packer and its context, or (packed non-NULL, pack unused) A already in the
+ * packed layout over its whole depth, [ceil(m/4)][k][4] with rows past m zero, which the GEMM
+ * then reads in place (Winograd's transformed input is made in that layout). */
 typedef struct mrw_gemm_a {
   mrw_pack_a_fn pack;
   const void *ctx;
+  const float *packed;
 } mrw_gemm_a;
 
 /* Packed right operand: b [k][n] row-major (ldb) -> [ceil(n/8)][k][8], zero-padded columns. */

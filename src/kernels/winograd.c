@@ -344,22 +344,6 @@ static void finish_tile(const wino_job *job, size_t t, const float *m) {
   }
 }
 
-typedef struct v_operand {
-  const float *v;
-  size_t in_c;
-} v_operand;
-
-// The GEMM's left operand packer over v: [groups of 4 tiles][in_c][4], which already is the
-// packed layout: a copy per group (row0 is a multiple of MRW_GEMM_MB, so of 4).
-static void pack_v(const void *ctx, size_t row0, size_t rows, size_t k0, size_t kc, float *dst) {
-  const v_operand *a = ctx;
-  for (size_t r = 0; r < rows; r += MRW_GEMM_MR) {
-    memcpy(dst, a->v + ((row0 + r) / MRW_GEMM_MR * a->in_c + k0) * MRW_GEMM_MR,
-           kc * MRW_GEMM_MR * sizeof(float));
-    dst += kc * MRW_GEMM_MR;
-  }
-}
-
 // One band on one thread: transform its tiles, one single-threaded GEMM per point, transform
 // back.
 static void band_task(void *ctx, size_t index, int thread) {
@@ -377,8 +361,8 @@ static void band_task(void *ctx, size_t index, int thread) {
     transform_group(job, first + k, count - k < 4 ? count - k : 4, zero, v + k * in_c);
   size_t per_point = mrw_gemm_packed_b_floats(in_c, out_c);
   for (size_t e = 0; e < (size_t)p->points; e++) {
-    v_operand a_ctx = {v + e * p->v_floats, in_c};
-    mrw_gemm_a a = {.pack = pack_v, .ctx = &a_ctx};
+    /* v is the GEMM's packed left operand already: read in place */
+    mrw_gemm_a a = {.packed = v + e * p->v_floats};
     mrw_gemm(count, out_c, in_c, a, job->packed + e * per_point, NULL, m + e * p->m_floats, out_c,
              gemm_ws, NULL);
   }

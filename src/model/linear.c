@@ -122,7 +122,7 @@ mrw_status mrw_linear_run(const mrw_linear *layer, const float *x, int rows, int
     return mrw_int8_matrix_run(&layer->int8, x, (size_t)rows, (size_t)layer->in_features, &e, y,
                                (size_t)layer->out_features, rt, err);
   mrw_dense_a dense = {x, (size_t)layer->in_features};
-  mrw_gemm_a a = {mrw_pack_a_dense, &dense};
+  mrw_gemm_a a = {.pack = mrw_pack_a_dense, .ctx = &dense};
   size_t weight_bytes = (size_t)layer->in_features * (size_t)layer->out_features * sizeof(float);
   if (weight_bytes >= TALL_WEIGHT_BYTES && rows > MRW_GEMM_MB) {
     float *workspace = mrw_runtime_scratch(

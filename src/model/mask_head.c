@@ -178,7 +178,7 @@ static mrw_status run_deconv(const mrw_mask_head *head, mrw_feature *x, mrw_feat
     s = mrw_int8_matrix_run(&head->deconv_int8, x->data, pixels, (size_t)c, &e, rows, n, rt, err);
   } else if (s == MRW_OK) {
     mrw_dense_a dense = {x->data, (size_t)c};
-    mrw_gemm_a a = {mrw_pack_a_dense, &dense};
+    mrw_gemm_a a = {.pack = mrw_pack_a_dense, .ctx = &dense};
     mrw_gemm(pixels, n, (size_t)c, a, head->deconv_packed, &e, rows, n, rt->gemm_workspace, rt->pool);
   }
   if (s == MRW_OK) {
