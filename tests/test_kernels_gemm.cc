@@ -46,8 +46,9 @@ void check_gemm(const GemmCase &g, int threads, uint64_t seed, bool tall = false
   std::vector<float> packed_a = prepacked ? pack_left(a, g.m, g.k, lda) : std::vector<float>{};
   mrw_gemm_a left = prepacked ? mrw_gemm_a{nullptr, nullptr, packed_a.data()}
                               : mrw_gemm_a{mrw_pack_a_dense, &dense, nullptr};
+  // a packed A takes no workspace
   (tall ? mrw_gemm_tall : mrw_gemm)(g.m, g.n, g.k, left, packed.data(), &e, c.data(), ldc,
-                                    workspace.data(), pool.get());
+                                    prepacked ? nullptr : workspace.data(), pool.get());
   mrw_gemm_ref(g.m, g.n, g.k, a.data(), lda, b.data(), g.n, &e, expected.data(), ldc);
   // Same summation order: equal to the bit, including the untouched padding columns.
   Difference d = compare_arrays(c.data(), expected.data(), c.size());

@@ -165,7 +165,6 @@ static void gemm_task(void *ctx, size_t task, int thread) {
   size_t j0 = task % job->n_tasks_per_row_block * job->n_block;
   size_t rows = job->m - i0 < job->mb ? job->m - i0 : job->mb;
   size_t cols = job->n - j0 < job->n_block ? job->n - j0 : job->n_block;
-  float *packed_a = job->workspace + (size_t)thread * job->mb * MRW_GEMM_KC;
   const float *bias = job->epilogue ? job->epilogue->bias : NULL;
   float zero_init[MRW_GEMM_NR] = {0};
   float bias_init[MRW_GEMM_NR];
@@ -184,13 +183,16 @@ static void gemm_task(void *ctx, size_t task, int thread) {
     size_t kc = job->k - k0 < MRW_GEMM_KC ? job->k - k0 : MRW_GEMM_KC;
     /* the strips of 4 rows of A for this depth pass: in the caller's packed A (a strip's rows
      * k floats apart) or packed here (kc apart) */
-    const float *a_pass = packed_a;
-    size_t strip_floats = kc * MRW_GEMM_MR;
+    const float *a_pass;
+    size_t strip_floats;
     if (job->a.packed) {
       a_pass = job->a.packed + (i0 * job->k + k0 * MRW_GEMM_MR);
       strip_floats = job->k * MRW_GEMM_MR;
     } else {
+      float *packed_a = job->workspace + (size_t)thread * job->mb * MRW_GEMM_KC;
       job->a.pack(job->a.ctx, i0, rows, k0, kc, packed_a);
+      a_pass = packed_a;
+      strip_floats = kc * MRW_GEMM_MR;
     }
     for (size_t j = j0; j < j0 + cols; j += MRW_GEMM_NR) {
       size_t tile_cols = j0 + cols - j < MRW_GEMM_NR ? j0 + cols - j : MRW_GEMM_NR;

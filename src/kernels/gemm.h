@@ -41,7 +41,8 @@ typedef void (*mrw_pack_a_fn)(const void *ctx, size_t row0, size_t rows, size_t 
 
 /* A left operand: a packer and its context, or (packed non-NULL, pack unused) A already in the
  * packed layout over its whole depth, [ceil(m/4)][k][4] with rows past m zero, which the GEMM
- * then reads in place (Winograd's transformed input is made in that layout). */
+ * then reads in place (Winograd's transformed input is made in that layout), with no
+ * workspace: the GEMMs below then take a NULL one. */
 typedef struct mrw_gemm_a {
   mrw_pack_a_fn pack;
   const void *ctx;
@@ -74,8 +75,8 @@ int mrw_gemm_reads_rows_first(size_t m, size_t n, size_t k, int threads);
 size_t mrw_gemm_workspace_floats(int threads);
 
 /* C[m][n] (ldc) = epilogue(A[m][k] * B[k][n]) with A given by its packer and B packed by
- * mrw_gemm_pack_b. workspace holds mrw_gemm_workspace_floats(pool size) floats. Each element
- * of C is summed in the same order whatever the thread count. */
+ * mrw_gemm_pack_b. workspace holds mrw_gemm_workspace_floats(pool size) floats (NULL for a
+ * packed A). Each element of C is summed in the same order whatever the thread count. */
 void mrw_gemm(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
               const mrw_epilogue *epilogue, float *c, size_t ldc, float *workspace,
               mrw_thread_pool *pool);
@@ -84,7 +85,7 @@ void mrw_gemm(size_t m, size_t n, size_t k, mrw_gemm_a a, const float *packed_b,
  * caches (the box head's fc6: 12544 x 1024, 51 MB): each task streams its columns of B
  * from memory once for that many rows rather than once per MRW_GEMM_MB, with each C element
  * summed as mrw_gemm sums it. workspace: mrw_gemm_tall_workspace_floats(m, pool size)
- * floats; the epilogue's residual may not be C (no residual_keep). */
+ * floats (NULL for a packed A); the epilogue's residual may not be C (no residual_keep). */
 #define MRW_GEMM_TALL_MB 256
 size_t mrw_gemm_tall_block_rows(size_t m);
 size_t mrw_gemm_tall_workspace_floats(size_t m, int threads);

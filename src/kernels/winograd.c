@@ -65,8 +65,7 @@ static band_plan plan_bands(const mrw_conv_shape *s, int tile, int threads) {
   p.v_floats = p.band * in_c;
   p.m_floats = p.band * out_c;
   p.zero_floats = round_up4(in_c);
-  p.per_thread = mrw_gemm_workspace_floats(1) +
-                 (size_t)p.points * (p.v_floats + p.m_floats) + p.zero_floats;
+  p.per_thread = (size_t)p.points * (p.v_floats + p.m_floats) + p.zero_floats;
   return p;
 }
 
@@ -350,8 +349,7 @@ static void band_task(void *ctx, size_t index, int thread) {
   const wino_job *job = ctx;
   const band_plan *p = &job->plan;
   size_t in_c = (size_t)job->shape->in_c, out_c = (size_t)job->shape->out_c;
-  float *gemm_ws = job->workspace + (size_t)thread * p->per_thread;
-  float *v = gemm_ws + mrw_gemm_workspace_floats(1);
+  float *v = job->workspace + (size_t)thread * p->per_thread;
   float *m = v + (size_t)p->points * p->v_floats;
   float *zero = m + (size_t)p->points * p->m_floats;
   memset(zero, 0, p->zero_floats * sizeof(float));
@@ -364,7 +362,7 @@ static void band_task(void *ctx, size_t index, int thread) {
     /* v is the GEMM's packed left operand already: read in place */
     mrw_gemm_a a = {.packed = v + e * p->v_floats};
     mrw_gemm(count, out_c, in_c, a, job->packed + e * per_point, NULL, m + e * p->m_floats, out_c,
-             gemm_ws, NULL);
+             NULL, NULL);
   }
   for (size_t k = 0; k < count; k++) finish_tile(job, first + k, m + k * out_c);
 }

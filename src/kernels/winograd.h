@@ -60,7 +60,7 @@ void mrw_winograd_pack_panels(const mrw_conv_shape *s, int tile, const float *pa
                               float *packed, mrw_thread_pool *pool);
 
 /* Scratch for a pool of `threads` threads, in floats: per thread a band's transformed input
- * and products (a few MB at most) and the GEMM's packing buffer. */
+ * and products (a few MB at most; the GEMMs read the transformed input in place). */
 size_t mrw_winograd_workspace_floats(const mrw_conv_shape *s, int tile, int threads);
 
 /* How a Winograd call (float or int8) splits its tiles into bands, the tasks of its parallel
